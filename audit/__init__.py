@@ -1,0 +1,3 @@
+"""corpus-audit: privacy and consent audit for social-media training corpora."""
+
+__version__ = "0.1.0"

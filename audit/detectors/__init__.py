@@ -1,0 +1,1 @@
+"""Detectors: text PII, faces, minor cues, media metadata (see base.py for the interface)."""

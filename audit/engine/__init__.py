@@ -1,0 +1,1 @@
+"""Executors of the detector stage: local process pool, Ray."""

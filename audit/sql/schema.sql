@@ -1,0 +1,160 @@
+-- corpus-audit store schema. Idempotent: every statement may run on an existing store.
+-- Bump SCHEMA_VERSION in audit/store.py when a table changes shape.
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+-- One row per corpus item, canonical schema (audit/schema.py) + provenance.
+CREATE TABLE IF NOT EXISTS items (
+    item_id            VARCHAR NOT NULL,
+    platform           VARCHAR,
+    author_id          VARCHAR,
+    created_at         TIMESTAMP,
+    text               VARCHAR,
+    media_path         VARCHAR,
+    url                VARCHAR,
+    visibility         VARCHAR,
+    author_birth_date  DATE,
+    author_age_at_post INTEGER,
+    opt_out            BOOLEAN,
+    noai               BOOLEAN,
+    license            VARCHAR,
+    deleted            BOOLEAN,
+    source_file        VARCHAR,
+    source_row         BIGINT,
+    media_uri          VARCHAR,
+    text_sha256        VARCHAR,
+    extra              JSON
+);
+
+-- Names and types of the extra source columns kept in items.extra (rules may name them).
+CREATE TABLE IF NOT EXISTS extra_columns (
+    name      VARCHAR PRIMARY KEY,
+    duck_type VARCHAR
+);
+
+-- Every media file referenced by an item, hashed by the detect stage.
+CREATE TABLE IF NOT EXISTS media_files (
+    media_uri      VARCHAR PRIMARY KEY,
+    content_sha256 VARCHAR,
+    size_bytes     BIGINT,
+    status         VARCHAR,   -- ok | missing | unreadable | outside_corpus
+    error          VARCHAR,
+    checked_at     TIMESTAMP
+);
+
+-- Detector cache: one row per (detector, version, content) that was analysed.
+CREATE TABLE IF NOT EXISTS analysed (
+    detector       VARCHAR NOT NULL,
+    version        VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL,
+    status         VARCHAR NOT NULL,  -- ok | error
+    error          VARCHAR,
+    n_findings     INTEGER,
+    analysed_at    TIMESTAMP,
+    PRIMARY KEY (detector, version, content_sha256)
+);
+
+-- Detector cache: the findings of each analysed content.
+CREATE TABLE IF NOT EXISTS cached_findings (
+    detector       VARCHAR NOT NULL,
+    version        VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL,
+    entity_type    VARCHAR NOT NULL,
+    score          DOUBLE,
+    "start"        INTEGER,
+    "end"          INTEGER,
+    bbox           INTEGER[],        -- [top, right, bottom, left] in original image pixels
+    recognizer     VARCHAR,
+    attributes     JSON,
+    embedding      FLOAT[]           -- 128-d face encoding, faces detector only
+);
+
+-- Findings per item for the current detector versions (rebuilt by the detect stage).
+CREATE TABLE IF NOT EXISTS findings (
+    item_id          VARCHAR NOT NULL,
+    detector         VARCHAR NOT NULL,
+    detector_version VARCHAR,
+    content_sha256   VARCHAR,
+    entity_type      VARCHAR NOT NULL,
+    score            DOUBLE,
+    "start"          INTEGER,
+    "end"            INTEGER,
+    bbox             INTEGER[],
+    recognizer       VARCHAR,
+    attributes       JSON
+);
+
+-- Explicit, reported problems: rejected input rows, items not fully analysed, bad rules.
+CREATE TABLE IF NOT EXISTS errors (
+    run_id      VARCHAR,
+    stage       VARCHAR NOT NULL,    -- ingest | detect | rules | report
+    item_id     VARCHAR,
+    source_file VARCHAR,
+    source_row  BIGINT,
+    detector    VARCHAR,
+    code        VARCHAR NOT NULL,    -- short machine reason, e.g. bad_timestamp, duplicate_id
+    message     VARCHAR,
+    rejected    BOOLEAN DEFAULT false, -- true when the input row did not become an item
+    created_at  TIMESTAMP DEFAULT current_timestamp
+);
+
+-- Rule metadata as evaluated in a run (report and dashboard read it).
+CREATE TABLE IF NOT EXISTS rule_catalog (
+    run_id      VARCHAR NOT NULL,
+    rule_id     VARCHAR NOT NULL,
+    title       VARCHAR,
+    category    VARCHAR,
+    status      VARCHAR,
+    severity    VARCHAR,
+    action      VARCHAR,
+    description VARCHAR,
+    rationale   VARCHAR,
+    "references" VARCHAR[],
+    tags        VARCHAR[],
+    source_file VARCHAR,
+    sha256      VARCHAR,
+    match_json  JSON,
+    sql_text    VARCHAR
+);
+
+-- One row per (run, item, rule) that matched.
+CREATE TABLE IF NOT EXISTS flags (
+    run_id   VARCHAR NOT NULL,
+    item_id  VARCHAR NOT NULL,
+    rule_id  VARCHAR NOT NULL,
+    severity VARCHAR,
+    action   VARCHAR,
+    evidence JSON
+);
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id      VARCHAR PRIMARY KEY,
+    started_at  TIMESTAMP,
+    finished_at TIMESTAMP,
+    status      VARCHAR,   -- running | complete | failed
+    command     VARCHAR,
+    manifest    JSON
+);
+
+-- Reviewer decisions: append-only history (never updated or deleted).
+CREATE SEQUENCE IF NOT EXISTS decision_seq;
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id BIGINT DEFAULT nextval('decision_seq'),
+    item_id     VARCHAR NOT NULL,
+    rule_id     VARCHAR,
+    decision    VARCHAR NOT NULL,   -- confirmed | false_positive | needs_legal
+    reviewer    VARCHAR NOT NULL,
+    comment     VARCHAR,
+    decided_at  TIMESTAMP DEFAULT current_timestamp
+);
+
+-- Reviewer access to sensitive values (revealed PII, unblurred faces): append-only.
+CREATE TABLE IF NOT EXISTS access_log (
+    item_id     VARCHAR NOT NULL,
+    action      VARCHAR NOT NULL,   -- reveal_text | unblur_image | export_lookup
+    reviewer    VARCHAR NOT NULL,
+    accessed_at TIMESTAMP DEFAULT current_timestamp
+);

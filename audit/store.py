@@ -1,0 +1,105 @@
+"""The one place that opens the audit database (DuckDB).
+
+Schema and views live in ``audit/sql/*.sql``; other modules keep their own SQL in named
+blocks of ``.sql`` files under ``audit/sql/`` and fetch it with :func:`query`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_VERSION = "1"
+
+_NAMED_BLOCK = re.compile(r"^--\s*name:\s*([\w.-]+)\s*$", re.MULTILINE)
+
+
+class StoreError(RuntimeError):
+    """The audit database cannot be opened or has an incompatible schema."""
+
+
+@cache
+def sql_file(name: str) -> str:
+    """Return the text of ``audit/sql/<name>``."""
+    return resources.files("audit").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+@cache
+def _named_blocks(name: str) -> dict[str, str]:
+    text = sql_file(name)
+    parts = _NAMED_BLOCK.split(text)
+    # parts = [preamble, name1, body1, name2, body2, ...]
+    return {parts[i]: parts[i + 1].strip().rstrip(";") for i in range(1, len(parts), 2)}
+
+
+def query(file: str, name: str) -> str:
+    """Return the SQL block ``-- name: <name>`` from ``audit/sql/<file>``.
+
+    Example: ``con.execute(query("report.sql", "headline"))``.
+    """
+    blocks = _named_blocks(file)
+    if name not in blocks:
+        raise KeyError(f"no query named {name!r} in audit/sql/{file}")
+    return blocks[name]
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table and view if missing and record the schema version (idempotent)."""
+    con.execute(sql_file("schema.sql"))
+    con.execute(sql_file("views.sql"))
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None:
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+    elif row[0] != SCHEMA_VERSION:
+        raise StoreError(
+            f"audit database has schema version {row[0]}, this tool expects {SCHEMA_VERSION}; "
+            "scan into a new --out folder"
+        )
+
+
+def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the audit database at ``path``.
+
+    Read-only connections never create anything; they fail with :class:`StoreError` when the
+    file is missing or is not an audit database.
+    """
+    path = Path(path)
+    if read_only:
+        if not path.exists():
+            raise StoreError(f"{path}: no audit database here (run `audit scan` first)")
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            raise StoreError(f"{path}: cannot open audit database: {exc}") from exc
+        try:
+            con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.Error as exc:
+            con.close()
+            raise StoreError(f"{path}: not an audit database ({exc})") from exc
+        return con
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: cannot open audit database: {exc}") from exc
+    create_schema(con)
+    return con
+
+
+def open_memory() -> duckdb.DuckDBPyConnection:
+    """An in-memory store with the full schema (rule self-tests, unit tests)."""
+    con = duckdb.connect(":memory:")
+    create_schema(con)
+    return con
+
+
+def table_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Row count of one store table (name checked against the catalog, not interpolated blindly)."""
+    known = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if table not in known:
+        raise KeyError(table)
+    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
