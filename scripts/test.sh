@@ -4,12 +4,11 @@
 # Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v uv >/dev/null 2>&1 || python3 -m pip install -q uv
+python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
     || echo "note: could not install chromium; browser tests will be skipped" >&2
 fi
-uv sync --frozen --quiet
-uv run --frozen ruff check .
-uv run --frozen audit rules test rules/ --quiet 2>/dev/null || uv run --frozen audit rules test rules/
-exec uv run --frozen pytest -q "$@"
+python3 -m uv sync --locked --quiet
+python3 -m uv run --locked ruff check .
+exec python3 -m uv run --locked pytest -q "$@"
