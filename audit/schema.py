@@ -44,6 +44,8 @@ DERIVED_COLUMNS: Final[dict[str, str]] = {
     "face_count": "INTEGER",
     "largest_face_px": "INTEGER",
     "minor_cues": "VARCHAR[]",
+    "has_gps": "BOOLEAN",  # an EXIF GPS position is embedded in the item's image
+    "media_training_reservation": "VARCHAR",  # prohibited | constrained | allowed | unspecified | none
     "errors": "VARCHAR[]",
 }
 
