@@ -63,6 +63,8 @@ class Detector(Protocol):
     name: ClassVar[str]  # stable id used in rules (`detector: pii`) and the cache key
     version: ClassVar[str]  # bump whenever logic, patterns or model change
     input_kind: ClassVar[InputKind]
+    # Optional: ``batch_size: ClassVar[int]`` contents per detect_batch call
+    # (default 256 for text, 8 for images; see batch_size_of).
 
     def setup(self) -> None:
         """Load models; called once per worker process before the first batch."""
@@ -98,15 +100,30 @@ class UnknownDetectorError(KeyError):
 
 
 def detector_class(name: str) -> type[Detector]:
-    """Import and return the class registered under ``name``."""
-    try:
-        target = REGISTRY[name]
-    except KeyError:
+    """Import and return the class registered under ``name``.
+
+    ``name`` may also be a ``"package.module:Class"`` target (plugins, tests): engines pass
+    names to worker processes, which cannot see registry entries added at run time.
+    """
+    target = REGISTRY.get(name) or (name if ":" in name else None)
+    if target is None:
         raise UnknownDetectorError(
             f"unknown detector {name!r}; known: {', '.join(sorted(REGISTRY))}"
-        ) from None
+        )
     module_name, _, class_name = target.partition(":")
     return getattr(importlib.import_module(module_name), class_name)
+
+
+def batch_size_of(cls: type[Detector]) -> int:
+    """The batch size a detector asks for (``batch_size`` class attribute), or a default."""
+    default = 256 if cls.input_kind == "text" else 8
+    return int(getattr(cls, "batch_size", default))
+
+
+def error_code(error: str) -> str:
+    """The machine code of a :attr:`Result.error` ("code: message" → "code")."""
+    code, sep, _ = error.partition(":")
+    return code.strip() if sep and code.strip() else "detector_error"
 
 
 def available_detectors() -> list[str]:

@@ -195,10 +195,14 @@ class PiiDetector:
             plans = [list(self.entities) for _ in texts]
         ner_idx = [i for i, p in enumerate(plans) if prefilter.needs_ner(p)]
         docs: dict[int, Any] = dict(
-            zip(ner_idx, nlp.pipe((texts[i] for i in ner_idx), batch_size=self.nlp_batch_size))
+            zip(
+                ner_idx,
+                nlp.pipe((texts[i] for i in ner_idx), batch_size=self.nlp_batch_size),
+                strict=True,
+            )
         )
         out: list[list[RecognizerResult]] = []
-        for i, (text, plan) in enumerate(zip(texts, plans)):
+        for i, (text, plan) in enumerate(zip(texts, plans, strict=True)):
             if not plan:
                 out.append([])
                 continue
@@ -224,7 +228,7 @@ class PiiDetector:
             return [self._detect_one(c) for c in batch]
         return [
             Result(c.sha256, [_to_finding(r) for r in results])
-            for c, results in zip(batch, analysed)
+            for c, results in zip(batch, analysed, strict=True)
         ]
 
     def _detect_one(self, content: Content) -> Result:
