@@ -1,0 +1,93 @@
+"""Collect the report numbers from the store (audit/sql/report.sql) and write report.json.
+
+:func:`collect_report` is the single producer of report data: report.html renders the
+same dict, so the two files can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from audit import atomic
+from audit.report.masking import mask_evidence
+from audit.store import query
+
+#: report.json format version; bump when a key changes meaning or disappears.
+REPORT_FORMAT = "1"
+
+#: Flagged items shown per rule in the report sample.
+SAMPLE_PER_RULE = 5
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run the named block of report.sql and return JSON-safe dict rows.
+
+    Only the parameters the block actually uses are bound (DuckDB rejects extra ones).
+    """
+    sql = query("report.sql", name)
+    bound = {k: v for k, v in params.items() if f"${k}" in sql}
+    cursor = con.execute(sql, bound)
+    columns = [d[0] for d in cursor.description]
+    return [
+        {c: _json_value(v) for c, v in zip(columns, row, strict=True)} for row in cursor.fetchall()
+    ]
+
+
+def _flag_sample(con: duckdb.DuckDBPyConnection, run_id: str, per_rule: int) -> dict[str, list]:
+    sample = rows(con, "flag_sample", run_id=run_id, per_rule=per_rule)
+    secrets: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    item_ids = sorted({r["item_id"] for r in sample})
+    for s in rows(con, "sample_secrets", item_ids=item_ids):
+        secrets[s["item_id"]].append((s["value"], s["entity_type"]))
+    by_rule: dict[str, list] = defaultdict(list)
+    for r in sample:
+        r["evidence"] = mask_evidence(r["evidence"], secrets.get(r["item_id"], ()))
+        by_rule[r.pop("rule_id")].append(r)
+    return dict(by_rule)
+
+
+def collect_report(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    manifest: dict[str, Any] | None = None,
+    sample_per_rule: int = SAMPLE_PER_RULE,
+) -> dict[str, Any]:
+    """Every number of the report for ``run_id`` (KPI names = report.sql block names)."""
+    if manifest is None:
+        row = con.execute(query("report.sql", "run_manifest"), {"run_id": run_id}).fetchone()
+        manifest = json.loads(row[0]) if row and row[0] else {}
+    return {
+        "format": REPORT_FORMAT,
+        "run_id": run_id,
+        "headline": rows(con, "kpi_headline", run_id=run_id)[0],
+        "exposure": rows(con, "kpi_exposure"),
+        "by_platform": rows(con, "kpi_by_platform", run_id=run_id),
+        "by_month": rows(con, "kpi_by_month", run_id=run_id),
+        "rules": rows(con, "kpi_rules", run_id=run_id),
+        "severity": rows(con, "kpi_severity", run_id=run_id),
+        "pii_types": rows(con, "kpi_pii_types"),
+        "errors": rows(con, "kpi_errors", run_id=run_id),
+        "flag_sample": _flag_sample(con, run_id, sample_per_rule),
+        "manifest": manifest,
+    }
+
+
+def write_json(path: str | Path, report: dict[str, Any]) -> None:
+    """Write report.json atomically (stable key order, UTF-8)."""
+    atomic.write_text(path, json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
