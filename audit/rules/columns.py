@@ -1,0 +1,93 @@
+"""Which item fields a rule may name, and what kind of value each holds.
+
+Rules read ``item_view`` (canonical + provenance + derived detector columns, see
+audit/schema.py) and source columns kept in ``items.extra``, which rules name as
+``extra.<name>``. Every name is checked here before any SQL is built.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from audit.schema import CANONICAL_COLUMNS, DERIVED_COLUMNS, PROVENANCE_COLUMNS
+
+Kind = Literal["text", "number", "bool", "timestamp", "date", "list", "json", "extra"]
+
+_KIND_OF_TYPE: Final[dict[str, Kind]] = {
+    "VARCHAR": "text",
+    "INTEGER": "number",
+    "BIGINT": "number",
+    "DOUBLE": "number",
+    "BOOLEAN": "bool",
+    "TIMESTAMP": "timestamp",
+    "DATE": "date",
+    "VARCHAR[]": "list",
+    "JSON": "json",
+}
+
+#: Every column of item_view and its kind.
+ITEM_VIEW_KINDS: Final[dict[str, Kind]] = {
+    name: _KIND_OF_TYPE[duck_type]
+    for name, duck_type in {**CANONICAL_COLUMNS, **PROVENANCE_COLUMNS, **DERIVED_COLUMNS}.items()
+}
+
+#: Columns a self-test case may set directly (derived ones come from `findings:`).
+SETTABLE_COLUMNS: Final[frozenset[str]] = frozenset({**CANONICAL_COLUMNS, **PROVENANCE_COLUMNS})
+
+#: Operators each kind of field supports (extra columns take their kind from the value).
+OPERATORS_BY_KIND: Final[dict[Kind, tuple[str, ...]]] = {
+    "text": ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains", "matches", "is_null"),
+    "number": ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null"),
+    "bool": ("eq", "ne", "is_null"),
+    "timestamp": ("eq", "ne", "lt", "le", "gt", "ge", "is_null"),
+    "date": ("eq", "ne", "lt", "le", "gt", "ge", "is_null"),
+    "list": ("contains", "is_null"),
+    "json": ("is_null",),
+    "extra": ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains", "matches", "is_null"),
+}
+
+EXTRA_PREFIX: Final = "extra."
+# Source column names are quoted into a JSON path, so they may not contain quotes or
+# backslashes; this pattern is also what keeps SQL out of field names.
+_EXTRA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """A validated field name: an item_view column or a source column in items.extra."""
+
+    name: str  # as written in the rule
+    kind: Kind
+
+    @property
+    def extra_name(self) -> str | None:
+        """The source column name for ``extra.<name>`` fields, else None."""
+        return self.name[len(EXTRA_PREFIX) :] if self.name.startswith(EXTRA_PREFIX) else None
+
+    @property
+    def column(self) -> str:
+        """The item_view column this field is read from (``extra`` for source columns)."""
+        return "extra" if self.extra_name is not None else self.name
+
+
+def resolve_field(name: str) -> FieldRef:
+    """Validate a field name; raises ValueError with a hint naming the closest column."""
+    if name in ITEM_VIEW_KINDS:
+        return FieldRef(name, ITEM_VIEW_KINDS[name])
+    if name.startswith(EXTRA_PREFIX):
+        if _EXTRA_NAME.match(name[len(EXTRA_PREFIX) :]):
+            return FieldRef(name, "extra")
+        raise ValueError(
+            f"'{name}' is not a usable source column name (letters, digits, _ . : @ - only)"
+        )
+    import difflib
+
+    close = difflib.get_close_matches(name, ITEM_VIEW_KINDS, n=1)
+    if close:
+        raise ValueError(f"unknown field '{name}' — did you mean '{close[0]}'?")
+    raise ValueError(
+        f"unknown field '{name}'; rules can name {', '.join(ITEM_VIEW_KINDS)}, "
+        "or a source column kept from the corpus as extra.<name>"
+    )

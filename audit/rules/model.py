@@ -1,0 +1,476 @@
+"""The rule file format (DESIGN.md "Rule file") as a pydantic schema.
+
+Every model forbids unknown keys (typo safety). Conditions form a tree whose node kind is
+chosen by the key it carries (field / detector / all / any / not / aggregate), so a
+mistake inside one node yields one error for that node, not one per possible node kind.
+`audit rules schema` prints :func:`json_schema`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from audit.rules.columns import OPERATORS_BY_KIND, SETTABLE_COLUMNS, FieldRef, resolve_field
+from audit.schema import ACTIONS, RULE_STATUSES, SEVERITIES
+
+Scalar = Union[StrictBool, StrictInt, StrictFloat, StrictStr, datetime, date]
+Number = Union[StrictInt, StrictFloat]
+Orderable = Union[StrictInt, StrictFloat, StrictStr, datetime, date]
+
+FIELD_OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null", "contains", "matches")
+DETECTORS = ("pii", "faces", "minor_cues")
+_ENTITY_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+def _check_entity_types(types: list[str] | None) -> list[str] | None:
+    for t in types or ():
+        if not _ENTITY_TYPE.match(t):
+            raise ValueError(f"entity types are UPPER_CASE names like EMAIL_ADDRESS — got {t!r}")
+    return types
+
+
+# ---------------------------------------------------------------- field conditions
+
+
+class FieldCondition(_Strict):
+    """Compare one item field with a value: exactly one operator per condition."""
+
+    field: str = Field(description="item column, detector column, or extra.<source column>")
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    in_: list[Scalar] | None = Field(None, alias="in", min_length=1)
+    not_in: list[Scalar] | None = Field(None, min_length=1)
+    lt: Orderable | None = None
+    le: Orderable | None = None
+    gt: Orderable | None = None
+    ge: Orderable | None = None
+    is_null: StrictBool | None = None
+    contains: StrictStr | None = None
+    matches: StrictStr | None = Field(None, description="regular expression (RE2 syntax)")
+
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, name: str) -> str:
+        resolve_field(name)
+        return name
+
+    @field_validator("matches")
+    @classmethod
+    def _valid_regex(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            from audit.rules.regex import check_regex
+
+            check_regex(pattern)
+        return pattern
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> FieldCondition:
+        given = [op for op in FIELD_OPERATORS if _field_name(op) in self.model_fields_set]
+        if len(given) != 1:
+            listed = ", ".join(FIELD_OPERATORS)
+            what = "no operator" if not given else f"{len(given)} operators ({', '.join(given)})"
+            raise ValueError(f"a field condition needs exactly one operator of {listed}; got {what}")
+        op = given[0]
+        if getattr(self, _field_name(op)) is None:
+            raise ValueError(f"{op} needs a value; to test for a missing value use is_null: true")
+        ref = self.ref
+        allowed = OPERATORS_BY_KIND[ref.kind]
+        if op not in allowed:
+            raise ValueError(
+                f"{op} cannot be used on {ref.name} ({ref.kind}); use one of {', '.join(allowed)}"
+            )
+        _check_value_kind(ref, op, self.value)
+        return self
+
+    @property
+    def ref(self) -> FieldRef:
+        """The validated field."""
+        return resolve_field(self.field)
+
+    @property
+    def op(self) -> str:
+        """The operator, as written in the rule."""
+        return next(op for op in FIELD_OPERATORS if _field_name(op) in self.model_fields_set)
+
+    @property
+    def value(self) -> Any:
+        """The operator's value."""
+        return getattr(self, _field_name(self.op))
+
+
+def _field_name(op: str) -> str:
+    return "in_" if op == "in" else op
+
+
+def _kind_of_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, datetime | date):
+        return "date"
+    return "text"
+
+
+def _check_value_kind(ref: FieldRef, op: str, value: Any) -> None:
+    """Reject values that can never compare with the field (a number against text, ...)."""
+    if op in ("is_null", "contains", "matches"):
+        return
+    values = value if op in ("in", "not_in") else [value]
+    kinds = {_kind_of_value(v) for v in values}
+    if len(kinds) > 1:
+        raise ValueError(f"{op} mixes kinds of values ({', '.join(sorted(kinds))}); use one kind")
+    kind = kinds.pop()
+    if ref.kind == "extra":
+        if op in ("lt", "le", "gt", "ge") and kind == "bool":
+            raise ValueError(f"{op} needs a number, text or date — got {value!r}")
+        return
+    expected = {"text": {"text"}, "number": {"number"}, "bool": {"bool"}}.get(
+        ref.kind, {"text", "date"}  # timestamp/date fields take dates or ISO date text
+    )
+    if kind not in expected:
+        words = {"text": "text (in quotes)", "number": "a number", "bool": "true or false"}
+        want = words.get(ref.kind, "a date like 2024-01-31")
+        raise ValueError(f"{ref.name} holds {ref.kind} values, so {op} needs {want} — got {value!r}")
+    if kind == "text" and ref.kind in ("timestamp", "date"):
+        for v in values:
+            try:
+                datetime.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"{op} needs a date like 2024-01-31 — got {v!r}") from None
+
+
+# ---------------------------------------------------------------- detector conditions
+
+
+class PiiCondition(_Strict):
+    """Item has at least `min_count` PII findings (optionally of `types`, at `min_score`)."""
+
+    detector: Literal["pii"]
+    types: list[str] | None = Field(None, min_length=1, description="presidio entity types")
+    min_score: float | None = Field(None, ge=0, le=1)
+    min_count: int = Field(1, ge=1)
+
+    _types = field_validator("types")(_check_entity_types)
+
+
+class FacesCondition(_Strict):
+    """Item image has at least `min_count` faces (optionally each ≥ `min_size_px`)."""
+
+    detector: Literal["faces"]
+    min_count: int = Field(1, ge=1)
+    min_size_px: int | None = Field(None, ge=1, description="larger side of the face box, px")
+    min_score: float | None = Field(None, ge=0, le=1)
+
+
+class MinorCuesCondition(_Strict):
+    """Item carries at least `min_count` cues that the author or subject is a minor."""
+
+    detector: Literal["minor_cues"]
+    types: list[str] | None = Field(None, min_length=1, description="cue types, e.g. AGE_CUE")
+    min_score: float | None = Field(None, ge=0, le=1)
+    min_count: int = Field(1, ge=1)
+
+    _types = field_validator("types")(_check_entity_types)
+
+
+DetectorCondition = Annotated[
+    Union[PiiCondition, FacesCondition, MinorCuesCondition], Field(discriminator="detector")
+]
+
+# ---------------------------------------------------------------- combinators
+
+
+class AllCondition(_Strict):
+    """Every listed condition holds."""
+
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyCondition(_Strict):
+    """At least one listed condition holds."""
+
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotCondition(_Strict):
+    """The condition does not hold (a comparison on a missing value does not hold)."""
+
+    not_: Condition = Field(alias="not")
+
+
+# ---------------------------------------------------------------- aggregates (group level)
+
+
+class ShareOfItems(_Strict):
+    """At least `ge` (0–1) of the group's items satisfy `where`."""
+
+    where: Condition
+    ge: float = Field(gt=0, le=1)
+
+
+class CountOfItems(_Strict):
+    """At least `ge` of the group's items satisfy `where`."""
+
+    where: Condition
+    ge: int = Field(ge=1)
+
+
+class DistinctCount(_Strict):
+    """The group's items carry at least `ge` distinct non-missing values of `field`."""
+
+    field: str
+    ge: int = Field(ge=1)
+
+    _known = field_validator("field")(FieldCondition._known_field.__func__)
+
+
+class AnyItemHaving(_Strict):
+    any_item: Condition
+
+
+class ShareHaving(_Strict):
+    share_of_items: ShareOfItems
+
+
+class CountHaving(_Strict):
+    count_of_items: CountOfItems
+
+
+class DistinctHaving(_Strict):
+    distinct_count: DistinctCount
+
+
+HAVING_KINDS = ("any_item", "share_of_items", "count_of_items", "distinct_count")
+
+
+def _key_kind(kinds: tuple[str, ...]):
+    def pick(value: Any) -> str | None:
+        if isinstance(value, dict):
+            present = [k for k in kinds if k in value]
+            return f"{present[0]}-node" if len(present) == 1 else None
+        for k in kinds:
+            if hasattr(value, k) or hasattr(value, f"{k}_"):
+                return f"{k}-node"
+        return None
+
+    return pick
+
+
+Having = Annotated[
+    Union[
+        Annotated[AnyItemHaving, Tag("any_item-node")],
+        Annotated[ShareHaving, Tag("share_of_items-node")],
+        Annotated[CountHaving, Tag("count_of_items-node")],
+        Annotated[DistinctHaving, Tag("distinct_count-node")],
+    ],
+    Discriminator(
+        _key_kind(HAVING_KINDS),
+        custom_error_type="having_kind",
+        custom_error_message="having needs exactly one of " + ", ".join(HAVING_KINDS),
+    ),
+]
+
+
+class Aggregate(_Strict):
+    """Flag every item of a group (e.g. an author) when the group as a whole matches."""
+
+    group_by: str = Field(description="item column or extra.<source column> to group on")
+    having: Having
+
+    _known = field_validator("group_by")(FieldCondition._known_field.__func__)
+
+
+class AggregateCondition(_Strict):
+    """Group-level condition: holds for every item whose group matches `having`."""
+
+    aggregate: Aggregate
+
+
+CONDITION_KINDS = ("field", "detector", "all", "any", "not", "aggregate")
+
+Condition = Annotated[
+    Union[
+        Annotated[FieldCondition, Tag("field-node")],
+        Annotated[DetectorCondition, Tag("detector-node")],
+        Annotated[AllCondition, Tag("all-node")],
+        Annotated[AnyCondition, Tag("any-node")],
+        Annotated[NotCondition, Tag("not-node")],
+        Annotated[AggregateCondition, Tag("aggregate-node")],
+    ],
+    Discriminator(
+        _key_kind(CONDITION_KINDS),
+        custom_error_type="condition_kind",
+        custom_error_message="a condition needs exactly one of " + ", ".join(CONDITION_KINDS),
+    ),
+]
+
+#: Tags that pydantic puts in error locations; the loader drops them.
+DISCRIMINATOR_TAGS = frozenset(
+    {f"{k}-node" for k in CONDITION_KINDS + HAVING_KINDS}
+    | set(DETECTORS)
+    | {"item-case", "group-case"}
+)
+
+# ---------------------------------------------------------------- self-test cases
+
+
+class Finding(_Strict):
+    """A detector output given directly in a test case (the self-test runs no model)."""
+
+    detector: Literal[DETECTORS]  # type: ignore[valid-type]
+    entity_type: str | None = Field(None, description="default: PERSON / FACE / AGE_CUE")
+    score: float = Field(1.0, ge=0, le=1)
+    size_px: int | None = Field(None, ge=1, description="faces: side of the face box in px")
+    start: int | None = Field(None, ge=0)
+    end: int | None = Field(None, ge=0)
+
+    _types = field_validator("entity_type")(lambda v: (_check_entity_types([v]) or [None])[0])
+
+
+def _check_item_fields(item: dict[str, Any]) -> dict[str, Any]:
+    for name in item:
+        if name not in SETTABLE_COLUMNS and not name.startswith("extra."):
+            ref = resolve_field(name)  # raises with a hint for unknown names
+            raise ValueError(f"{ref.name} is computed from findings; give findings: instead")
+        if name.startswith("extra."):
+            resolve_field(name)
+    return item
+
+
+class ItemCase(_Strict):
+    """One item and its findings; the rule must (not) flag it."""
+
+    name: str | None = None
+    expect: Literal["match", "no_match"]
+    item: dict[str, Scalar | None] = Field(default_factory=dict)
+    findings: list[Finding] = Field(default_factory=list)
+
+    _fields = field_validator("item")(_check_item_fields)
+
+
+class GroupItem(_Strict):
+    """An item in a group test case: its fields plus optional findings."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    item_id: StrictStr
+    findings: list[Finding] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _fields(self) -> GroupItem:
+        _check_item_fields(dict(self.model_extra or {}))
+        return self
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """Item columns (including item_id) without the findings."""
+        return {"item_id": self.item_id, **(self.model_extra or {})}
+
+
+class GroupCase(_Strict):
+    """Several items evaluated together; exactly `expect_flagged` must be flagged."""
+
+    name: str | None = None
+    items: list[GroupItem] = Field(min_length=1)
+    expect_flagged: list[StrictStr]
+
+    @model_validator(mode="after")
+    def _flagged_exist(self) -> GroupCase:
+        ids = [i.item_id for i in self.items]
+        if len(set(ids)) != len(ids):
+            raise ValueError("item_id values in items must be unique")
+        unknown = sorted(set(self.expect_flagged) - set(ids))
+        if unknown:
+            raise ValueError(f"expect_flagged names items not in items: {', '.join(unknown)}")
+        return self
+
+
+TestCase = Annotated[
+    Union[Annotated[ItemCase, Tag("item-case")], Annotated[GroupCase, Tag("group-case")]],
+    Discriminator(
+        lambda v: (
+            ("group-case" if "items" in v else "item-case")
+            if isinstance(v, dict)
+            else ("group-case" if isinstance(v, GroupCase) else "item-case")
+        ),
+    ),
+]
+
+# ---------------------------------------------------------------- the rule
+
+
+class Rule(_Strict):
+    """One policy rule: metadata, a declarative `match` tree and its own test cases."""
+
+    id: str = Field(description="unique, dotted: <category>.<slug>")
+    title: str = Field(min_length=1)
+    status: Literal[RULE_STATUSES]  # type: ignore[valid-type]
+    severity: Literal[SEVERITIES]  # type: ignore[valid-type]
+    action: Literal[ACTIONS]  # type: ignore[valid-type]
+    description: str = Field(min_length=1)
+    rationale: str = Field(min_length=1)
+    references: list[StrictStr] = Field(default_factory=list)
+    tags: list[StrictStr] = Field(default_factory=list)
+    requires_columns: list[str] = Field(
+        default_factory=list,
+        description="extra.<name> source columns the rule needs; skipped when the corpus lacks them",
+    )
+    match: Condition
+    tests: list[TestCase] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _dotted(cls, value: str) -> str:
+        if not _RULE_ID.match(value):
+            raise ValueError(
+                "id must be lowercase and dotted, <category>.<slug> (e.g. minors.declared-under-18)"
+                f" — got {value!r}"
+            )
+        return value
+
+    @field_validator("requires_columns")
+    @classmethod
+    def _extra_only(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if resolve_field(name).extra_name is None:
+                raise ValueError(f"requires_columns lists extra.<name> source columns — got {name!r}")
+        return names
+
+    @property
+    def category(self) -> str:
+        """The first part of the id (the pack folder it belongs in)."""
+        return self.id.split(".", 1)[0]
+
+
+for _model in (AllCondition, AnyCondition, NotCondition, ShareOfItems, CountOfItems):
+    _model.model_rebuild()
+for _model in (AnyItemHaving, Aggregate, AggregateCondition, Rule):
+    _model.model_rebuild()
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a rule file (for editors and `audit rules schema`)."""
+    schema = Rule.model_json_schema(by_alias=True)
+    schema["title"] = "corpus-audit rule"
+    return schema

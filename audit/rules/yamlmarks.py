@@ -1,0 +1,55 @@
+"""Parse YAML while remembering the line of every key and value.
+
+pydantic reports errors by path (``match.any.0.lt``); this maps such a path back to the
+line the policy author wrote it on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+Path_ = tuple[Any, ...]
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list[Path_]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if (*path, key) in lines:
+                dups.append((*path, key))  # PyYAML would silently keep the last one
+            # the key's own line: "severity: hi" points at the key, nested blocks too
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            _walk(value_node, (*path, key), lines, dups)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _walk(child, (*path, index), lines, dups)
+
+
+def load_with_lines(text: str) -> list[tuple[Any, dict[Path_, int], list[Path_]]]:
+    """Parse every document of ``text``: ``[(data, {path: line}, duplicate_key_paths), ...]``.
+
+    Raises :class:`yaml.YAMLError` (with a mark) on syntax errors.
+    """
+    docs = []
+    loader = yaml.SafeLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            lines: dict[Path_, int] = {}
+            dups: list[Path_] = []
+            _walk(node, (), lines, dups)
+            docs.append((loader.construct_document(node), lines, dups))
+    finally:
+        loader.dispose()
+    return docs
+
+
+def line_of(lines: dict[Path_, int], path: Path_) -> int:
+    """The line of ``path``, or of its deepest written ancestor (for missing keys)."""
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return 1
