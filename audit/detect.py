@@ -1,0 +1,164 @@
+"""The detect stage: run detectors over an ingested store, through the content-hash cache.
+
+``run_detectors`` (CONTRACTS.md): hash media, analyse each distinct uncached content once per
+detector (committing per batch), then rebuild ``findings`` for the current detector versions
+and the stage='detect' rows of ``errors``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from audit import cache
+from audit.detectors.base import (
+    DEFAULT_DETECTORS,
+    available_detectors,
+    batch_size_of,
+    detector_class,
+)
+from audit.engine.local import iter_batches
+from audit.errors import UsageError
+from audit.store import query
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class DetectorStats:
+    """What one detector did in one run."""
+
+    version: str
+    contents: int = 0  # distinct contents of its input kind in the corpus
+    cache_hits: int = 0  # of those, already analysed by this version before the run
+    analysed: int = 0  # analysed in this run
+    errors: int = 0  # items whose content this detector could not analyse
+    findings: int = 0  # finding rows for the items
+    seconds: float = 0.0
+    describe: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DetectSummary:
+    """Result of :func:`run_detectors`."""
+
+    detectors: dict[str, DetectorStats] = field(default_factory=dict)
+    media_hashed: int = 0
+    seconds: float = 0.0
+
+
+def resolve_names(names: Sequence[str] | None) -> list[str]:
+    """Detector names to run: the given ones (checked), or the installed defaults."""
+    if not names:
+        installed = set(available_detectors())
+        return [n for n in DEFAULT_DETECTORS if n in installed]
+    missing = [n for n in names if n not in available_detectors() and ":" not in n]
+    if missing:
+        raise UsageError(
+            f"detector(s) not available: {', '.join(missing)}; "
+            f"available: {', '.join(available_detectors())}"
+        )
+    return list(names)
+
+
+def run_detectors(
+    con: duckdb.DuckDBPyConnection,
+    names: Sequence[str] | None = None,
+    *,
+    workers: int | None = None,
+    run_id: str | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
+    progress: Progress | None = None,
+) -> DetectSummary:
+    """Run the detect stage on the store behind ``con`` (see module docstring).
+
+    ``options`` maps a detector name to its constructor options; ``workers`` defaults to
+    the number of CPUs (1 = in-process).
+    """
+    started = time.perf_counter()
+    workers = workers or os.cpu_count() or 1
+    summary = DetectSummary()
+    selected = resolve_names(names)
+    classes = {n: detector_class(n) for n in selected}
+    if any(c.input_kind == "image" for c in classes.values()):
+        summary.media_hashed = _hash_media(con, progress)
+    for name, cls in classes.items():
+        summary.detectors[name] = _run_one(
+            con, name, cls, (options or {}).get(name, {}), workers, run_id, progress
+        )
+    _write_media_errors(con, run_id)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _hash_media(con: duckdb.DuckDBPyConnection, progress: Progress | None) -> int:
+    def report(done: int) -> None:
+        if progress:
+            progress("hash media", done, None)
+
+    return cache.hash_media(con, progress=report)
+
+
+def _run_one(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    cls: Any,
+    options: dict[str, Any],
+    workers: int,
+    run_id: str | None,
+    progress: Progress | None,
+) -> DetectorStats:
+    started = time.perf_counter()
+    version, kind = cls.version, cls.input_kind
+    stats = DetectorStats(version=version, contents=cache.count_contents(con, kind))
+    pending = cache.pending_contents(con, name, version, kind)
+    label = f"detect {name}"
+    for results in iter_batches(
+        name, options, pending, workers=workers, batch_size=batch_size_of(cls)
+    ):
+        cache.store_results(con, name, version, results)
+        stats.analysed += len(results)
+        if progress:
+            progress(label, stats.analysed, None)
+    stats.cache_hits = max(stats.contents - stats.analysed, 0)
+    _rebuild(con, name, version, kind, run_id)
+    stats.errors, stats.findings = con.execute(
+        query("detect.sql", "detector_stats"), [name]
+    ).fetchone()
+    if stats.analysed:
+        # describe() of a fresh instance: versions only, no model load.
+        stats.describe = _describe(cls, options)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _describe(cls: Any, options: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return dict(cls(**options).describe())
+    except Exception as exc:  # noqa: BLE001 - the manifest must not fail the scan
+        return {"describe_error": str(exc)}
+
+
+def _rebuild(
+    con: duckdb.DuckDBPyConnection, name: str, version: str, kind: str, run_id: str | None
+) -> None:
+    """Findings and error rows of one detector for the current items and version."""
+    suffix = "text" if kind == "text" else "image"
+    con.execute("BEGIN TRANSACTION")
+    con.execute(query("detect.sql", "delete_findings"), [name])
+    con.execute(query("detect.sql", f"rebuild_{suffix}_findings"), [name, version])
+    con.execute(query("detect.sql", "delete_detector_errors"), [name])
+    con.execute(query("detect.sql", f"insert_{suffix}_errors"), [name, version, run_id])
+    con.execute("COMMIT")
+
+
+def _write_media_errors(con: duckdb.DuckDBPyConnection, run_id: str | None) -> None:
+    con.execute("BEGIN TRANSACTION")
+    con.execute(query("detect.sql", "delete_media_errors"))
+    con.execute(query("detect.sql", "insert_media_errors"), [run_id])
+    con.execute("COMMIT")

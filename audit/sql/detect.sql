@@ -1,0 +1,120 @@
+-- Detect stage (audit/detect.py, audit/cache.py). Parameters are bound, never interpolated.
+
+-- name: distinct_media_uris
+-- Every distinct media URI the items reference, with what we knew about it last time.
+SELECT i.media_uri, m.size_bytes, m.checked_at, m.status, m.content_sha256
+FROM (SELECT DISTINCT media_uri FROM items WHERE media_uri IS NOT NULL) i
+LEFT JOIN media_files m USING (media_uri);
+
+-- name: upsert_media_files
+INSERT OR REPLACE INTO media_files
+SELECT media_uri, content_sha256, size_bytes, status, error, checked_at FROM _media_batch;
+
+-- name: pending_texts
+-- Distinct texts not yet analysed by this detector version ($1 detector, $2 version).
+SELECT i.text_sha256 AS sha256, any_value(i.text) AS text
+FROM items i
+WHERE i.text_sha256 IS NOT NULL AND i.text IS NOT NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM analysed a
+    WHERE a.detector = $1 AND a.version = $2 AND a.content_sha256 = i.text_sha256)
+GROUP BY i.text_sha256;
+
+-- name: pending_images
+-- Distinct readable images not yet analysed by this detector version.
+SELECT m.content_sha256 AS sha256, any_value(m.media_uri) AS path
+FROM media_files m
+WHERE m.status = 'ok' AND m.content_sha256 IS NOT NULL
+  AND m.media_uri IN (SELECT media_uri FROM items)
+  AND NOT EXISTS (
+    SELECT 1 FROM analysed a
+    WHERE a.detector = $1 AND a.version = $2 AND a.content_sha256 = m.content_sha256)
+GROUP BY m.content_sha256;
+
+-- name: count_text_contents
+SELECT count(DISTINCT text_sha256) FROM items WHERE text_sha256 IS NOT NULL AND text IS NOT NULL;
+
+-- name: count_image_contents
+SELECT count(DISTINCT m.content_sha256)
+FROM media_files m
+WHERE m.status = 'ok' AND m.media_uri IN (SELECT media_uri FROM items);
+
+-- name: delete_cached
+-- Replace (not duplicate) a content's cache rows when it is analysed again.
+DELETE FROM cached_findings
+WHERE detector = $1 AND version = $2 AND content_sha256 IN (SELECT sha256 FROM _result_batch);
+
+-- name: insert_analysed
+INSERT OR REPLACE INTO analysed
+SELECT $1, $2, sha256, status, error, n_findings, current_timestamp FROM _result_batch;
+
+-- name: insert_cached_findings
+INSERT INTO cached_findings
+SELECT $1, $2, content_sha256, entity_type, score, "start", "end", bbox, recognizer,
+       attributes::JSON, embedding
+FROM _finding_batch;
+
+-- name: delete_findings
+DELETE FROM findings WHERE detector = $1;
+
+-- name: rebuild_text_findings
+INSERT INTO findings
+SELECT i.item_id, f.detector, f.version, f.content_sha256, f.entity_type, f.score,
+       f."start", f."end", f.bbox, f.recognizer, f.attributes
+FROM items i
+JOIN cached_findings f ON f.content_sha256 = i.text_sha256
+WHERE f.detector = $1 AND f.version = $2;
+
+-- name: rebuild_image_findings
+INSERT INTO findings
+SELECT i.item_id, f.detector, f.version, f.content_sha256, f.entity_type, f.score,
+       f."start", f."end", f.bbox, f.recognizer, f.attributes
+FROM items i
+JOIN media_files m ON m.media_uri = i.media_uri AND m.status = 'ok'
+JOIN cached_findings f ON f.content_sha256 = m.content_sha256
+WHERE f.detector = $1 AND f.version = $2;
+
+-- name: delete_detector_errors
+DELETE FROM errors WHERE stage = 'detect' AND detector = $1;
+
+-- name: insert_text_errors
+-- Items whose text this detector version could not analyse ($3 run_id).
+INSERT INTO errors (run_id, stage, item_id, source_file, source_row, detector, code, message)
+SELECT $3, 'detect', i.item_id, i.source_file, i.source_row, $1,
+       coalesce(nullif(trim(split_part(a.error, ':', 1)), ''), 'detector_error'), a.error
+FROM items i
+JOIN analysed a ON a.content_sha256 = i.text_sha256
+WHERE a.detector = $1 AND a.version = $2 AND a.status = 'error';
+
+-- name: insert_image_errors
+INSERT INTO errors (run_id, stage, item_id, source_file, source_row, detector, code, message)
+SELECT $3, 'detect', i.item_id, i.source_file, i.source_row, $1,
+       coalesce(nullif(trim(split_part(a.error, ':', 1)), ''), 'detector_error'), a.error
+FROM items i
+JOIN media_files m ON m.media_uri = i.media_uri AND m.status = 'ok'
+JOIN analysed a ON a.content_sha256 = m.content_sha256
+WHERE a.detector = $1 AND a.version = $2 AND a.status = 'error';
+
+-- name: delete_media_errors
+DELETE FROM errors WHERE stage = 'detect' AND detector IS NULL AND code LIKE 'media_%';
+
+-- name: insert_media_errors
+-- Items whose media could not be read. The tool never downloads: URIs with a scheme are
+-- reported as media_not_local ($1 run_id).
+INSERT INTO errors (run_id, stage, item_id, source_file, source_row, detector, code, message)
+SELECT $1, 'detect', i.item_id, i.source_file, i.source_row, NULL,
+       CASE m.status WHEN 'not_local' THEN 'media_not_local'
+                     WHEN 'missing' THEN 'media_missing'
+                     ELSE 'media_unreadable' END,
+       CASE m.status WHEN 'not_local'
+            THEN 'media is a remote URI; corpus-audit never downloads, image detectors skipped it'
+            ELSE m.error END
+FROM items i
+JOIN media_files m ON m.media_uri = i.media_uri
+WHERE m.status <> 'ok';
+
+-- name: detector_stats
+-- (items with an error, finding rows) for one detector.
+SELECT
+    (SELECT count(*) FROM errors WHERE stage = 'detect' AND detector = $1),
+    (SELECT count(*) FROM findings WHERE detector = $1);
