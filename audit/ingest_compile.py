@@ -1,0 +1,502 @@
+"""Compile a validated mapping into the DuckDB SELECT that maps one source to ``_ca_stage``.
+
+Mappings are user input, so nothing from them is pasted into SQL as-is: identifiers are
+double-quoted, literals are single-quoted with quotes doubled, JSON paths are built from
+validated tokens. Two backends resolve field paths: :class:`JsonBackend` (JSONL records held
+as a JSON column) and :class:`TableBackend` (Parquet/CSV columns with their DuckDB types; a
+nested path goes through ``to_json`` of its root column).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from audit.errors import InputError
+from audit.mapping import Condition, Mapping, ValueSpec, as_spec, scalar_text
+from audit.schema import CANONICAL_COLUMNS, VISIBILITY_VALUES, all_item_columns
+
+_TOKEN = re.compile(r"^([^.\[\]\"]+)((?:\[(?:\d+|\*)\])*)$")
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+            "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")  # fmt: skip
+_ERROR_CODES = {
+    "TIMESTAMP": "bad_timestamp",
+    "DATE": "bad_date",
+    "BOOLEAN": "bad_boolean",
+    "INTEGER": "bad_integer",
+}
+RECORD_PATH = "$record"
+
+
+def lit(value: object) -> str:
+    """A SQL literal for a scalar from a mapping (strings quoted, quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """A double-quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_numeric(duck_type: str) -> bool:
+    return duck_type.split("(")[0] in _NUMERIC
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A compiled value: its SQL, DuckDB type, and the raw source references it reads."""
+
+    sql: str
+    type: str
+    refs: tuple[str, ...] = ()
+    resolved: bool = True  # False when it can only ever be NULL (no such source field)
+
+    @property
+    def text(self) -> str:
+        """The value as VARCHAR (what conditions and maps compare)."""
+        return self.sql if self.type == "VARCHAR" else f"CAST({self.sql} AS VARCHAR)"
+
+
+NULL = Expr("NULL", "VARCHAR", (), False)
+
+
+def parse_path(path: str, source: str) -> list[tuple[str, str]]:
+    """Split ``a.b[0].c[*]`` into ``[(key, index_suffix), ...]``; InputError if malformed."""
+    tokens = []
+    for part in path.split("."):
+        m = _TOKEN.match(part)
+        if not m:
+            raise InputError(f"{source}: bad field path {path!r} (use a.b, a[0].b, a[*].b)")
+        tokens.append((m.group(1), m.group(2)))
+    return tokens
+
+
+def json_path(tokens: Sequence[tuple[str, str]]) -> str:
+    """``[('a', '[0]'), ('b', '')]`` → ``$."a"[0]."b"`` (keys quoted, so ``$type`` works)."""
+    return "$" + "".join(f'."{key}"{index}' for key, index in tokens)
+
+
+@dataclass
+class JsonBackend:
+    """Paths into a JSONL record (column ``_ca_j``) and its line (``_ca_page``)."""
+
+    source: str
+    lookups: dict[str, str] = field(default_factory=dict)  # name -> SQL of the joined object
+    paths: list[str] = field(default_factory=list)  # non-wildcard paths, extracted in one go
+    consumed: list[list[str]] = field(default_factory=list)  # plain key paths mapped
+
+    def field(self, path: str) -> Expr:
+        """Resolve a path to VARCHAR (or VARCHAR[] for wildcards)."""
+        if path == RECORD_PATH:
+            return Expr("CAST(_ca_j AS VARCHAR)", "VARCHAR", ("_ca_j",))
+        base = "_ca_j"
+        if path.startswith("@"):
+            name, _, path = path[1:].partition(".")
+            if name not in self.lookups:
+                raise InputError(f"{self.source}: unknown lookup @{name} in path")
+            base = ident(f"_ca_lk_{name}")
+            if not path:
+                return Expr(f"CAST({base} AS VARCHAR)", "VARCHAR", (base,))
+        tokens = parse_path(path, self.source)
+        jp = json_path(tokens)
+        if "[*]" in jp:
+            sql = f"json_extract_string({base}, {lit(jp)})"
+            return Expr(sql, "VARCHAR[]", (sql,))
+        if base != "_ca_j":
+            sql = f"json_extract_string({base}, {lit(jp)})"
+            return Expr(sql, "VARCHAR", (sql,))
+        if all(not index for _, index in tokens):
+            self.consumed.append([key for key, _ in tokens])
+        if jp not in self.paths:
+            self.paths.append(jp)
+        sql = f"_ca_v[{self.paths.index(jp) + 1}]"
+        return Expr(sql, "VARCHAR", (sql,))
+
+
+@dataclass
+class TableBackend:
+    """Paths into the columns of a Parquet/CSV source, given its schema."""
+
+    source: str
+    schema: dict[str, str]  # column name -> DuckDB type
+    consumed: set[str] = field(default_factory=set)
+
+    def column(self, name: str) -> str | None:
+        """The source column matching ``name`` (exact, else case-insensitive), or None."""
+        if name in self.schema:
+            return name
+        lowered = {c.lower(): c for c in self.schema}
+        return lowered.get(name.lower())
+
+    def field(self, path: str) -> Expr:
+        """Resolve a path to a typed column, or VARCHAR through JSON for nested paths."""
+        if path.startswith("@"):
+            raise InputError(f"{self.source}: lookups (@...) only work on JSONL sources")
+        if path == RECORD_PATH:
+            cols = ", ".join(f"{ident(c)} := {ident(c)}" for c in self.schema)
+            sql = f"CAST(to_json(struct_pack({cols})) AS VARCHAR)"
+            return Expr(sql, "VARCHAR", (sql,))
+        tokens = parse_path(path, self.source)
+        col = self.column(tokens[0][0])
+        if col is None:
+            return NULL
+        if len(tokens) == 1 and not tokens[0][1]:
+            self.consumed.add(col)
+            return Expr(ident(col), self.schema[col], (ident(col),))
+        jp = "$" + tokens[0][1] + json_path(tokens[1:])[1:]
+        kind = "VARCHAR[]" if "[*]" in jp else "VARCHAR"
+        sql = f"json_extract_string(to_json({ident(col)}), {lit(jp)})"
+        return Expr(sql, kind, (sql,))
+
+
+Backend = JsonBackend | TableBackend
+
+
+class Compiler:
+    """Turns value specs and conditions into SQL expressions over one backend."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def value(self, spec: ValueSpec | str | int | float | bool | None) -> Expr:
+        """Compile a value (path string, scalar constant or ValueSpec) to an :class:`Expr`."""
+        if spec is None:
+            return NULL
+        if isinstance(spec, str):
+            return self.backend.field(spec)
+        if not isinstance(spec, ValueSpec):
+            return self._const(spec)
+        return self._modifiers(spec, self._source(spec))
+
+    def branch_value(self, value: ValueSpec | str | int | float | bool | None) -> Expr:
+        """A ``then``/``else`` value: a bare string is a constant here, not a path."""
+        return self._const(value) if isinstance(value, str) else self.value(value)
+
+    def _const(self, value: object) -> Expr:
+        if value is None:
+            return NULL
+        kind = {bool: "BOOLEAN", int: "BIGINT", float: "DOUBLE"}.get(type(value), "VARCHAR")
+        return Expr(lit(value), kind)
+
+    def _source(self, spec: ValueSpec) -> Expr:
+        if spec.path is not None:
+            return self.backend.field(spec.path)
+        if spec.const is not None:
+            return self._const(spec.const)
+        if spec.coalesce is not None:
+            return self._coalesce([self.value(as_spec(s)) for s in spec.coalesce])
+        if spec.concat is not None:
+            parts = [self.value(as_spec(s)) for s in spec.concat]
+            inner = ", ".join(f"nullif({p.text}, '')" for p in parts)
+            return Expr(
+                f"nullif(concat_ws({lit(spec.sep)}, {inner}), '')",
+                "VARCHAR",
+                _refs(parts),
+                any(p.resolved for p in parts),
+            )
+        if spec.hash is not None:
+            inner = self.value(as_spec(spec.hash))
+            return Expr(f"sha256({inner.text})", "VARCHAR", inner.refs, inner.resolved)
+        if spec.case is not None:
+            return self._case(spec)
+        conds = spec.any if spec.any is not None else spec.all
+        joiner = " OR " if spec.any is not None else " AND "
+        compiled = [self.condition(c) for c in conds or []]
+        refs = tuple(r for _, refs in compiled for r in refs)
+        test = joiner.join(sql for sql, _ in compiled)
+        known = " OR ".join(f"{r} IS NOT NULL" for r in refs) or "false"
+        sql = f"(CASE WHEN {test} THEN true WHEN {known} THEN false END)"
+        return Expr(sql, "BOOLEAN", refs, bool(refs))
+
+    def _coalesce(self, parts: list[Expr]) -> Expr:
+        live = [p for p in parts if p.resolved] or parts[:1]
+        if len({p.type for p in live}) == 1 and live[0].type != "VARCHAR":
+            members, kind = [p.sql for p in live], live[0].type
+        else:
+            # first non-empty value: an empty string is "absent" for a coalesce
+            members, kind = [f"nullif({p.text}, '')" for p in live], "VARCHAR"
+        sql = members[0] if len(members) == 1 else f"coalesce({', '.join(members)})"
+        return Expr(sql, kind, _refs(live), any(p.resolved for p in live))
+
+    def _case(self, spec: ValueSpec) -> Expr:
+        branches = [(self.condition(b.when), self.branch_value(b.then)) for b in spec.case or []]
+        other = self.branch_value(spec.else_)
+        values = [v for _, v in branches] + [other]
+        kinds = {v.type for v in values if v is not NULL}
+        kind = kinds.pop() if len(kinds) == 1 else "VARCHAR"
+        as_kind = (lambda v: v.sql) if kind != "VARCHAR" else (lambda v: v.text)
+        whens = " ".join(f"WHEN {cond} THEN {as_kind(v)}" for (cond, _), v in branches)
+        refs = tuple(r for (_, crefs), v in branches for r in crefs + v.refs) + other.refs
+        sql = f"(CASE {whens} ELSE {as_kind(other)} END)"
+        return Expr(sql, kind, refs, any(v.resolved for v in values) or bool(refs))
+
+    def _modifiers(self, spec: ValueSpec, expr: Expr) -> Expr:
+        if spec.null_if:
+            values = ", ".join(lit(scalar_text(v)) for v in spec.null_if)
+            expr = Expr(
+                f"(CASE WHEN {expr.text} IN ({values}) THEN NULL ELSE {expr.sql} END)",
+                expr.type,
+                expr.refs,
+                expr.resolved,
+            )
+        if spec.map is not None:
+            whens = " ".join(
+                f"WHEN {lit(k)} THEN {lit(None if v is None else scalar_text(v))}"
+                for k, v in spec.map.items()
+            )
+            other = lit(scalar_text(spec.default)) if spec.default is not None else expr.text
+            sql = f"(CASE {expr.text} {whens} ELSE {other} END)"
+            expr = Expr(sql, "VARCHAR", expr.refs, expr.resolved)
+        if spec.strip_html:
+            expr = Expr(f"_ca_strip_html({expr.text})", "VARCHAR", expr.refs, expr.resolved)
+        if spec.lower:
+            expr = Expr(f"lower({expr.text})", "VARCHAR", expr.refs, expr.resolved)
+        if spec.prefix is not None:
+            sql = f"({lit(spec.prefix)} || {expr.text})"
+            expr = Expr(sql, "VARCHAR", expr.refs, expr.resolved)
+        return expr
+
+    def condition(self, cond: Condition) -> tuple[str, tuple[str, ...]]:
+        """Compile a condition to a never-NULL boolean SQL expression and its references."""
+        if cond.any is not None or cond.all is not None:
+            parts = [self.condition(c) for c in (cond.any or cond.all or [])]
+            joiner = " OR " if cond.any is not None else " AND "
+            return (
+                "(" + joiner.join(p for p, _ in parts) + ")",
+                tuple(r for _, refs in parts for r in refs),
+            )
+        if cond.not_ is not None:
+            sql, refs = self.condition(cond.not_)
+            return f"(NOT {sql})", refs
+        x = self.backend.field(cond.path) if cond.path is not None else self.value(cond.value)
+        op, arg = cond.operator, getattr(cond, cond.operator)
+        is_list = x.type.endswith("[]")
+        if op == "is_null":
+            sql = f"({x.sql} IS NULL)" if arg else f"({x.sql} IS NOT NULL)"
+        elif op == "not_null":
+            sql = f"({x.sql} IS NOT NULL)" if arg else f"({x.sql} IS NULL)"
+        elif op in ("eq", "contains") and is_list:
+            sql = f"coalesce(list_contains({x.sql}, {lit(scalar_text(arg))}), false)"
+        elif op == "eq":
+            sql = f"coalesce({x.text} = {lit(scalar_text(arg))}, false)"
+        elif op == "ne":
+            sql = f"coalesce({x.text} <> {lit(scalar_text(arg))}, false)"
+        elif op in ("in_", "not_in"):
+            values = ", ".join(lit(scalar_text(v)) for v in arg)
+            neg = "NOT " if op == "not_in" else ""
+            sql = f"coalesce({x.text} {neg}IN ({values}), false)"
+        elif op == "contains":
+            sql = f"coalesce(contains({x.text}, {lit(scalar_text(arg))}), false)"
+        else:  # matches
+            sql = f"coalesce(regexp_matches({x.text}, {lit(arg)}), false)"
+        return sql, x.refs
+
+
+def _refs(parts: Sequence[Expr]) -> tuple[str, ...]:
+    return tuple(r for p in parts for r in p.refs)
+
+
+def convert(expr: Expr, target: str, spec: ValueSpec | None) -> str:
+    """SQL converting a raw value to a canonical column type (NULL when unreadable)."""
+    src, x = expr.type, expr.sql
+    if src == "VARCHAR[]":
+        return f"array_to_string({x}, ',')" if target == "VARCHAR" else "NULL"
+    if target == "VARCHAR" or src == target:
+        return expr.text if target == "VARCHAR" else x
+    if target == "TIMESTAMP":
+        scale = 1000 if spec is not None and spec.timestamp == "epoch_ms" else 1
+        if src == "TIMESTAMP WITH TIME ZONE":
+            return f"timezone('UTC', {x})"
+        if src.startswith("TIMESTAMP") or src == "DATE":
+            return f"CAST({x} AS TIMESTAMP)"
+        if _is_numeric(src):
+            return f"_ca_epoch(CAST({x} AS DOUBLE), {scale})"
+        if spec is not None and spec.format:
+            return f"try_strptime({expr.text}, {lit(spec.format)})"
+        mode = spec.timestamp if spec is not None else "auto"
+        if mode in ("epoch_s", "epoch_ms"):
+            # Pushshift writes epoch seconds as int, float or string; ISO text still reads.
+            return (
+                f"coalesce(_ca_epoch(try_cast(trim({expr.text}) AS DOUBLE), {scale}), "
+                f"_ca_ts_text({expr.text}))"
+            )
+        return f"_ca_ts_text({expr.text})" if mode == "iso" else f"_ca_ts_auto({expr.text})"
+    if target == "DATE":
+        if src.startswith("TIMESTAMP"):
+            return f"CAST({x} AS DATE)"
+        if spec is not None and spec.format:
+            return f"CAST(try_strptime({expr.text}, {lit(spec.format)}) AS DATE)"
+        return f"_ca_date({expr.text})"
+    if target == "BOOLEAN":
+        return f"({x} <> 0)" if _is_numeric(src) else f"_ca_bool({expr.text})"
+    if target == "INTEGER":
+        if _is_numeric(src) and src.split("(")[0] not in ("FLOAT", "DOUBLE", "DECIMAL"):
+            return f"try_cast({x} AS INTEGER)"
+        return f"_ca_int({expr.text})"
+    return f"try_cast({x} AS {target})"
+
+
+@dataclass(frozen=True)
+class CompiledSource:
+    """The SELECT producing ``_ca_stage`` rows for one source, plus what it consumed."""
+
+    sql: str
+    item_id_resolved: bool
+    extra_columns: dict[str, str]  # tabular sources: extra column -> DuckDB type
+
+
+def _stage_select(
+    mapping: Mapping, compiler: Compiler, relation: str, extra_sql: str
+) -> tuple[str, bool]:
+    """The three-level SELECT common to both backends (raw → converted → derived)."""
+    raw, conv, errs = [], [], []
+    item_id_resolved = False
+    for col, target in CANONICAL_COLUMNS.items():
+        spec = mapping.spec(col)
+        expr = compiler.value(spec) if spec is not None else NULL
+        if col == "item_id":
+            item_id_resolved = expr.resolved
+        raw_name, name = ident(f"_ca_r_{col}"), ident(col)
+        raw.append(f"{expr.sql} AS {raw_name}")
+        conv.append(f"{convert(Expr(raw_name, expr.type), target, spec)} AS {name}")
+        code = _ERROR_CODES.get(target)
+        if code and expr.resolved:
+            empty = f" AND trim({raw_name}) <> ''" if expr.type == "VARCHAR" else ""
+            errs.append(
+                f"CASE WHEN {raw_name} IS NOT NULL{empty} AND {name} IS NULL THEN "
+                f"{{'code': {lit(code)}, 'message': {lit(col + ': cannot read ' + chr(39))} || "
+                f"left(CAST({raw_name} AS VARCHAR), 80) || {lit(chr(39) + ' as ' + target)}}} END"
+            )
+    vis_values = ", ".join(lit(v) for v in VISIBILITY_VALUES)
+    errs.append(
+        f"CASE WHEN visibility IS NOT NULL AND lower(trim(visibility)) NOT IN ({vis_values}) "
+        "THEN {'code': 'bad_visibility', 'message': 'visibility: ' || left(visibility, 80) "
+        "|| ' is not one of " + ", ".join(VISIBILITY_VALUES) + "; set to unknown'} END"
+    )
+    derived = {
+        "visibility": (
+            f"CASE WHEN lower(trim(visibility)) IN ({vis_values}) "
+            "THEN lower(trim(visibility)) ELSE 'unknown' END"
+        ),
+        "author_age_at_post": (
+            "coalesce(author_age_at_post, _ca_age(author_birth_date, created_at))"
+        ),
+        "media_uri": "_ca_media_uri(media_path, _ca_base)",
+        "text_sha256": "CASE WHEN text IS NOT NULL AND text <> '' THEN sha256(text) END",
+        "source_file": "_ca_file",
+        "source_row": "_ca_row",
+        "extra": "_ca_extra",
+    }
+    final = [f"{derived.get(c, ident(c))} AS {ident(c)}" for c in all_item_columns()]
+    err_list = ", ".join(errs)
+    sql = (
+        f"SELECT {', '.join(final)}, _ca_sub, "
+        f"list_filter([{err_list}], lambda e: e IS NOT NULL) AS _ca_errs\n"
+        f"FROM (SELECT *, {', '.join(conv)}\n"
+        f"      FROM (SELECT _ca_file, _ca_base, _ca_row, _ca_sub, {extra_sql} AS _ca_extra, "
+        f"{', '.join(raw)}\n            FROM {relation}))"
+    )
+    return sql, item_id_resolved
+
+
+def compile_json(mapping: Mapping, file: str, base: str) -> CompiledSource:
+    """The stage SELECT over the lines in ``_ca_lines`` of one JSONL file (or chunk)."""
+    backend = JsonBackend(mapping.source)
+    compiler = Compiler(backend)
+    for name in mapping.lookups:
+        backend.lookups[name] = ""  # declare first so lookups may not reference each other
+    lookup_cols = []
+    for name, lk in mapping.lookups.items():
+        list_path = json_path(parse_path(lk.list, mapping.source))
+        key_path = json_path(parse_path(lk.key, mapping.source))
+        match = compiler.value(as_spec(lk.match))
+        lookup_cols.append(
+            f"list_filter(from_json(json_extract(_ca_page, {lit(list_path)}), '[\"JSON\"]'), "
+            f"lambda _ca_o: json_extract_string(_ca_o, {lit(key_path)}) = {match.text})[1] "
+            f"AS {ident('_ca_lk_' + name)}"
+        )
+    # The mapping's own fields are compiled after the lookups' match values.
+    if mapping.explode:
+        ep = lit(json_path(parse_path(mapping.explode, mapping.source)))
+        records = (
+            f"SELECT line_no AS _ca_row, unnest(_ca_recs) AS _ca_j, "
+            f"generate_subscripts(_ca_recs, 1) AS _ca_sub, _ca_page FROM ("
+            f"SELECT line_no, _ca_page, CASE json_type(_ca_page, {ep}) "
+            f"WHEN 'ARRAY' THEN from_json(json_extract(_ca_page, {ep}), '[\"JSON\"]') "
+            f"WHEN 'OBJECT' THEN [json_extract(_ca_page, {ep})] "
+            f"ELSE [_ca_page] END AS _ca_recs FROM _l)"
+        )
+    else:
+        records = "SELECT line_no AS _ca_row, _ca_page AS _ca_j, 0 AS _ca_sub, _ca_page FROM _l"
+    # Compile the canonical fields (this fills backend.paths and backend.consumed).
+    select, resolved = _stage_select(mapping, compiler, "_ca_src", "_ca_extra_raw")
+    patch = _removal_patch(backend.consumed)
+    extra = f"nullif(json_merge_patch(_ca_j, {lit(patch)}), '{{}}')" if patch != "{}" else "_ca_j"
+    values = (
+        f"json_extract_string(_ca_j, [{', '.join(lit(p) for p in backend.paths)}])"
+        if backend.paths
+        else "[]::VARCHAR[]"
+    )
+    lookups = "".join(", " + c for c in lookup_cols)
+    sql = (
+        "WITH _l AS (SELECT line_no, CAST(line AS JSON) AS _ca_page FROM _ca_lines "
+        "WHERE json_valid(line) AND json_type(line) = 'OBJECT'),\n"
+        f"_rec AS ({records}),\n"
+        f"_ca_src0 AS (SELECT {lit(file)} AS _ca_file, {lit(base)} AS _ca_base, _ca_row, "
+        f"_ca_sub, _ca_j, _ca_page, {values} AS _ca_v, {extra} AS _ca_extra_raw FROM _rec),\n"
+        f"_ca_src AS (SELECT *{lookups} FROM _ca_src0)\n" + select
+    )
+    return CompiledSource(sql, resolved, {})
+
+
+def _removal_patch(consumed: list[list[str]]) -> str:
+    """A JSON merge patch deleting the mapped key paths (so `extra` holds only the rest)."""
+    import json
+
+    tree: dict = {}
+    for keys in consumed:
+        node = tree
+        for key in keys[:-1]:
+            child = node.get(key)
+            if child is None:
+                child = node[key] = {}
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node[keys[-1]] = None
+    return json.dumps(tree, ensure_ascii=False)
+
+
+def compile_table(
+    mapping: Mapping, relation: str, schema: dict[str, str], base_sql: str
+) -> CompiledSource:
+    """The stage SELECT over a tabular relation exposing ``_ca_file``, ``_ca_row`` and the
+    source columns described by ``schema``."""
+    if mapping.explode or mapping.lookups:
+        raise InputError(
+            f"{mapping.source}: explode/lookups only work on JSONL sources, not Parquet or CSV"
+        )
+    backend = TableBackend(mapping.source, schema)
+    compiler = Compiler(backend)
+    # Compile once to learn which columns are consumed, then build `extra` from the rest.
+    _stage_select(mapping, compiler, "x", "NULL")
+    rest = {c: t for c, t in schema.items() if c not in backend.consumed}
+    if rest:
+        pairs = ", ".join(f"{ident(c)} := {ident(c)}" for c in rest)
+        extra = f"to_json(struct_pack({pairs}))"
+    else:
+        extra = "NULL"
+    src = f"(SELECT *, {base_sql} AS _ca_base, 0 AS _ca_sub FROM {relation})"
+    select, resolved = _stage_select(mapping, Compiler(TableBackend(mapping.source, schema)),
+                                     src, extra)  # fmt: skip
+    return CompiledSource(select, resolved, rest)
