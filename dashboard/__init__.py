@@ -1,0 +1,1 @@
+"""The reviewer dashboard (Streamlit): ``audit dashboard`` or ``streamlit run dashboard/app.py``."""

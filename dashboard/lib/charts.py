@@ -1,0 +1,81 @@
+"""Plotly figures of the Overview, all in the shared severity palette."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from dashboard.lib.style import SEVERITY_COLOURS, SEVERITY_LABELS, SEVERITY_ORDER
+
+_LAYOUT = {
+    "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+    "height": 320,
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": None},
+    "plot_bgcolor": "#ffffff",
+    "font": {"family": "Inter, system-ui, sans-serif", "size": 12},
+}
+_COLOURS = {SEVERITY_LABELS[s]: c for s, c in SEVERITY_COLOURS.items()}
+_ORDER = {"severity": [SEVERITY_LABELS[s] for s in reversed(SEVERITY_ORDER)]}
+
+
+def _labelled(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    out = df.copy()
+    out["severity"] = out[column].fillna("").map(lambda s: SEVERITY_LABELS.get(s, s))
+    return out
+
+
+def _finish(fig: go.Figure, x_title: str | None, y_title: str | None) -> go.Figure:
+    fig.update_layout(**_LAYOUT)
+    fig.update_xaxes(title=x_title, gridcolor="#f1f5f9")
+    fig.update_yaxes(title=y_title, gridcolor="#f1f5f9")
+    return fig
+
+
+def exposure_by_category(df: pd.DataFrame) -> go.Figure:
+    """Flagged items per rule category, stacked by severity."""
+    d = _labelled(df, "severity")
+    fig = px.bar(
+        d, y="category", x="items", color="severity", orientation="h",
+        color_discrete_map=_COLOURS, category_orders=_ORDER,
+    )  # fmt: skip
+    fig.update_yaxes(categoryorder="total ascending")
+    return _finish(fig, "items flagged", None)
+
+
+def items_by_platform(df: pd.DataFrame) -> go.Figure:
+    """Items per platform stacked by their worst severity (grey = not flagged)."""
+    d = _labelled(df, "worst_severity")
+    fig = px.bar(
+        d, x="platform", y="items", color="severity",
+        color_discrete_map=_COLOURS, category_orders=_ORDER,
+    )  # fmt: skip
+    return _finish(fig, None, "items")
+
+
+def flags_over_time(df: pd.DataFrame) -> go.Figure:
+    """Flagged items per month of posting, by worst severity."""
+    d = _labelled(df, "worst_severity")
+    fig = px.bar(
+        d, x="month", y="items", color="severity",
+        color_discrete_map=_COLOURS, category_orders=_ORDER,
+    )  # fmt: skip
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    return _finish(fig, None, "flagged items")
+
+
+def visibility_heatmap(df: pd.DataFrame) -> go.Figure:
+    """Items by visibility × what was found in them (faces, PII)."""
+    cols = ["neither", "PII", "face", "face + PII"]
+    grid = (
+        df.pivot_table(index="visibility", columns="exposure", values="items", aggfunc="sum")
+        .reindex(columns=cols)
+        .fillna(0)
+        .astype(int)
+    )
+    fig = px.imshow(
+        grid, text_auto=True, aspect="auto",
+        color_continuous_scale=["#f8fafc", "#fdba74", "#dc2626"],
+    )  # fmt: skip
+    fig.update_coloraxes(showscale=False)
+    return _finish(fig, "found in item", None)

@@ -1,0 +1,108 @@
+"""Masking of personal data in captions and evidence (values hidden unless revealed).
+
+PII findings carry character offsets into the item's text. A masked span shows a fixed run of
+blocks plus the entity type, so neither the value nor its length is disclosed; a revealed span
+is highlighted. Evidence written by rules may quote matched values, so it is redacted with the
+same spans before display.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+MASK = "█" * 6
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range ``[start, end)`` of the text holding an entity."""
+
+    start: int
+    end: int
+    entity_type: str
+
+
+def merge_spans(spans: Iterable[Span], text_len: int) -> list[Span]:
+    """Clamp to the text, sort, and merge overlapping spans (their types joined with '/')."""
+    clean = sorted(
+        Span(max(0, s.start), min(text_len, s.end), s.entity_type)
+        for s in spans
+        if s.end > s.start and s.start < text_len
+    )
+    merged: list[Span] = []
+    for s in clean:
+        if merged and s.start < merged[-1].end:
+            last = merged[-1]
+            types = last.entity_type.split("/")
+            kind = "/".join(types + [s.entity_type] * (s.entity_type not in types))
+            merged[-1] = Span(last.start, max(last.end, s.end), kind)
+        else:
+            merged.append(s)
+    return merged
+
+
+def spans_from_rows(rows: Iterable[dict[str, Any]]) -> list[Span]:
+    """Spans of PII findings (rows with detector, start, end, entity_type)."""
+    out = []
+    for r in rows:
+        if r.get("detector") != "pii" or r.get("start") is None or r.get("end") is None:
+            continue
+        try:
+            out.append(Span(int(r["start"]), int(r["end"]), str(r["entity_type"])))
+        except (TypeError, ValueError):
+            continue  # NaN offsets from pandas: a finding without a span
+    return out
+
+
+def mask_plain(text: str, spans: Iterable[Span]) -> str:
+    """``text`` with every span replaced by ``██████ TYPE`` (for tables and exports)."""
+    out, pos = [], 0
+    for s in merge_spans(spans, len(text)):
+        out += [text[pos : s.start], f"{MASK} {s.entity_type}"]
+        pos = s.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def caption_html(text: str, spans: Iterable[Span], *, reveal: bool) -> str:
+    """HTML of the caption, spans masked (or highlighted when ``reveal``), all text escaped."""
+    out, pos = [], 0
+    for s in merge_spans(spans, len(text)):
+        out.append(html.escape(text[pos : s.start]))
+        kind = html.escape(s.entity_type)
+        if reveal:
+            value = html.escape(text[s.start : s.end])
+            out.append(f'<mark class="pii pii-revealed" title="{kind}">{value}<sub>{kind}</sub></mark>')
+        else:
+            out.append(f'<span class="pii pii-masked" title="{kind}">{MASK}<sub>{kind}</sub></span>')
+        pos = s.end
+    out.append(html.escape(text[pos:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def redact(value: Any, secrets: Iterable[str]) -> Any:
+    """A copy of a JSON-like value with every occurrence of a secret string masked."""
+    secrets = sorted({s for s in secrets if s.strip()}, key=len, reverse=True)
+    if not secrets:
+        return value
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str):
+            for s in secrets:
+                v = v.replace(s, MASK)
+            return v
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(value)
+
+
+def span_values(text: str, spans: Iterable[Span]) -> list[str]:
+    """The raw values under the spans (what :func:`redact` must hide)."""
+    return [text[s.start : s.end] for s in merge_spans(spans, len(text))]

@@ -1,0 +1,65 @@
+"""Overview page: headline consent/exposure figures and where the flags are."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.lib import charts, data, state
+from dashboard.lib.style import kpi_cards, page_header, pct
+
+db, run_id = state.context()
+scope = state.sidebar_filters(db, run_id)
+
+page_header(
+    "Overview",
+    "How much of the corpus is public, consent-safe, flagged and excluded in this run. "
+    "Every figure follows the filters in the sidebar; unfiltered, they equal report.json.",
+)
+
+k = data.kpis(scope)
+n = k["items"]
+kpi_cards(
+    [
+        ("Items", f"{n:,}", "in the current filters", "#334155"),
+        ("Public", pct(k["public"], n), f"{k['public']:,} posted publicly", "#38bdf8"),
+        ("Consent-safe", pct(k["consent_safe"], n), "no opt-out, noai or deletion", "#16a34a"),
+        ("Flagged", pct(k["flagged"], n), f"{k['flagged']:,} items with ≥1 flag", "#f97316"),
+        ("Excluded", pct(k["excluded"], n), f"{k['excluded']:,} on the exclusion list", "#dc2626"),
+    ]
+)
+if scope.after_review:
+    st.caption("After review: flags a reviewer marked as false positive are left out.")
+
+if n == 0:
+    st.info("No items match the filters.")
+    st.stop()
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Exposure by rule category")
+    df = data.chart_data(scope, "exposure_by_category")
+    if df.empty:
+        st.success("No flags in the current filters.")
+    else:
+        st.plotly_chart(charts.exposure_by_category(df), key="c_category")
+with right:
+    st.subheader("Items by platform")
+    st.plotly_chart(
+        charts.items_by_platform(data.chart_data(scope, "items_by_platform")), key="c_platform"
+    )
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Flagged items over time")
+    df = data.chart_data(scope, "flags_over_time")
+    if df.empty:
+        st.caption("No dated flagged items.")
+    else:
+        st.plotly_chart(charts.flags_over_time(df), key="c_time")
+with right:
+    st.subheader("Visibility × faces and personal data")
+    st.plotly_chart(
+        charts.visibility_heatmap(data.chart_data(scope, "visibility_exposure")), key="c_heat"
+    )
+
+st.caption("Bars are coloured by an item's worst severity; grey items have no flag.")

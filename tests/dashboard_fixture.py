@@ -1,0 +1,221 @@
+"""A small, fully known audit database for the dashboard tests (built through audit.store).
+
+48 items on three platforms over 2023, two runs, five rules, PII spans with real offsets, and
+faces with real face_recognition encodings of skimage's astronaut (one face) plus a no-face
+image. Expected numbers are derived here, next to the data, so tests state them once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from audit.store import open_store
+
+PLATFORMS = ("mastodon", "bluesky", "reddit")
+VISIBILITIES = ("public", "public", "unlisted", "followers")
+RULES = {
+    # rule_id: (category, severity, action, title)
+    "consent.opted-out": ("consent", "critical", "exclude", "Author opted out of AI training"),
+    "minors.declared-under-18": ("minors", "high", "exclude", "Author was under 18"),
+    "visibility.not-public": ("visibility", "high", "exclude", "Post was not public"),
+    "pii.email-in-caption": ("pii", "medium", "redact", "Email address in caption"),
+    "faces.identifiable-face": ("faces", "medium", "review", "Identifiable face"),
+}
+EMAIL_ITEM = "it-003"
+EMAIL = "jane.doe@example.org"
+FACE_ITEMS = ("it-010", "it-011")  # the astronaut (same photo under two items)
+OTHER_FACE_ITEM = "it-012"  # a different face (another real encoding, > 0.6 away)
+NOFACE_ITEM = "it-013"
+
+
+@dataclass
+class Fixture:
+    """Where the database is and what it holds."""
+
+    db: Path
+    media: Path
+    astronaut_png: bytes
+    noface_png: bytes
+    items: list[dict] = field(default_factory=list)
+    flags: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # run -> (item, rule)
+
+
+def _png(arr: np.ndarray, path: Path) -> bytes:
+    Image.fromarray(arr).save(path)
+    return path.read_bytes()
+
+
+_CROP = (250, 0)  # (top, left) of the "other face" crop of the astronaut photo
+
+
+def _other_face_image() -> np.ndarray:
+    """A crop of the astronaut photo whose badge dlib takes for a (different) face."""
+    import skimage.data
+
+    top, left = _CROP
+    return np.ascontiguousarray(skimage.data.astronaut()[top:, left : left + 300])
+
+
+def _encodings() -> tuple[list, list]:
+    """(astronaut face box+encoding, a second real but different face box+encoding)."""
+    import face_recognition
+    import skimage.data
+
+    im = skimage.data.astronaut()
+    face = face_recognition.face_locations(im, number_of_times_to_upsample=0)
+    other = [b for b in face_recognition.face_locations(im, 1) if b not in face][:1]
+    top, left = _CROP
+    shifted = [(t - top, r - left, b - top, lf - left) for t, r, b, lf in other]
+    face_enc = face_recognition.face_encodings(im, face)
+    other_enc = face_recognition.face_encodings(_other_face_image(), shifted)
+    return list(zip(face, face_enc, strict=True)), list(zip(shifted, other_enc, strict=True))
+
+
+def _items(media: Path) -> list[dict]:
+    items = []
+    for n in range(48):
+        item_id = f"it-{n:03d}"
+        items.append(
+            {
+                "item_id": item_id,
+                "platform": PLATFORMS[n % 3],
+                "author_id": f"user{n % 7}",
+                "created_at": datetime(2023, 1 + n % 12, 1 + n % 27, 12),
+                "text": f"Post number {n} about the weather",
+                "media_path": None,
+                "visibility": VISIBILITIES[n % 4],
+                "author_age_at_post": 15 if n % 11 == 5 else 30,
+                "opt_out": n % 9 == 4,
+                "noai": n % 13 == 7,
+                "deleted": n == 20,
+                "extra": json.dumps({"handle": f"@handle{n % 7}"}),
+            }
+        )
+    by_id = {i["item_id"]: i for i in items}
+    by_id[EMAIL_ITEM]["text"] = f"Write to me at {EMAIL} or call later"
+    for item_id, name in (
+        *((i, "astronaut.png") for i in FACE_ITEMS),
+        (OTHER_FACE_ITEM, "other.png"),
+        (NOFACE_ITEM, "noface.png"),
+    ):
+        by_id[item_id]["media_path"] = name
+        by_id[item_id]["media_uri"] = str(media / name)
+    return items
+
+
+def _flags(items: list[dict], faces: set[str]) -> list[tuple[str, str]]:
+    """(item_id, rule_id) pairs: the rules evaluated in Python for this small fixture."""
+    out = []
+    for i in items:
+        checks = {
+            "consent.opted-out": i["opt_out"],
+            "minors.declared-under-18": i["author_age_at_post"] < 18,
+            "visibility.not-public": i["visibility"] != "public",
+            "pii.email-in-caption": "@" in i["text"],
+            "faces.identifiable-face": i["item_id"] in faces,
+        }
+        out += [(i["item_id"], rule) for rule, hit in checks.items() if hit]
+    return out
+
+
+def build(tmp: Path) -> Fixture:
+    """Write the fixture database and images under ``tmp``."""
+    import skimage.data
+
+    media = tmp / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    fx = Fixture(
+        db=tmp / "audit.duckdb",
+        media=media,
+        astronaut_png=_png(skimage.data.astronaut(), media / "astronaut.png"),
+        noface_png=_png(skimage.data.coffee(), media / "noface.png"),
+    )
+    _png(_other_face_image(), media / "other.png")
+    fx.items = _items(media)
+    face, other = _encodings()
+    con = open_store(fx.db)
+    try:
+        _insert(con, fx, face, other)
+    finally:
+        con.close()
+    return fx
+
+
+def _insert(con, fx: Fixture, face: list, other: list) -> None:
+    cols = [
+        "item_id", "platform", "author_id", "created_at", "text", "media_path", "visibility",
+        "author_age_at_post", "opt_out", "noai", "deleted", "extra", "media_uri",
+    ]  # fmt: skip
+    con.executemany(
+        f"INSERT INTO items ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [[i.get(c) for c in cols] for i in fx.items],
+    )
+    start = next(i for i in fx.items if i["item_id"] == EMAIL_ITEM)["text"].index(EMAIL)
+    con.execute(
+        "INSERT INTO findings (item_id, detector, detector_version, entity_type, score, "
+        "\"start\", \"end\") VALUES (?, 'pii', '1', 'EMAIL_ADDRESS', 0.99, ?, ?)",
+        [EMAIL_ITEM, start, start + len(EMAIL)],
+    )
+    faces_by_item = {i: ("astro", face) for i in FACE_ITEMS} | {OTHER_FACE_ITEM: ("other", other)}
+    for sha, found in {"astro": face, "other": other}.items():
+        for box, enc in found:
+            con.execute(
+                "INSERT INTO cached_findings (detector, version, content_sha256, entity_type, "
+                "score, bbox, embedding) VALUES ('faces', '1', ?, 'FACE', 1.0, ?, ?)",
+                [sha, list(box), [float(x) for x in enc]],
+            )
+    for item_id, (sha, found) in faces_by_item.items():
+        for box, _ in found:
+            con.execute(
+                "INSERT INTO findings (item_id, detector, detector_version, content_sha256, "
+                "entity_type, score, bbox) VALUES (?, 'faces', '1', ?, 'FACE', 1.0, ?)",
+                [item_id, sha, list(box)],
+            )
+    runs = {"run-1": datetime(2024, 1, 1), "run-2": datetime(2024, 2, 1)}
+    for run_id, at in runs.items():
+        manifest = {"run_id": run_id, "tool_version": "0.1.0", "counts": {"items": 48}}
+        con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, 'complete', 'audit scan corpus.yaml', ?)",
+            [run_id, at, at, json.dumps(manifest)],
+        )
+        for rule_id, (cat, sev, action, title) in RULES.items():
+            con.execute(
+                "INSERT INTO rule_catalog (run_id, rule_id, title, category, status, severity, "
+                "action, description, rationale, \"references\") "
+                "VALUES (?, ?, ?, ?, 'stable', ?, ?, ?, ?, ?)",
+                [run_id, rule_id, title, cat, sev, action, f"Flags: {title.lower()}.",
+                 "GDPR requires a lawful basis.", ["GDPR Art. 6"]],
+            )  # fmt: skip
+    faces = {*FACE_ITEMS, OTHER_FACE_ITEM}
+    # run-1 predates the face rule: the diff shows its flags as new in run-2
+    fx.flags["run-2"] = _flags(fx.items, faces)
+    fx.flags["run-1"] = [f for f in fx.flags["run-2"] if f[1] != "faces.identifiable-face"]
+    for run_id, pairs in fx.flags.items():
+        for item_id, rule_id in pairs:
+            _, sev, action, _ = RULES[rule_id]
+            evidence = {"conditions": [f"{rule_id} matched"], "findings": []}
+            if rule_id == "pii.email-in-caption":
+                evidence["findings"] = [{"entity_type": "EMAIL_ADDRESS", "text": EMAIL}]
+            con.execute(
+                "INSERT INTO flags VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, item_id, rule_id, sev, action, json.dumps(evidence)],
+            )
+
+
+def expected_kpis(fx: Fixture, run_id: str = "run-2") -> dict[str, int]:
+    """The Overview KPIs of the unfiltered fixture, computed from the Python data."""
+    flagged = {i for i, _ in fx.flags[run_id]}
+    excluded = {i for i, r in fx.flags[run_id] if RULES[r][2] == "exclude"}
+    return {
+        "items": len(fx.items),
+        "public": sum(i["visibility"] == "public" for i in fx.items),
+        "consent_safe": sum(not (i["opt_out"] or i["noai"] or i["deleted"]) for i in fx.items),
+        "flagged": len(flagged),
+        "excluded": len(excluded),
+    }
