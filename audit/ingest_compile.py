@@ -9,6 +9,7 @@ nested path goes through ``to_json`` of its root column).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -439,8 +440,7 @@ def compile_json(mapping: Mapping, file: str, base: str) -> CompiledSource:
         records = "SELECT line_no AS _ca_row, _ca_page AS _ca_j, 0 AS _ca_sub, _ca_page FROM _l"
     # Compile the canonical fields (this fills backend.paths and backend.consumed).
     select, resolved = _stage_select(mapping, compiler, "_ca_src", "_ca_extra_raw")
-    patch = _removal_patch(backend.consumed)
-    extra = f"nullif(json_merge_patch(_ca_j, {lit(patch)}), '{{}}')" if patch != "{}" else "_ca_j"
+    extra = _extra_json(backend.consumed)
     values = (
         f"json_extract_string(_ca_j, [{', '.join(lit(p) for p in backend.paths)}])"
         if backend.paths
@@ -458,23 +458,26 @@ def compile_json(mapping: Mapping, file: str, base: str) -> CompiledSource:
     return CompiledSource(sql, resolved, {})
 
 
-def _removal_patch(consumed: list[list[str]]) -> str:
-    """A JSON merge patch deleting the mapped key paths (so `extra` holds only the rest)."""
-    import json
+def _extra_json(consumed: list[list[str]]) -> str:
+    """SQL for the record minus its mapped key paths (JSON merge patches with nulls).
 
-    tree: dict = {}
+    A nested key is removed only where its parent object exists: a merge patch would
+    otherwise create the missing parents as empty objects.
+    """
+    by_parent: dict[tuple[str, ...], set[str]] = {}
     for keys in consumed:
-        node = tree
-        for key in keys[:-1]:
-            child = node.get(key)
-            if child is None:
-                child = node[key] = {}
-            if not isinstance(child, dict):
-                break
-            node = child
-        else:
-            node[keys[-1]] = None
-    return json.dumps(tree, ensure_ascii=False)
+        by_parent.setdefault(tuple(keys[:-1]), set()).add(keys[-1])
+    sql = "_ca_j"
+    for parent, leaves in sorted(by_parent.items(), key=lambda kv: len(kv[0])):
+        patch: dict = dict.fromkeys(sorted(leaves))
+        for key in reversed(parent):
+            patch = {key: patch}
+        merged = f"json_merge_patch({sql}, {lit(json.dumps(patch, ensure_ascii=False))})"
+        if parent:
+            where = lit(json_path([(k, "") for k in parent]))
+            merged = f"CASE WHEN json_type(_ca_j, {where}) = 'OBJECT' THEN {merged} ELSE {sql} END"
+        sql = merged
+    return f"nullif(CAST({sql} AS VARCHAR), '{{}}')"
 
 
 def compile_table(
