@@ -100,7 +100,9 @@ def _load_file(
                 Problem(name, line_of(lines, path_), dotted(path_), "given twice; keep one")
             )
         if not isinstance(data, dict):
-            problems.append(Problem(name, 1, "", "a rule file must be a mapping of fields (id:, title:, …)"))
+            problems.append(
+                Problem(name, 1, "", "a rule file must be a mapping of fields (id:, title:, …)")
+            )
             continue
         if isinstance(data.get("id"), str):  # duplicates are reported even for invalid rules
             ids.append((data["id"], name, line_of(lines, ("id",))))
@@ -118,8 +120,10 @@ def _check_duplicates(ids: list[tuple[str, str, int]], problems: list[Problem]) 
     first: dict[str, tuple[str, int]] = {}
     for rule_id, file, line in ids:
         if rule_id in first:
-            where = "%s:%d" % first[rule_id]
-            problems.append(Problem(file, line, "id", f"duplicate id '{rule_id}', already used at {where}"))
+            where = f"{first[rule_id][0]}:{first[rule_id][1]}"
+            problems.append(
+                Problem(file, line, "id", f"duplicate id '{rule_id}', already used at {where}")
+            )
         else:
             first[rule_id] = (file, line)
 

@@ -34,15 +34,21 @@ def data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     current = data
     for part in loc:
         part = _ALIASES.get(part, part)
-        if isinstance(current, dict) and part in current:
+        if (
+            isinstance(current, dict)
+            and part in current
+            or isinstance(current, list)
+            and isinstance(part, int)
+            and part < len(current)
+        ):
             path.append(part)
             current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
-            path.append(part)
-            current = current[part]
-        elif part in DISCRIMINATOR_TAGS or part in {"bool", "int", "float", "str", "date", "datetime"}:
-            continue
-        elif isinstance(part, str) and part.startswith(("function-", "lax-", "list[", "union[")):
+        elif (
+            part in DISCRIMINATOR_TAGS
+            or part in {"bool", "int", "float", "str", "date", "datetime"}
+            or isinstance(part, str)
+            and part.startswith(("function-", "lax-", "list[", "union["))
+        ):
             continue
         else:
             path.append(part)
@@ -74,7 +80,9 @@ _TYPE_WORDS = {
 
 def _type_word(error_type: str) -> str | None:
     for prefix in ("bool", "int", "float", "string", "list", "dict", "model", "datetime", "date"):
-        if error_type.startswith(prefix) and error_type.endswith(("_type", "_parsing", "_attributes_type")):
+        if error_type.startswith(prefix) and error_type.endswith(
+            ("_type", "_parsing", "_attributes_type")
+        ):
             return _TYPE_WORDS[prefix]
     return None
 
@@ -98,7 +106,12 @@ def _one(error: dict[str, Any], name: str) -> str:
     if kind == "union_tag_not_found":
         return f"needs a {ctx['discriminator'].strip(chr(39))} key"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[kind]
+        sign = {
+            "greater_than_equal": "≥",
+            "greater_than": ">",
+            "less_than_equal": "≤",
+            "less_than": "<",
+        }[kind]
         bound = next(iter(ctx.values()))
         return f"must be {sign} {bound} — got {value!r}"
     if kind == "too_short":
@@ -127,7 +140,9 @@ def problems_from(exc: ValidationError, data: Any) -> list[tuple[tuple[Any, ...]
             # report it once with the kinds that would have been accepted.
             value = errors[0].get("input")
             if isinstance(value, list | dict) and all(_type_word(e["type"]) for e in errors):
-                message = f"must be a single value (text, a number, true/false or a date) — got {value!r}"
+                message = (
+                    f"must be a single value (text, a number, true/false or a date) — got {value!r}"
+                )
             elif all(_type_word(e["type"]) for e in errors):
                 words = sorted({_type_word(e["type"]) or "" for e in errors})
                 message = f"must be {' or '.join(words)} — got {value!r}"
@@ -135,5 +150,3 @@ def problems_from(exc: ValidationError, data: Any) -> list[tuple[tuple[Any, ...]
                 message = "; ".join(dict.fromkeys(_one(e, name) for e in errors))
         out.append((path, label, message))
     return out
-
-

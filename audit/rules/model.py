@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,11 +29,22 @@ from pydantic import (
 from audit.rules.columns import OPERATORS_BY_KIND, SETTABLE_COLUMNS, FieldRef, resolve_field
 from audit.schema import ACTIONS, RULE_STATUSES, SEVERITIES
 
-Scalar = Union[StrictBool, StrictInt, StrictFloat, StrictStr, datetime, date]
-Number = Union[StrictInt, StrictFloat]
-Orderable = Union[StrictInt, StrictFloat, StrictStr, datetime, date]
+Scalar = StrictBool | StrictInt | StrictFloat | StrictStr | datetime | date
+Orderable = StrictInt | StrictFloat | StrictStr | datetime | date
 
-FIELD_OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null", "contains", "matches")
+FIELD_OPERATORS = (
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "is_null",
+    "contains",
+    "matches",
+)
 DETECTORS = ("pii", "faces", "minor_cues")
 _ENTITY_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
@@ -90,7 +101,9 @@ class FieldCondition(_Strict):
         if len(given) != 1:
             listed = ", ".join(FIELD_OPERATORS)
             what = "no operator" if not given else f"{len(given)} operators ({', '.join(given)})"
-            raise ValueError(f"a field condition needs exactly one operator of {listed}; got {what}")
+            raise ValueError(
+                f"a field condition needs exactly one operator of {listed}; got {what}"
+            )
         op = given[0]
         if getattr(self, _field_name(op)) is None:
             raise ValueError(f"{op} needs a value; to test for a missing value use is_null: true")
@@ -147,12 +160,15 @@ def _check_value_kind(ref: FieldRef, op: str, value: Any) -> None:
             raise ValueError(f"{op} needs a number, text or date — got {value!r}")
         return
     expected = {"text": {"text"}, "number": {"number"}, "bool": {"bool"}}.get(
-        ref.kind, {"text", "date"}  # timestamp/date fields take dates or ISO date text
+        ref.kind,
+        {"text", "date"},  # timestamp/date fields take dates or ISO date text
     )
     if kind not in expected:
         words = {"text": "text (in quotes)", "number": "a number", "bool": "true or false"}
         want = words.get(ref.kind, "a date like 2024-01-31")
-        raise ValueError(f"{ref.name} holds {ref.kind} values, so {op} needs {want} — got {value!r}")
+        raise ValueError(
+            f"{ref.name} holds {ref.kind} values, so {op} needs {want} — got {value!r}"
+        )
     if kind == "text" and ref.kind in ("timestamp", "date"):
         for v in values:
             try:
@@ -196,7 +212,7 @@ class MinorCuesCondition(_Strict):
 
 
 DetectorCondition = Annotated[
-    Union[PiiCondition, FacesCondition, MinorCuesCondition], Field(discriminator="detector")
+    PiiCondition | FacesCondition | MinorCuesCondition, Field(discriminator="detector")
 ]
 
 # ---------------------------------------------------------------- combinators
@@ -279,12 +295,10 @@ def _key_kind(kinds: tuple[str, ...]):
 
 
 Having = Annotated[
-    Union[
-        Annotated[AnyItemHaving, Tag("any_item-node")],
-        Annotated[ShareHaving, Tag("share_of_items-node")],
-        Annotated[CountHaving, Tag("count_of_items-node")],
-        Annotated[DistinctHaving, Tag("distinct_count-node")],
-    ],
+    Annotated[AnyItemHaving, Tag("any_item-node")]
+    | Annotated[ShareHaving, Tag("share_of_items-node")]
+    | Annotated[CountHaving, Tag("count_of_items-node")]
+    | Annotated[DistinctHaving, Tag("distinct_count-node")],
     Discriminator(
         _key_kind(HAVING_KINDS),
         custom_error_type="having_kind",
@@ -311,14 +325,12 @@ class AggregateCondition(_Strict):
 CONDITION_KINDS = ("field", "detector", "all", "any", "not", "aggregate")
 
 Condition = Annotated[
-    Union[
-        Annotated[FieldCondition, Tag("field-node")],
-        Annotated[DetectorCondition, Tag("detector-node")],
-        Annotated[AllCondition, Tag("all-node")],
-        Annotated[AnyCondition, Tag("any-node")],
-        Annotated[NotCondition, Tag("not-node")],
-        Annotated[AggregateCondition, Tag("aggregate-node")],
-    ],
+    Annotated[FieldCondition, Tag("field-node")]
+    | Annotated[DetectorCondition, Tag("detector-node")]
+    | Annotated[AllCondition, Tag("all-node")]
+    | Annotated[AnyCondition, Tag("any-node")]
+    | Annotated[NotCondition, Tag("not-node")]
+    | Annotated[AggregateCondition, Tag("aggregate-node")],
     Discriminator(
         _key_kind(CONDITION_KINDS),
         custom_error_type="condition_kind",
@@ -407,7 +419,7 @@ class GroupCase(_Strict):
 
 
 TestCase = Annotated[
-    Union[Annotated[ItemCase, Tag("item-case")], Annotated[GroupCase, Tag("group-case")]],
+    Annotated[ItemCase, Tag("item-case")] | Annotated[GroupCase, Tag("group-case")],
     Discriminator(
         lambda v: (
             ("group-case" if "items" in v else "item-case")
@@ -454,7 +466,9 @@ class Rule(_Strict):
     def _extra_only(cls, names: list[str]) -> list[str]:
         for name in names:
             if resolve_field(name).extra_name is None:
-                raise ValueError(f"requires_columns lists extra.<name> source columns — got {name!r}")
+                raise ValueError(
+                    f"requires_columns lists extra.<name> source columns — got {name!r}"
+                )
         return names
 
     @property

@@ -1,0 +1,119 @@
+"""Conditions in plain words: used by `audit rules explain` and as flag evidence labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from audit.rules.model import (
+    AggregateCondition,
+    AllCondition,
+    AnyCondition,
+    AnyItemHaving,
+    CountHaving,
+    DistinctHaving,
+    FacesCondition,
+    FieldCondition,
+    MinorCuesCondition,
+    NotCondition,
+    PiiCondition,
+    ShareHaving,
+)
+
+_SYMBOL = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _field(cond: FieldCondition) -> str:
+    name, op, value = cond.field, cond.op, cond.value
+    if op in _SYMBOL:
+        return f"{name} {_SYMBOL[op]} {_value(value)}"
+    if op == "in":
+        return f"{name} is one of {', '.join(map(_value, value))}"
+    if op == "not_in":
+        return f"{name} is none of {', '.join(map(_value, value))}"
+    if op == "is_null":
+        return f"{name} is missing" if value else f"{name} is present"
+    if op == "contains":
+        verb = "includes" if cond.ref.kind == "list" else "contains"
+        return f"{name} {verb} {_value(value)}"
+    return f"{name} matches /{value}/"
+
+
+def _qualifiers(cond: PiiCondition | FacesCondition | MinorCuesCondition) -> str:
+    parts = []
+    if getattr(cond, "min_size_px", None):
+        parts.append(f"≥ {cond.min_size_px} px")
+    if cond.min_score is not None:
+        parts.append(f"score ≥ {cond.min_score}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _detector(cond: PiiCondition | FacesCondition | MinorCuesCondition) -> str:
+    count = "" if cond.min_count == 1 else f"at least {cond.min_count} "
+    if isinstance(cond, PiiCondition):
+        kinds = " or ".join(cond.types) if cond.types else "personal data"
+        return f"{count}{kinds} found in the text{_qualifiers(cond)}"
+    if isinstance(cond, FacesCondition):
+        noun = "face" if cond.min_count == 1 else "faces"
+        return f"{count or 'a '}{noun} in the image{_qualifiers(cond)}"
+    kinds = " or ".join(cond.types) if cond.types else "minor cues"
+    return f"{count}{kinds} found{_qualifiers(cond)}"
+
+
+def describe(cond: Any) -> str:
+    """One line of plain words for a condition (nested conditions in parentheses)."""
+    if isinstance(cond, FieldCondition):
+        return _field(cond)
+    if isinstance(cond, PiiCondition | FacesCondition | MinorCuesCondition):
+        return _detector(cond)
+    if isinstance(cond, AllCondition):
+        return "(" + " and ".join(describe(c) for c in cond.all) + ")"
+    if isinstance(cond, AnyCondition):
+        return "(" + " or ".join(describe(c) for c in cond.any) + ")"
+    if isinstance(cond, NotCondition):
+        return f"not {describe(cond.not_)}"
+    if isinstance(cond, AggregateCondition):
+        return f"its {cond.aggregate.group_by} group: {describe_having(cond.aggregate.having)}"
+    raise TypeError(f"not a condition: {cond!r}")
+
+
+def describe_having(having: Any) -> str:
+    """The group test of an aggregate condition in plain words."""
+    if isinstance(having, AnyItemHaving):
+        return f"any item where {describe(having.any_item)}"
+    if isinstance(having, ShareHaving):
+        spec = having.share_of_items
+        return f"at least {spec.ge:.0%} of items where {describe(spec.where)}"
+    if isinstance(having, CountHaving):
+        spec = having.count_of_items
+        return f"at least {spec.ge} items where {describe(spec.where)}"
+    assert isinstance(having, DistinctHaving)
+    spec = having.distinct_count
+    return f"at least {spec.ge} distinct values of {spec.field}"
+
+
+def explain_lines(cond: Any, indent: int = 0) -> list[str]:
+    """The condition tree as indented lines (for `audit rules explain`)."""
+    pad = "  " * indent
+    if isinstance(cond, AllCondition | AnyCondition):
+        word, children = (
+            ("ALL of", cond.all) if isinstance(cond, AllCondition) else ("ANY of", cond.any)
+        )
+        return [f"{pad}{word}:"] + [line for c in children for line in explain_lines(c, indent + 1)]
+    if isinstance(cond, NotCondition):
+        return [f"{pad}NOT:"] + explain_lines(cond.not_, indent + 1)
+    if isinstance(cond, AggregateCondition):
+        agg = cond.aggregate
+        head = f"{pad}every item whose {agg.group_by} group has {describe_having(agg.having)}"
+        return [head]
+    return [f"{pad}- {describe(cond)}"]
