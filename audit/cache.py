@@ -143,7 +143,7 @@ def pending_contents(
     """
     name = "pending_texts" if kind == "text" else "pending_images"
     cursor = con.cursor()
-    reader = cursor.execute(query("detect.sql", name), [detector, version]).fetch_record_batch(
+    reader = cursor.sql(query("detect.sql", name), params=[detector, version]).to_arrow_reader(
         FETCH_ROWS
     )
     for record_batch in reader:
@@ -163,7 +163,7 @@ def pending_contents(
 def count_contents(con: duckdb.DuckDBPyConnection, kind: InputKind) -> int:
     """Distinct contents of ``kind`` the items reference (texts, or readable images)."""
     name = "count_text_contents" if kind == "text" else "count_image_contents"
-    return con.execute(query("detect.sql", name)).fetchone()[0]
+    return con.execute(query("detect.sql", name)).fetchall()[0][0]
 
 
 def store_results(

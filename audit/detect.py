@@ -118,6 +118,8 @@ def _run_one(
     stats = DetectorStats(version=version, contents=cache.count_contents(con, kind))
     pending = cache.pending_contents(con, name, version, kind)
     label = f"detect {name}"
+    if getattr(cls, "in_process", False):
+        workers = 1
     for results in iter_batches(
         name, options, pending, workers=workers, batch_size=batch_size_of(cls)
     ):
@@ -127,9 +129,10 @@ def _run_one(
             progress(label, stats.analysed, None)
     stats.cache_hits = max(stats.contents - stats.analysed, 0)
     _rebuild(con, name, version, kind, run_id)
-    stats.errors, stats.findings = con.execute(
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
+    ((stats.errors, stats.findings),) = con.execute(
         query("detect.sql", "detector_stats"), [name]
-    ).fetchone()
+    ).fetchall()
     if stats.analysed:
         # describe() of a fresh instance: versions only, no model load.
         stats.describe = _describe(cls, options)

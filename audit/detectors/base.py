@@ -64,7 +64,8 @@ class Detector(Protocol):
     version: ClassVar[str]  # bump whenever logic, patterns or model change
     input_kind: ClassVar[InputKind]
     # Optional: ``batch_size: ClassVar[int]`` contents per detect_batch call
-    # (default 256 for text, 8 for images; see batch_size_of).
+    # (default 256 for text, 8 for images; see batch_size_of), and
+    # ``in_process: ClassVar[bool] = True`` for cheap detectors a process pool would slow.
 
     def setup(self) -> None:
         """Load models; called once per worker process before the first batch."""

@@ -210,6 +210,7 @@ class MinorCuesDetector:
     version: ClassVar[str] = "1"
     input_kind: ClassVar[str] = "text"
     batch_size: ClassVar[int] = 2048
+    in_process: ClassVar[bool] = True  # regexes: a process pool would cost more than it saves
 
     def setup(self) -> None:
         """Nothing to load: the patterns compile at import."""
