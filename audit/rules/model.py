@@ -351,12 +351,15 @@ DISCRIMINATOR_TAGS = frozenset(
 class Finding(_Strict):
     """A detector output given directly in a test case (the self-test runs no model)."""
 
-    detector: Literal[DETECTORS]  # type: ignore[valid-type]
+    detector: Literal[(*DETECTORS, "media_meta")]  # type: ignore[valid-type]
     entity_type: str | None = Field(None, description="default: PERSON / FACE / AGE_CUE")
     score: float = Field(1.0, ge=0, le=1)
     size_px: int | None = Field(None, ge=1, description="faces: side of the face box in px")
     start: int | None = Field(None, ge=0)
     end: int | None = Field(None, ge=0)
+    attributes: dict[str, Any] | None = Field(
+        None, description="detector attributes, e.g. media_meta {reservation: prohibited}"
+    )
 
     _types = field_validator("entity_type")(lambda v: (_check_entity_types([v]) or [None])[0])
 

@@ -21,7 +21,12 @@ from audit.schema import all_item_columns
 from audit.store import open_memory, query
 
 RUN_ID = "selftest"
-_DEFAULT_ENTITY = {"pii": "PERSON", "faces": "FACE", "minor_cues": "AGE_CUE"}
+_DEFAULT_ENTITY = {
+    "pii": "PERSON",
+    "faces": "FACE",
+    "minor_cues": "AGE_CUE",
+    "media_meta": "GPS_LOCATION",
+}
 _DEFAULT_FACE_PX = 64
 
 
@@ -69,9 +74,10 @@ def _insert_finding(con: duckdb.DuckDBPyConnection, item_id: str, f: Finding) ->
     start = f.start if f.start is not None else (None if f.detector == "faces" else 0)
     end = f.end if f.end is not None else (None if start is None else start + 10)
     entity = f.entity_type or _DEFAULT_ENTITY[f.detector]
+    attributes = json.dumps(f.attributes) if f.attributes is not None else None
     con.execute(
         query("rules.sql", "selftest_finding"),
-        [item_id, f.detector, entity, f.score, start, end, bbox],
+        [item_id, f.detector, entity, f.score, start, end, bbox, attributes],
     )
 
 

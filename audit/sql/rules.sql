@@ -71,8 +71,9 @@ VALUES ($item_id, $platform, $author_id, $created_at, $text, $media_path, $url, 
         $source_file, $source_row, $media_uri, $text_sha256, $extra);
 
 -- name: selftest_finding
-INSERT INTO findings (item_id, detector, detector_version, entity_type, score, "start", "end", bbox)
-VALUES ($1, $2, 'selftest', $3, $4, $5, $6, $7);
+INSERT INTO findings (item_id, detector, detector_version, entity_type, score, "start", "end", bbox,
+                      attributes)
+VALUES ($1, $2, 'selftest', $3, $4, $5, $6, $7, $8);
 
 -- name: selftest_extra_column
 INSERT OR IGNORE INTO extra_columns VALUES ($1, 'VARCHAR');

@@ -1,0 +1,154 @@
+"""`audit rules …`: check, lint, list and explain policy rule packs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from audit.errors import EXIT_FLAGS, EXIT_INPUT
+
+rules_app = typer.Typer(
+    help="Policy rules: self-test, lint, list, explain, JSON Schema.",
+    no_args_is_help=True,
+)
+
+RulesDir = typer.Argument(
+    None, help="Rule folder or file (default: the shipped pack).", show_default=False
+)
+
+
+def default_rules_dir() -> Path:
+    """The shipped pack: rules/ at the repo root, or audit/_shipped_rules in a wheel."""
+    import audit
+
+    package = Path(audit.__file__).parent
+    repo = package.parent / "rules"
+    return repo if repo.is_dir() else package / "_shipped_rules"
+
+
+def _load(path: Path | None):
+    from audit.rules import RuleLoadError, load_rules
+
+    try:
+        return load_rules(path or default_rules_dir())
+    except RuleLoadError as exc:
+        for problem in exc.problems:
+            typer.secho(str(problem), err=True, fg="red")
+        typer.secho(f"{len(exc.problems)} problem(s) in rule files", err=True, fg="red")
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+@rules_app.command("test")
+def test_cmd(path: Path | None = RulesDir) -> None:
+    """Run every rule's own test cases. Exit 1 on a failing case, 2 on unloadable rules.
+
+    Example: audit rules test rules/
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from audit.rules.selftest import run_selftests
+
+    ruleset = _load(path)
+    results = run_selftests(ruleset)
+    table = Table("rule", "cases", "result", "details")
+    for r in results:
+        passed = sum(c.ok for c in r.cases)
+        details = [f"{c.name}: {c.detail}" for c in r.cases if not c.ok] + r.problems
+        table.add_row(
+            r.rule_id,
+            f"{passed}/{len(r.cases)}",
+            "[green]pass[/]" if r.ok else "[red]FAIL[/]",
+            "\n".join(details),
+        )
+    console = Console()
+    console.print(table)
+    failed = [r for r in results if not r.ok]
+    console.print(f"{len(results) - len(failed)} of {len(results)} rules pass their tests")
+    if failed:
+        raise typer.Exit(EXIT_FLAGS)
+
+
+@rules_app.command("lint")
+def lint_cmd(
+    path: Path | None = RulesDir,
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+) -> None:
+    """Schema errors and policy hygiene (tests, references, deprecated, duplicate matches).
+
+    Exit 2 when rules do not load, 1 on lint errors (or warnings with --strict).
+
+    Example: audit rules lint rules/
+    """
+    from audit.rules.lint import lint
+
+    ruleset, messages = lint(path or default_rules_dir())
+    for m in messages:
+        typer.secho(str(m), err=True, fg="red" if m.level == "error" else "yellow")
+    errors = sum(m.level == "error" for m in messages)
+    warnings = len(messages) - errors
+    typer.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    if ruleset is None:
+        raise typer.Exit(EXIT_INPUT)
+    if errors or (strict and warnings):
+        raise typer.Exit(EXIT_FLAGS)
+
+
+@rules_app.command("schema")
+def schema_cmd() -> None:
+    """Print the JSON Schema of a rule file (for editor validation).
+
+    Example: audit rules schema > rule.schema.json
+    """
+    from audit.rules.model import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@rules_app.command("list")
+def list_cmd(path: Path | None = RulesDir) -> None:
+    """Table of the pack's rules: id, severity, action, status, title.
+
+    Example: audit rules list
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "severity", "action", "status", "title")
+    for loaded in _load(path):
+        r = loaded.rule
+        table.add_row(r.id, r.severity, r.action, r.status, r.title)
+    Console().print(table)
+
+
+@rules_app.command("explain")
+def explain_cmd(
+    rule_id: str = typer.Argument(..., help="Rule id, e.g. minors.declared-under-18"),
+    rules: Path | None = typer.Option(None, "--rules", help="Rule folder (default: shipped pack)."),
+) -> None:
+    """Describe a rule, its conditions in plain words, and the SQL it compiles to.
+
+    Example: audit rules explain minors.declared-under-18
+    """
+    from audit.rules.explain import explain
+
+    ruleset = _load(rules)
+    try:
+        loaded = ruleset.get(rule_id)
+    except KeyError:
+        typer.secho(f"no rule {rule_id!r} in {ruleset.root}", err=True, fg="red")
+        raise typer.Exit(EXIT_INPUT) from None
+    e = explain(loaded)
+    typer.echo(e.header)
+    typer.echo(f"\n{e.description}\n\nWhy: {e.rationale}")
+    if e.references:
+        typer.echo("References: " + "; ".join(e.references))
+    typer.echo("\n" + "\n".join(e.conditions))
+    typer.echo(f"\nSQL (runs in the locked sandbox):\n{e.sql}\nParameters: {e.params!r}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `rules` command group to the CLI."""
+    app.add_typer(rules_app, name="rules")
