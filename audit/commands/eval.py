@@ -1,0 +1,77 @@
+"""`audit eval`: score detectors against labelled data (precision / recall / F1)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+eval_app = typer.Typer(
+    help="Score detectors against labelled data.", no_args_is_help=True, add_completion=False
+)
+
+
+@eval_app.command("pii")
+def eval_pii(
+    labelled: Annotated[Path, typer.Argument(help="Labelled file (see --format).")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="presidio: presidio-research JSON list; jsonl: {text, spans:[{entity_type,start,end}]}.",
+        ),
+    ] = "presidio",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Precision / recall / F1 of the pii detector per entity type (span overlap).
+
+    Gold types are mapped to ours (GPE→LOCATION, DOMAIN_NAME→URL, …); types the detector
+    does not produce (ORGANIZATION, TITLE, …) are listed as ignored.
+
+    Example:
+
+        audit eval pii ../shared/realdata/pii_labelled/presidio-research_synth_dataset_v2.json
+    """
+    from audit.errors import UsageError
+    from audit.evaluation.pii import evaluate_pii, format_pii_report
+
+    if fmt not in ("presidio", "jsonl"):
+        raise UsageError(f"--format must be presidio or jsonl, not {fmt!r}")
+    result = evaluate_pii(labelled, fmt)  # type: ignore[arg-type]
+    _emit(result, as_json, format_pii_report)
+
+
+@eval_app.command("faces")
+def eval_faces(
+    folder: Annotated[Path, typer.Argument(help="Folder of images.")],
+    counts: Annotated[
+        Path | None,
+        typer.Option("--counts", help="CSV with filename + faces (+ faces_min, faces_max)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Face counts of the faces detector against a CSV of expected counts.
+
+    Example:
+
+        audit eval faces ../shared/realdata/faces/images --counts ../shared/realdata/faces/face_counts.csv
+    """
+    from audit.evaluation.faces import evaluate_faces, format_faces_report
+
+    _emit(evaluate_faces(folder, counts), as_json, format_faces_report)
+
+
+def _emit(result: dict, as_json: bool, formatter) -> None:  # type: ignore[type-arg, no-untyped-def]
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    from rich.console import Console
+
+    Console().print(formatter(result))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `audit eval` to the CLI."""
+    app.add_typer(eval_app, name="eval")

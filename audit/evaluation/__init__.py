@@ -1,0 +1,1 @@
+"""Evaluation harnesses: score detectors against labelled data."""
