@@ -20,13 +20,31 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run as a script from anywhere
 
-from audit.synthetic_images import BROKEN, detect_face_count, encode, image_plan, pixels_for_detection  # noqa: E402
-from audit.synthetic_images_meta import GPS_IFD, dms_to_decimal  # noqa: E402
 from sample_plan import SamplePlan, make_plan  # noqa: E402
 from sample_readme import render_readme  # noqa: E402
 from sample_writers import write_exports  # noqa: E402
 
-TRUTH_FIELDS = ("filename", "faces", "has_gps", "gps_lat", "gps_lon", "data_mining", "usage_terms", "c2pa", "mode", "notes")
+from audit.synthetic_images import (  # noqa: E402
+    BROKEN,
+    detect_face_count,
+    encode,
+    image_plan,
+    pixels_for_detection,
+)
+from audit.synthetic_images_meta import GPS_IFD, dms_to_decimal  # noqa: E402
+
+TRUTH_FIELDS = (
+    "filename",
+    "faces",
+    "has_gps",
+    "gps_lat",
+    "gps_lon",
+    "data_mining",
+    "usage_terms",
+    "c2pa",
+    "mode",
+    "notes",
+)
 
 
 def _gps_from_file(data: bytes) -> tuple[float, float] | None:
@@ -103,10 +121,18 @@ def build(out: Path, *, images: bool = True, verify: bool = True) -> SamplePlan:
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: sample_data/)")
-    parser.add_argument("--no-images", action="store_true", help="skip images (text and parquet only)")
-    parser.add_argument("--no-verify", action="store_true", help="skip face_recognition verification")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--out", type=Path, default=HERE, help="output folder (default: sample_data/)"
+    )
+    parser.add_argument(
+        "--no-images", action="store_true", help="skip images (text and parquet only)"
+    )
+    parser.add_argument(
+        "--no-verify", action="store_true", help="skip face_recognition verification"
+    )
     args = parser.parse_args(argv)
     plan = build(args.out, images=not args.no_images, verify=not args.no_verify)
     print(json.dumps(plan.counts, indent=1, sort_keys=True))

@@ -34,7 +34,14 @@ IMAGE_POSTS = {"mastodon": 24, "bluesky": 20, "reddit_submissions": 18, "twitter
 AUTHORS = {"mastodon": 160, "bluesky": 120, "reddit": 150, "twitter": 60, "app": 140}
 MINOR_REVEALERS = {"mastodon": 2, "bluesky": 2, "app": 3}
 MASTODON_VISIBILITY = {"public": 62, "unlisted": 20, "private": 11, "direct": 7}
-APP_VISIBILITY = {"public": 58, "followers": 14, "private": 9, "unlisted": 5, "direct": 4, "unknown": 10}
+APP_VISIBILITY = {
+    "public": 58,
+    "followers": 14,
+    "private": 9,
+    "unlisted": 5,
+    "direct": 4,
+    "unknown": 10,
+}
 SUBREDDITS = (  # (name, subreddit_type, over_18)
     ("pics", "public", False),
     ("aww", "public", False),
@@ -49,7 +56,14 @@ SUBREDDITS = (  # (name, subreddit_type, over_18)
     ("u_examplecreator", "user", False),
     ("nsfw_art_example", "public", True),
 )
-SELF_TITLES = ("Quick question", "Update", "Finally happened", "Need advice", "Thoughts?", "Weekly thread")
+SELF_TITLES = (
+    "Quick question",
+    "Update",
+    "Finally happened",
+    "Need advice",
+    "Thoughts?",
+    "Weekly thread",
+)
 START = dt.datetime(2022, 1, 1)
 SPAN_SECONDS = 3 * 365 * 86400
 BROKEN_REFS = {  # source -> image file that is corrupt, truncated, empty or missing
@@ -73,9 +87,13 @@ class SamplePlan:
         """Per-source item counts, image references and visibility spreads (for the README)."""
         out: dict[str, object] = {name: len(posts) for name, posts in self.posts.items()}
         out["image_items"] = sum(1 for posts in self.posts.values() for p in posts if p.image)
-        out["distinct_images_referenced"] = len({p.image for ps in self.posts.values() for p in ps if p.image})
+        out["distinct_images_referenced"] = len(
+            {p.image for ps in self.posts.values() for p in ps if p.image}
+        )
         for name in ("mastodon", "app", "reddit_submissions"):
-            out[f"visibility_{name}"] = dict(sorted(Counter(p.visibility for p in self.posts[name]).items()))
+            out[f"visibility_{name}"] = dict(
+                sorted(Counter(p.visibility for p in self.posts[name]).items())
+            )
         return out
 
 
@@ -90,7 +108,9 @@ class _Captions:
 
 
 def _when(rng: random.Random) -> dt.datetime:
-    return START + dt.timedelta(seconds=rng.randrange(SPAN_SECONDS), milliseconds=rng.randrange(1000))
+    return START + dt.timedelta(
+        seconds=rng.randrange(SPAN_SECONDS), milliseconds=rng.randrange(1000)
+    )
 
 
 def _authors(rng: random.Random, source: str, n: int) -> list[Author]:
@@ -162,7 +182,9 @@ def _mastodon(rng: random.Random, caps: _Captions, images: Iterator[str]) -> lis
     for p in posts:
         p.visibility = _weighted(rng, MASTODON_VISIBILITY)
         if rng.random() < 0.08:
-            p.extra.update(sensitive=True, spoiler_text=rng.choice(["", "cw: food", "eye contact", "politics"]))
+            p.extra.update(
+                sensitive=True, spoiler_text=rng.choice(["", "cw: food", "eye contact", "politics"])
+            )
         if p.image and rng.random() < 0.5:
             p.extra["alt"] = "A photo shared by the author"
     return posts
@@ -178,7 +200,9 @@ def _bluesky(rng: random.Random, caps: _Captions, images: Iterator[str]) -> list
     return posts
 
 
-def _reddit(rng: random.Random, caps: _Captions, images: Iterator[str]) -> tuple[list[Post], list[Post]]:
+def _reddit(
+    rng: random.Random, caps: _Captions, images: Iterator[str]
+) -> tuple[list[Post], list[Post]]:
     authors = _authors(rng, "reddit", AUTHORS["reddit"])
     deleted = Author("reddit:deleted", "[deleted]", "", dt.datetime(2016, 1, 1))
     authors.insert(len(authors) // 3, deleted)  # mid-pool: a realistic share of deleted posts
@@ -201,7 +225,9 @@ def _twitter(rng: random.Random, caps: _Captions, images: Iterator[str]) -> list
         a.flags.update(
             protected=rng.random() < 0.1,
             verified=rng.random() < 0.1,
-            location=rng.choice([None, None, "Lisbon", "Toronto", "somewhere on earth", "Nairobi, Kenya"]),
+            location=rng.choice(
+                [None, None, "Lisbon", "Toronto", "somewhere on earth", "Nairobi, Kenya"]
+            ),
         )
     posts = _posts(rng, caps, "twitter", authors, images)
     for p in posts:
@@ -214,7 +240,9 @@ def _laion(rng: random.Random, caps: _Captions) -> list[Post]:
     return [Post(i + 1, nobody, _when(rng), caps.next()) for i in range(COUNTS["laion"])]
 
 
-def _app(rng: random.Random, caps: _Captions, images: Iterator[str]) -> tuple[list[Post], list[str]]:
+def _app(
+    rng: random.Random, caps: _Captions, images: Iterator[str]
+) -> tuple[list[Post], list[str]]:
     authors = _authors(rng, "app", AUTHORS["app"])
     for a in authors:
         roll = rng.random()
@@ -232,12 +260,16 @@ def _app(rng: random.Random, caps: _Captions, images: Iterator[str]) -> tuple[li
         p.extra.update(
             opt_out=bool(p.author.flags["opt_out_all"]),
             noai=rng.random() < 0.03,
-            license=rng.choice([None, None, "CC-BY-4.0", "CC-BY-NC-4.0", "CC0-1.0", "all-rights-reserved"]),
+            license=rng.choice(
+                [None, None, "CC-BY-4.0", "CC-BY-NC-4.0", "CC0-1.0", "all-rights-reserved"]
+            ),
             deleted=rng.random() < 0.02,
         )
         by_author.setdefault(p.author.username, []).append(p)
     # A few authors opted out on exactly one of their items (e.g. a per-post toggle).
-    candidates = sorted(u for u, ps in by_author.items() if len(ps) >= 3 and not ps[0].author.flags["opt_out_all"])
+    candidates = sorted(
+        u for u, ps in by_author.items() if len(ps) >= 3 and not ps[0].author.flags["opt_out_all"]
+    )
     partial = rng.sample(candidates, 3)
     for username in partial:
         rng.choice(by_author[username]).extra["opt_out"] = True
@@ -264,5 +296,14 @@ def make_plan(seed: int = SEED) -> SamplePlan:
         "laion": laion,
         "app": app,
     }
-    revealers = sorted({p.author.username for ps in posts.values() for p in ps if p.author.flags.get("minor_revealer")})
-    return SamplePlan(posts, {"minor_revealers": revealers, "partial_opt_out": sorted(partial_opt_out)})
+    revealers = sorted(
+        {
+            p.author.username
+            for ps in posts.values()
+            for p in ps
+            if p.author.flags.get("minor_revealer")
+        }
+    )
+    return SamplePlan(
+        posts, {"minor_revealers": revealers, "partial_opt_out": sorted(partial_opt_out)}
+    )

@@ -10,12 +10,37 @@ from sample_plan import BAD_BLUESKY_CREATED_AT, BROKEN_REFS, SEED, SamplePlan
 from audit.synthetic_images import BROKEN, image_plan
 
 FILES = (
-    ("mastodon/statuses.jsonl", "mastodon", "mastodon", "one Mastodon `Status` entity per line (REST API shape)"),
+    (
+        "mastodon/statuses.jsonl",
+        "mastodon",
+        "mastodon",
+        "one Mastodon `Status` entity per line (REST API shape)",
+    ),
     ("bluesky/posts.jsonl", "bluesky", "bluesky", "one `app.bsky.feed.defs#postView` per line"),
-    ("reddit/submissions.jsonl", "reddit_submissions", "reddit", "Pushshift-style Reddit Link (t3) objects"),
-    ("reddit/comments.jsonl", "reddit_comments", "reddit", "Pushshift-style Reddit Comment (t1) objects"),
-    ("twitter/tweets.jsonl", "twitter", "twitter_v2", "twarc2 JSONL: one X API v2 response page (10 tweets + includes) per line"),
-    ("laion/laion.parquet", "laion", "laion", "LAION-style metadata (URL, TEXT, LICENSE, NSFW, similarity, WIDTH, HEIGHT, key); no local images"),
+    (
+        "reddit/submissions.jsonl",
+        "reddit_submissions",
+        "reddit",
+        "Pushshift-style Reddit Link (t3) objects",
+    ),
+    (
+        "reddit/comments.jsonl",
+        "reddit_comments",
+        "reddit",
+        "Pushshift-style Reddit Comment (t1) objects",
+    ),
+    (
+        "twitter/tweets.jsonl",
+        "twitter",
+        "twitter_v2",
+        "twarc2 JSONL: one X API v2 response page (10 tweets + includes) per line",
+    ),
+    (
+        "laion/laion.parquet",
+        "laion",
+        "laion",
+        "LAION-style metadata (URL, TEXT, LICENSE, NSFW, similarity, WIDTH, HEIGHT, key); no local images",
+    ),
     ("app/posts.parquet", "app", "generic", "first-party export already in the canonical schema"),
 )
 
@@ -31,7 +56,10 @@ def render_readme(plan: SamplePlan) -> str:
         for path, key, preset, what in FILES
     )
     total = sum(int(counts[key]) for _, key, _, _ in FILES)
-    vis = "\n".join(f"- {name}: {json.dumps(counts[f'visibility_{name}'])}" for name in ("mastodon", "app", "reddit_submissions"))
+    vis = "\n".join(
+        f"- {name}: {json.dumps(counts[f'visibility_{name}'])}"
+        for name in ("mastodon", "app", "reddit_submissions")
+    )
     special = plan.special
     return f"""# Sample corpus
 

@@ -26,7 +26,12 @@ from audit.synthetic_exports import (
     twitter_page,
 )
 
-PARQUET_OPTIONS: dict[str, object] = {"compression": "zstd", "compression_level": 3, "use_dictionary": True, "write_statistics": True}
+PARQUET_OPTIONS: dict[str, object] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+}
 TWEETS_PER_PAGE = 10
 #: Lines (0-based, before insertion) where malformed JSON is inserted into the Mastodon file.
 MALFORMED_MASTODON = {
@@ -44,7 +49,9 @@ def _write_jsonl(path: Path, lines: list[str]) -> None:
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def _label_rows(item_id: str, platform: str, text: LabelledText, offset: int = 0) -> list[dict[str, object]]:
+def _label_rows(
+    item_id: str, platform: str, text: LabelledText, offset: int = 0
+) -> list[dict[str, object]]:
     return [
         {
             "item_id": item_id,
@@ -125,7 +132,14 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def _laion(posts: list[Post], out: Path, labels: list[dict[str, object]]) -> None:
-    licences = ["?", "?", "?", "https://creativecommons.org/licenses/by/4.0/", "https://creativecommons.org/licenses/by-sa/3.0/", "https://creativecommons.org/publicdomain/zero/1.0/"]
+    licences = [
+        "?",
+        "?",
+        "?",
+        "https://creativecommons.org/licenses/by/4.0/",
+        "https://creativecommons.org/licenses/by-sa/3.0/",
+        "https://creativecommons.org/publicdomain/zero/1.0/",
+    ]
     nsfw = ["UNLIKELY"] * 17 + ["UNSURE", "UNSURE", "NSFW"]
     rows = []
     for p in posts:
@@ -143,7 +157,18 @@ def _laion(posts: list[Post], out: Path, labels: list[dict[str, object]]) -> Non
             }
         )
         labels += _label_rows(key, "laion", p.caption)
-    schema = pa.schema([("URL", pa.string()), ("TEXT", pa.string()), ("LICENSE", pa.string()), ("NSFW", pa.string()), ("similarity", pa.float64()), ("WIDTH", pa.int64()), ("HEIGHT", pa.int64()), ("key", pa.string())])
+    schema = pa.schema(
+        [
+            ("URL", pa.string()),
+            ("TEXT", pa.string()),
+            ("LICENSE", pa.string()),
+            ("NSFW", pa.string()),
+            ("similarity", pa.float64()),
+            ("WIDTH", pa.int64()),
+            ("HEIGHT", pa.int64()),
+            ("key", pa.string()),
+        ]
+    )
     _write_parquet(pa.Table.from_pylist(rows, schema=schema), out / "laion" / "laion.parquet")
 
 
@@ -191,7 +216,9 @@ def _app(posts: list[Post], out: Path, labels: list[dict[str, object]]) -> None:
         labels += _label_rows(item_id, "app", p.caption)
     # A conflicting duplicate: the same item id exported twice with different text.
     dup = posts[41]
-    rows.append(_app_row(dup, f"app-{dup.seq:06d}", caption(random.Random("duplicate"), "plain").text))
+    rows.append(
+        _app_row(dup, f"app-{dup.seq:06d}", caption(random.Random("duplicate"), "plain").text)
+    )
     _write_parquet(pa.Table.from_pylist(rows, schema=APP_SCHEMA), out / "app" / "posts.parquet")
 
 
@@ -205,4 +232,3 @@ def write_exports(plan: SamplePlan, out: Path) -> None:
     _laion(plan.posts["laion"], out, labels)
     _app(plan.posts["app"], out, labels)
     _write_jsonl(out / "labels.jsonl", [_dump(row) for row in labels])
-
