@@ -43,7 +43,14 @@ DEFAULT_ENTITIES: Final[tuple[str, ...]] = (
 
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
-_SHORT_NUMBER = re.compile(r"\s*\d{1,3}\s*")
+#: A date or time, not a bare number, an age or a duration: a day/month/year separator
+#: ("3/4/2009", "2012-10-01"), a clock time, a month name, or a plausible year.
+_DATE_LIKE = re.compile(
+    r"\d{1,4}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?|\d{1,2}:\d{2}|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(?:19|20)\d{2}\b",
+    re.IGNORECASE,
+)
+_AGE_OR_DURATION = re.compile(r"\byears?\b|\bage\b|\b\d+s\b", re.IGNORECASE)
 
 
 def build_registry(entities: tuple[str, ...] = DEFAULT_ENTITIES) -> Any:
@@ -128,9 +135,10 @@ def _overlaps(a: RecognizerResult, b: RecognizerResult) -> bool:
 def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResult]) -> bool:
     """Our definitions on top of presidio's output (pure precision fixes, see DETECTORS.md).
 
-    - DATE_TIME must hold a digit (a birth-date-like date, not spaCy's "a couple of years"),
-      must not be a bare 1-3 digit number ("42" in "42 Elm Street"), and must not overlap a
-      span of another type (spaCy tags parts of phone and card numbers as DATE).
+    - DATE_TIME must be date-like (birth-date-like): hold a digit and a date separator, a
+      clock time, a month name or a 19xx/20xx year; not an age or duration ("46 years old",
+      "8+ years", "the 60s"), not a bare number ("42" in "42 Elm Street", zip codes), and
+      not overlap a span of another type (spaCy tags parts of phone/card numbers as DATE).
     - PERSON / LOCATION must hold a letter.
     - URL must not overlap an e-mail address ("john.sm" inside "john.smith@x.com").
     These make ``prefilter.TRIGGERS`` exact: a kept span always contains its trigger.
@@ -138,7 +146,9 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
     span = text[result.start : result.end]
     kind = result.entity_type
     if kind == "DATE_TIME":
-        if not _DIGIT.search(span) or _SHORT_NUMBER.fullmatch(span):
+        if not _DIGIT.search(span) or not _DATE_LIKE.search(span):
+            return False
+        if _AGE_OR_DURATION.search(span):
             return False
         return not any(o.entity_type != kind and _overlaps(result, o) for o in others)
     if kind in ("PERSON", "LOCATION"):
