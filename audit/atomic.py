@@ -16,6 +16,16 @@ from pathlib import Path
 from audit.errors import AuditError
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Outputs get ordinary file permissions (mkstemp creates 0600 files).
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
 class OutputError(AuditError):
     """An output file or folder cannot be written (not writable, disk full)."""
 
@@ -43,7 +53,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"{target.parent}: cannot write output here: {exc.strerror}") from exc
-    os.close(fd)
+    try:
+        os.fchmod(fd, _FILE_MODE)
+    finally:
+        os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp

@@ -104,7 +104,8 @@ def corpus_fingerprint(
         "items": items,
         "rejected": getattr(ingest_summary, "rejected", None),
         "row_errors": getattr(ingest_summary, "row_errors", None),
-        "digest": digest_of({s["path"]: s.get("sha256") or "" for s in sources}),
+        # Content only (file hashes and row counts), so moving the corpus keeps its digest.
+        "digest": digest_of({f"{s.get('sha256')}:{s.get('rows')}": "" for s in sources}),
         "items_digest": items_digest,
     }
 

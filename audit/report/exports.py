@@ -32,9 +32,8 @@ def copy_parquet(
 
 def _exclusion_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> Iterator[str]:
     # Streamed in Arrow batches so 10M ids never sit in one Python list.
-    reader = con.execute(query("report.sql", "exclusions"), {"run_id": run_id}).fetch_record_batch(
-        100_000
-    )
+    relation = con.sql(query("report.sql", "exclusions"), params={"run_id": run_id})
+    reader = relation.to_arrow_reader(100_000)
     for batch in reader:
         yield from batch.column(0).to_pylist()
 

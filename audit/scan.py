@@ -1,0 +1,288 @@
+"""`audit scan`: ingest → detect (cached) → evaluate rules → write every output.
+
+One function, :func:`run_scan`, orchestrates the stages through their contracts
+(docs/CONTRACTS.md) and owns the run bookkeeping (``runs`` row, manifest, exit code).
+Stage modules are imported lazily so that a missing stage is a clear error, not an
+ImportError at CLI start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from audit import atomic
+from audit.errors import EXIT_FLAGS, EXIT_OK, AuditError, UsageError
+from audit.lock import folder_lock
+from audit.manifest import build_manifest, corpus_fingerprint, rules_fingerprint
+from audit.progress import Progress, QuietProgress
+from audit.report import exports
+from audit.report.json import rows
+from audit.report.render import DB_FILE, write_reports
+from audit.schema import SEVERITIES, severity_rank
+from audit.store import StoreError, open_store, query
+
+ENGINES = ("local", "ray")
+
+
+class StageMissingError(AuditError):
+    """A pipeline stage module is not installed in this checkout."""
+
+
+@dataclass
+class ScanOptions:
+    """Arguments of one scan (the CLI flags)."""
+
+    corpus: str
+    out: Path = Path("audit-out")
+    mapping: str | None = None
+    rules: Path | None = None
+    detectors: tuple[str, ...] | None = None  # None = the registry's defaults
+    workers: int | None = None
+    engine: str = "local"
+    fail_on: str | None = None
+    command: str = "audit scan"
+
+
+@dataclass
+class ScanResult:
+    """What a finished scan reports back to the CLI."""
+
+    run_id: str
+    out: Path
+    exit_code: int
+    headline: dict[str, Any]
+    severity: list[dict[str, Any]]
+    manifest: dict[str, Any]
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The machine summary printed by ``audit scan --json``."""
+        return {
+            "run_id": self.run_id,
+            "out": str(self.out),
+            "exit_code": self.exit_code,
+            "headline": self.headline,
+            "severity": self.severity,
+            "outputs": self.outputs,
+            "timings": self.manifest.get("timings", {}),
+            "cache_hit_rate": self.manifest.get("cache_hit_rate"),
+        }
+
+
+def _stage(module: str, attr: str) -> Callable[..., Any]:
+    """Import one stage entry point, or explain which stage is missing."""
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            raise StageMissingError(f"{module} is not installed: cannot run this stage") from exc
+        raise
+
+
+def default_rules_dir() -> Path:
+    """The shipped rule pack (asks audit.rules when it provides a helper)."""
+    try:
+        helper = _stage("audit.rules", "default_rules_dir")
+    except (StageMissingError, AttributeError):
+        helper = None
+    if helper is not None:
+        return Path(helper())
+    packaged = Path(__file__).parent / "_shipped_rules"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "rules"
+
+
+def new_run_id(now: dt.datetime) -> str:
+    """Sortable and unique: ``20260126T101500Z-3f9a1c``."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def exit_code_for(severity_rows: list[dict[str, Any]], fail_on: str | None) -> int:
+    """1 when any flag is at or above ``fail_on`` (``None`` never fails), else 0."""
+    if fail_on is None:
+        return EXIT_OK
+    threshold = severity_rank(fail_on)
+    hit = any(
+        r["severity"] in SEVERITIES and severity_rank(r["severity"]) >= threshold
+        for r in severity_rows
+    )
+    return EXIT_FLAGS if hit else EXIT_OK
+
+
+def validate(opts: ScanOptions) -> None:
+    """Reject argument combinations before anything is written (exit 2)."""
+    if opts.fail_on is not None and opts.fail_on not in SEVERITIES:
+        raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {opts.fail_on!r}")
+    if opts.engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {opts.engine!r}")
+    if opts.workers is not None and opts.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if opts.rules is not None and not opts.rules.exists():
+        raise UsageError(f"--rules {opts.rules}: no such file or folder")
+
+
+def _open(out: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return open_store(out / DB_FILE)
+    except StoreError as exc:
+        raise atomic.OutputError(str(exc)) from exc
+
+
+def _run_detectors(
+    con: duckdb.DuckDBPyConnection, opts: ScanOptions, run_id: str, progress: Progress
+) -> Any:
+    run_detectors = _stage("audit.detect", "run_detectors")
+    kwargs: dict[str, Any] = {"workers": opts.workers, "run_id": run_id, "progress": progress}
+    if opts.engine != "local":
+        # Only pass --engine through once the detect stage accepts it.
+        if "engine" not in inspect.signature(run_detectors).parameters:
+            raise UsageError(f"--engine {opts.engine} is not supported by this detect stage yet")
+        kwargs["engine"] = opts.engine
+    # None lets the detect stage pick the installed default detectors.
+    names = list(opts.detectors) if opts.detectors else None
+    return run_detectors(con, names, **kwargs)
+
+
+def run_scan(opts: ScanOptions, progress: Progress | None = None) -> ScanResult:
+    """Run the whole scan into ``opts.out`` under its folder lock and return the result.
+
+    Raises :class:`AuditError` subclasses for user-fixable problems (exit 2); the run row is
+    marked ``failed`` (or stays ``running`` if the process is killed, and is marked
+    ``interrupted`` by the next scan into the same folder).
+    """
+    validate(opts)
+    progress = progress or QuietProgress()
+    out = atomic.check_writable(opts.out)
+    rules_path = opts.rules or default_rules_dir()
+    with folder_lock(out, purpose=f"scan {opts.corpus}"):
+        con = _open(out)
+        try:
+            return _scan_locked(con, opts, out, rules_path, progress)
+        finally:
+            con.close()
+
+
+def _scan_locked(
+    con: duckdb.DuckDBPyConnection,
+    opts: ScanOptions,
+    out: Path,
+    rules_path: Path,
+    progress: Progress,
+) -> ScanResult:
+    started = _now()
+    run_id = new_run_id(started)
+    con.execute(query("scan.sql", "interrupt_stale_runs"))
+    con.execute(
+        query("scan.sql", "start_run"),
+        {"run_id": run_id, "started_at": started.replace(tzinfo=None), "command": opts.command},
+    )
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    try:
+        # Rules are loaded first: a bad rule file should fail before an hour of detection.
+        load_rules = _stage("audit.rules", "load_rules")
+        ruleset = load_rules(rules_path)
+        ingest_corpus = _stage("audit.ingest", "ingest_corpus")
+
+        mark = time.monotonic()
+        ingest_summary = ingest_corpus(
+            con, opts.corpus, opts.mapping, run_id=run_id, progress=progress
+        )
+        timings["ingest"] = time.monotonic() - mark
+        progress.note(f"ingest: {ingest_summary.items:,} items ({timings['ingest']:.1f}s)")
+
+        mark = time.monotonic()
+        detect_summary = _run_detectors(con, opts, run_id, progress)
+        timings["detect"] = time.monotonic() - mark
+        progress.note(f"detect: done ({timings['detect']:.1f}s)")
+
+        mark = time.monotonic()
+        rules_summary = _stage("audit.rules", "evaluate_rules")(con, ruleset, run_id)
+        timings["rules"] = time.monotonic() - mark
+        progress.note(
+            f"rules: {sum(rules_summary.per_rule.values()):,} flags ({timings['rules']:.1f}s)"
+        )
+
+        mark = time.monotonic()
+        excluded = exports.write_exports(con, out, run_id)
+        timings["exports"] = time.monotonic() - mark
+
+        counts = dict(
+            zip(
+                ("items", "findings", "flags", "ingest_errors", "detect_errors", "other_errors"),
+                con.execute(query("scan.sql", "stage_counts"), {"run_id": run_id}).fetchone(),
+                strict=True,
+            )
+        )
+        counts.update(excluded)
+        finished = _now()
+        timings["total"] = time.monotonic() - t0
+        manifest = build_manifest(
+            run_id=run_id,
+            command=opts.command,
+            started_at=started.isoformat(),
+            finished_at=finished.isoformat(),
+            corpus=corpus_fingerprint(con, opts.corpus, ingest_summary),
+            rules=rules_fingerprint(rules_path),
+            detect_summary=detect_summary,
+            rules_summary=rules_summary,
+            counts=counts,
+            timings=timings,
+            options={
+                "mapping": opts.mapping,
+                "detectors": opts.detectors,
+                "workers": opts.workers,
+                "engine": opts.engine,
+                "fail_on": opts.fail_on,
+                "out": str(out),
+            },
+        )
+        outputs = write_reports(con, out, run_id, manifest)
+        _finish(con, run_id, "complete", manifest)
+    except BaseException as exc:
+        _finish(con, run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        if isinstance(exc, duckdb.IOException):
+            raise atomic.OutputError(f"{out}: {exc}") from exc
+        raise
+    severity = rows(con, "kpi_severity", run_id=run_id)
+    headline = rows(con, "kpi_headline", run_id=run_id)[0]
+    return ScanResult(
+        run_id=run_id,
+        out=out,
+        exit_code=exit_code_for(severity, opts.fail_on),
+        headline=headline,
+        severity=severity,
+        manifest=manifest,
+        outputs=outputs,
+    )
+
+
+def _finish(con: duckdb.DuckDBPyConnection, run_id: str, status: str, manifest: dict) -> None:
+    try:
+        con.execute(
+            query("scan.sql", "finish_run"),
+            {
+                "run_id": run_id,
+                "status": status,
+                "finished_at": _now().replace(tzinfo=None),
+                "manifest": json.dumps(manifest, default=str),
+            },
+        )
+    except duckdb.Error:
+        # Bookkeeping must not mask the original failure (e.g. disk full).
+        if status == "complete":
+            raise
