@@ -21,14 +21,17 @@ EXPOSURE_LABELS = {
     "non_public": "Not public (unlisted, followers, private, direct)",
     "visibility_unknown": "Visibility unknown",
     "minors": "Minors (declared age < 18 or text cues)",
-    "minor_declared_age": "  declared age under 18",
-    "minor_text_cues": "  minor cues in text",
+    "minor_declared_age": "declared age under 18",
+    "minor_text_cues": "minor cues in text",
     "faces": "Faces in images",
     "pii": "Personal data in text",
     "opt_out": "Author opted out of AI training",
     "noai": "noai / TDM reservation",
     "deleted": "Deleted after collection",
 }
+
+#: Exposure rows shown indented under "minors" in the table and left out of the chart.
+EXPOSURE_SUBROWS = ("minor_declared_age", "minor_text_cues")
 
 _FONT = "Inter, Segoe UI, system-ui, -apple-system, Helvetica Neue, Arial, sans-serif"
 _COLORS = {"items": "#9fb3e6", "flagged": "#d98a00", "excluded": "#c0392b", "accent": "#2f5bd3"}
@@ -135,7 +138,8 @@ def _exposure(report: dict[str, Any]) -> str:
     import plotly.graph_objects as go
 
     rows = report["exposure"]
-    top = [r for r in rows if not EXPOSURE_LABELS.get(r["category"], "").startswith(" ")]
+    top = [r for r in rows if r["category"] not in EXPOSURE_SUBROWS]
+    peak = max([(r["share"] or 0) * 100 for r in top] + [1.0])
     fig = go.Figure(
         go.Bar(
             x=[(r["share"] or 0) * 100 for r in reversed(top)],
@@ -144,14 +148,17 @@ def _exposure(report: dict[str, Any]) -> str:
             marker_color=_COLORS["accent"],
             text=[_pct(r["share"]) for r in reversed(top)],
             textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{y}: %{x:.1f}% of items<extra></extra>",
         )
     )
-    fig.update_xaxes(title="% of items", ticksuffix="%", rangemode="tozero")
+    # Headroom so the outside labels of the longest bar stay inside the plot.
+    fig.update_xaxes(title="% of items", ticksuffix="%", range=[0, peak * 1.25])
     table = _table(
         [("Category", False), ("Items", True), ("Share", True)],
         [
-            f"<tr><td>{escape(EXPOSURE_LABELS.get(r['category'], r['category']))}</td>"
+            f"<tr><td class='{'sub' if r['category'] in EXPOSURE_SUBROWS else ''}'>"
+            f"{escape(EXPOSURE_LABELS.get(r['category'], r['category']))}</td>"
             f'<td class="num">{_num(r["items"])}</td>{_share_cell(r["share"])}</tr>'
             for r in rows
         ],
@@ -215,7 +222,7 @@ def _over_time(report: dict[str, Any]) -> str:
         return _section(
             "time", "Over time", "Items per month of posting.", "<p class='empty'>No dates.</p>"
         )
-    months = [r["month"] for r in rows]
+    months = [f"{r['month']}-01" for r in rows]
     fig = go.Figure()
     fig.add_bar(x=months, y=[r["items"] for r in rows], name="Items", marker_color=_COLORS["items"])
     fig.add_scatter(
@@ -232,7 +239,7 @@ def _over_time(report: dict[str, Any]) -> str:
         mode="lines+markers",
         line={"color": _COLORS["excluded"], "width": 2},
     )
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="date", tickformat="%b %Y", dtick="M3" if len(rows) > 12 else "M1")
     note = f" {undated:,} items have no date and are not shown." if undated else ""
     return _section(
         "time",
@@ -262,7 +269,12 @@ def _rules(report: dict[str, Any]) -> str:
         body,
         "No rules were evaluated.",
     )
-    return _section("rules", "Rules", "Every rule evaluated in this run, most severe first.", table)
+    return _section(
+        "rules",
+        "Rules",
+        "Every rule evaluated in this run, most severe first.",
+        f"<div class='rules'>{table}</div>",
+    )
 
 
 def _pii(report: dict[str, Any]) -> str:
@@ -387,17 +399,34 @@ def _manifest(manifest: dict[str, Any]) -> str:
             ", ".join(f"{k} {v.get('version')}" for k, v in manifest.get("detectors", {}).items()),
         ),
         ("Cache hit rate", _pct(manifest.get("cache_hit_rate"))),
-        ("Wall time", f"{manifest.get('timings', {}).get('total', 0):.1f} s"),
+        (
+            "Timings",
+            " · ".join(f"{k} {v:.1f} s" for k, v in manifest.get("timings", {}).items()),
+        ),
     ]
     dl = "".join(
         f"<dt>{escape(k)}</dt><dd>{escape(str(v if v is not None else '–'))}</dd>" for k, v in facts
     )
     raw = escape(json.dumps(manifest, indent=2, default=str))
+    detectors = _table(
+        [("Detector", False), ("Version", False), ("Contents", True), ("Cache hits", True),
+         ("Analysed", True), ("Errors", True), ("Findings", True), ("Seconds", True)],
+        [
+            f"<tr><td><code>{escape(name)}</code></td><td>{escape(str(d.get('version')))}</td>"
+            + "".join(
+                f"<td class='num'>{_num(d.get(k))}</td>"
+                for k in ("contents", "cache_hits", "analysed", "errors", "findings")
+            )
+            + f"<td class='num'>{d.get('seconds') or 0:.1f}</td></tr>"
+            for name, d in manifest.get("detectors", {}).items()
+        ],
+        "",
+    )  # fmt: skip
     return _section(
         "manifest",
         "Run manifest",
         "What was run, on what, with which versions: enough to reproduce it.",
-        f"<dl class='manifest'>{dl}</dl><details><summary class='muted'>Full manifest (JSON)</summary>"
+        f"<dl class='manifest'>{dl}</dl><div class='spaced'>{detectors}</div><details><summary class='muted'>Full manifest (JSON)</summary>"
         f"<pre class='json'>{raw}</pre></details>",
     )
 
