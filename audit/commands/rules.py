@@ -19,6 +19,9 @@ RulesDir = typer.Argument(
 )
 
 
+RulesOption = typer.Option(None, "--rules", help="Rule folder (default: the shipped pack).")
+
+
 def default_rules_dir() -> Path:
     """The shipped pack: rules/ at the repo root, or audit/_shipped_rules in a wheel."""
     import audit
@@ -126,7 +129,7 @@ def list_cmd(path: Path | None = RulesDir) -> None:
 @rules_app.command("explain")
 def explain_cmd(
     rule_id: str = typer.Argument(..., help="Rule id, e.g. minors.declared-under-18"),
-    rules: Path | None = typer.Option(None, "--rules", help="Rule folder (default: shipped pack)."),
+    rules: Path | None = RulesOption,
 ) -> None:
     """Describe a rule, its conditions in plain words, and the SQL it compiles to.
 

@@ -26,7 +26,6 @@ from audit.rules.model import (
     AllCondition,
     AnyCondition,
     AnyItemHaving,
-    CountHaving,
     DistinctHaving,
     FacesCondition,
     FieldCondition,
@@ -161,46 +160,53 @@ def _detector(state: _State, cond: PiiCondition | FacesCondition | MinorCuesCond
     return f"i.item_id IN (SELECT f.item_id FROM findings f WHERE {where}{having})"
 
 
-def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[str, str]:
-    """Returns (boolean SQL, evidence label SQL) for a group-level condition."""
-    agg, having = cond.aggregate, cond.aggregate.having
-    group = _column(state, resolve_field(agg.group_by), (*path, "aggregate", "group_by"))
-    name = f"agg_{len(state.ctes) + 1}"
-    hpath = (*path, "aggregate", "having")
+def _having_parts(state: _State, having: Any, hpath: Path_) -> tuple[str, str, str, str]:
+    """(per-item SQL, group test, label format, label args) for one kind of `having`.
+
+    Group columns available to the test and label: g, n (items), hits (items matching the
+    per-item condition), example (smallest matching item id), distinct_n.
+    """
     if isinstance(having, DistinctHaving):
         spec = having.distinct_count
         value = _column(state, resolve_field(spec.field), (*hpath, "distinct_count", "field"))
-        where, test = "true", f"count(DISTINCT {value}) >= {state.bind(spec.ge)}"
-        label = (
-            f"printf('%s %s: %d distinct %s values', {state.bind(agg.group_by)}, g, "
-            f"count(DISTINCT {value}), {state.bind(spec.field)})"
-        )
+        test = f"distinct_n >= {state.bind(spec.ge)}"
+        return value, test, "%s %s: %d distinct %s values", f"distinct_n, {state.bind(spec.field)}"
+    if isinstance(having, AnyItemHaving):
+        inner, wpath = having.any_item, (*hpath, "any_item")
+    elif isinstance(having, ShareHaving):
+        inner, wpath = having.share_of_items.where, (*hpath, "share_of_items", "where")
     else:
-        if isinstance(having, AnyItemHaving):
-            inner, wpath = having.any_item, (*hpath, "any_item")
-        elif isinstance(having, ShareHaving):
-            inner, wpath = having.share_of_items.where, (*hpath, "share_of_items", "where")
-        else:
-            assert isinstance(having, CountHaving)
-            inner, wpath = having.count_of_items.where, (*hpath, "count_of_items", "where")
-        where = _expr(state, inner, wpath, units=None, in_group=True)
-        hits = f"count(*) FILTER (WHERE {where})"
-        if isinstance(having, ShareHaving):
-            test = f"{hits} >= {state.bind(having.share_of_items.ge)} * count(*)"
-            label = (
-                f"printf('%s %s: %.0f%% of %d items matched: %s', {state.bind(agg.group_by)}, g, "
-                f"100.0 * {hits} / count(*), count(*), {state.bind(describe(inner))})"
-            )
-        else:
-            need = 1 if isinstance(having, AnyItemHaving) else having.count_of_items.ge
-            test = f"{hits} >= {state.bind(need)}"
-            label = (
-                f"printf('%s %s: %d of %d items matched (e.g. %s): %s', {state.bind(agg.group_by)}, g, "
-                f"{hits}, count(*), min(i.item_id) FILTER (WHERE {where}), {state.bind(describe(inner))})"
-            )
+        inner, wpath = having.count_of_items.where, (*hpath, "count_of_items", "where")
+    where = _expr(state, inner, wpath, units=None, in_group=True)
+    said = state.bind(describe(inner))
+    if isinstance(having, ShareHaving):
+        test = f"hits >= {state.bind(having.share_of_items.ge)} * n"
+        return where, test, "%s %s: %.0f%% of %d items matched: %s", f"100.0 * hits / n, n, {said}"
+    need = 1 if isinstance(having, AnyItemHaving) else having.count_of_items.ge
+    test = f"hits >= {state.bind(need)}"
+    fmt = "%s %s: %d of %d items matched (e.g. item %s): %s"
+    return where, test, fmt, f"hits, n, example, {said}"
+
+
+def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[str, str]:
+    """Returns (boolean SQL, evidence label SQL) for a group-level condition.
+
+    One materialised CTE per aggregate: the per-item condition is evaluated once per item,
+    counted per group, and only matching groups (with their evidence label) are kept.
+    """
+    agg = cond.aggregate
+    group = _column(state, resolve_field(agg.group_by), (*path, "aggregate", "group_by"))
+    per_item, test, fmt, args = _having_parts(state, agg.having, (*path, "aggregate", "having"))
+    distinct = isinstance(agg.having, DistinctHaving)
+    w = "true" if distinct else "w"
+    name = f"agg_{len(state.ctes) + 1}"
     state.ctes.append(
-        f"{name} AS MATERIALIZED (SELECT {group} AS g, {label} AS label FROM item_view i "
-        f"WHERE {group} IS NOT NULL GROUP BY 1 HAVING {test})"
+        f"{name} AS MATERIALIZED (SELECT g, printf({state.bind(fmt)}, {state.bind(agg.group_by)}, g, {args}) AS label "
+        f"FROM (SELECT g, count(*) AS n, count(*) FILTER (WHERE {w}) AS hits, "
+        f"min(item_id) FILTER (WHERE {w}) AS example, "
+        f"{'count(DISTINCT w)' if distinct else 'NULL'} AS distinct_n "
+        f"FROM (SELECT {group} AS g, i.item_id, {per_item} AS w FROM item_view i WHERE {group} IS NOT NULL) "
+        f"GROUP BY g) WHERE {test})"
     )
     test_sql = f"coalesce({group} IN (SELECT g FROM {name}), false)"
     return test_sql, f"(SELECT a.label FROM {name} a WHERE a.g = {group})"
