@@ -1,0 +1,186 @@
+"""Throughput and F1 of the pii detector vs stock presidio, on generated captions.
+
+    uv run python benchmarks/pii.py            # 10,000 captions
+    uv run python benchmarks/pii.py --n 2000   # smaller
+
+(a) presidio AnalyzerEngine.analyze in a loop (on a subset: it is the slowest),
+(b) presidio BatchAnalyzerEngine, (c) our pii detector through the local engine with 2
+workers and a cold cache. Baselines use the same spaCy model, entity list and our two custom
+recognizers (street address, social handle), with presidio's default spaCy pipeline.
+Then the whole detect stage on a DuckDB store: first run vs second (warm cache) run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import tempfile
+import time
+from pathlib import Path
+
+from audit.evaluation.pii import Example, Span, score, scored_types
+
+
+def captions(n: int, seed: int) -> list[Example]:
+    """Labelled captions from audit.synthetic (the project's generator)."""
+    try:
+        from audit.synthetic import labelled_captions
+    except ImportError:  # pragma: no cover - FALLBACK, only before audit/synthetic.py existed
+        raise SystemExit("audit.synthetic is missing; this benchmark needs its generator") from None
+    return [
+        Example(c.text, [Span(s.entity_type, s.start, s.end) for s in c.spans])
+        for c in labelled_captions(n, seed)
+    ]
+
+
+def stock_analyzer():  # type: ignore[no-untyped-def]
+    """presidio's AnalyzerEngine as documented, on our model, plus our two recognizers."""
+    from audit.offline import ensure_offline
+
+    ensure_offline()
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    from audit.detectors.pii import MODEL_NAME
+    from audit.detectors.pii_recognizers import SocialHandleRecognizer, StreetAddressRecognizer
+
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": MODEL_NAME}],
+        }
+    )
+    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    analyzer.registry.add_recognizer(StreetAddressRecognizer())
+    analyzer.registry.add_recognizer(SocialHandleRecognizer())
+    return analyzer
+
+
+def f1_of(examples: list[Example], predictions: list[list[Span]], types: list[str]) -> float:
+    """Micro F1 over the scored types."""
+    return score(examples, predictions, types)["ALL"].f1
+
+
+def to_spans(results) -> list[Span]:  # type: ignore[no-untyped-def]
+    """presidio results → Spans."""
+    return [Span(r.entity_type, r.start, r.end) for r in results]
+
+
+def run(n: int, subset: int, workers: int) -> None:
+    """Run all measurements and print them."""
+    from audit.detectors.base import Content
+    from audit.detectors.pii import DEFAULT_ENTITIES
+    from audit.engine.local import iter_results
+
+    examples = captions(n, seed=0)
+    texts = [e.text for e in examples]
+    types = scored_types(examples, DEFAULT_ENTITIES)
+    entities = list(DEFAULT_ENTITIES)
+    print(f"{n:,} captions, {len(set(texts)):,} distinct; scored types: {', '.join(types)}")
+
+    analyzer = stock_analyzer()
+    analyzer.analyze("warm up", language="en")
+    k = min(subset, n)
+    t, cpu = time.perf_counter(), time.process_time()
+    pred_a = [to_spans(analyzer.analyze(x, language="en", entities=entities)) for x in texts[:k]]
+    rate_a, cpu_a = k / (time.perf_counter() - t), k / (time.process_time() - cpu)
+    f1_a = f1_of(examples[:k], pred_a, types)
+    print(
+        f"(a) AnalyzerEngine.analyze loop : {rate_a:8.0f} texts/s  F1 {f1_a:.3f}  (first {k:,};"
+        f" {cpu_a:.0f} texts per CPU-second)"
+    )
+
+    from presidio_analyzer import BatchAnalyzerEngine
+
+    batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
+    t, cpu = time.perf_counter(), time.process_time()
+    pred_b = [
+        to_spans(r)
+        for r in batch.analyze_iterator(texts, language="en", entities=entities, batch_size=64)
+    ]
+    rate_b, cpu_b = n / (time.perf_counter() - t), n / (time.process_time() - cpu)
+    f1_b = f1_of(examples, pred_b, types)
+    f1_b_sub = f1_of(examples[:k], pred_b[:k], types)
+    print(
+        f"(b) BatchAnalyzerEngine         : {rate_b:8.0f} texts/s  F1 {f1_b:.3f}"
+        f"  (F1 on (a)'s subset {f1_b_sub:.3f}; {cpu_b:.0f} texts per CPU-second)"
+    )
+    # Per-core cost of our detector, in this process (load-independent: CPU time).
+    from audit.detectors.pii import PiiDetector
+
+    ours = PiiDetector()
+    ours.setup()
+    t, cpu = time.perf_counter(), time.process_time()
+    ours.analyze_texts(list(dict.fromkeys(texts)))
+    cpu_c1 = n / (time.process_time() - cpu)
+    print(
+        f"(c1) pii detector, in-process   : {n / (time.perf_counter() - t):8.0f} texts/s"
+        f"  ({cpu_c1:.0f} texts per CPU-second, dedup included; c1/b per core"
+        f" {cpu_c1 / cpu_b:.2f}x)"
+    )
+
+    shas = [hashlib.sha256(x.encode()).hexdigest() for x in texts]
+    distinct = {s: x for s, x in zip(shas, texts, strict=True)}
+    t = time.perf_counter()
+    by_sha = {
+        r.sha256: [Span(f.entity_type, f.start, f.end) for f in r.findings]  # type: ignore[arg-type]
+        for r in iter_results(
+            "pii",
+            {},
+            (Content(s, text=x) for s, x in distinct.items()),
+            workers=workers,
+            batch_size=256,
+        )
+    }
+    wall_c = time.perf_counter() - t
+    rate_c = n / wall_c
+    f1_c = f1_of(examples, [by_sha[s] for s in shas], types)
+    print(
+        f"(c) pii detector, {workers} workers     : {rate_c:8.0f} texts/s  F1 {f1_c:.3f}"
+        f"  (wall {wall_c:.1f}s incl. worker start-up and model load)"
+    )
+    print(f"    c/b = {rate_c / rate_b:.2f}x   (target >= 5x at F1 >= b's)")
+    stage(texts, workers)
+
+
+def stage(texts: list[str], workers: int) -> None:
+    """First vs second run of the detect stage on a store holding these texts."""
+    import pyarrow as pa
+
+    from audit.detect import run_detectors
+    from audit.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con = open_store(Path(tmp) / "audit.duckdb")
+        table = pa.table(
+            {"item_id": [f"i{i}" for i in range(len(texts))], "text": texts}
+        )  # fmt: skip
+        con.register("bench_items", table)
+        con.execute(
+            "INSERT INTO items BY NAME SELECT item_id, text, sha256(text) AS text_sha256 "
+            "FROM bench_items"
+        )
+        times = []
+        for _ in range(2):
+            t = time.perf_counter()
+            run_detectors(con, ["pii", "minor_cues"], workers=workers)
+            times.append(time.perf_counter() - t)
+        con.close()
+    print(
+        f"detect stage (pii + minor_cues): cold {times[0]:.1f}s, warm {times[1]:.2f}s"
+        f" -> {times[0] / times[1]:.0f}x faster (target >= 20x)"
+    )
+
+
+def main() -> None:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="captions (default 10,000)")
+    parser.add_argument("--subset", type=int, default=1_000, help="captions for (a)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    run(args.n, args.subset, args.workers)
+
+
+if __name__ == "__main__":
+    main()
