@@ -29,15 +29,17 @@ state.keep_widget_state()
 
 pages = {
     "Audit": [
-        st.Page(_VIEWS / "overview.py", title="Overview", icon="📊", default=True),
-        st.Page(_VIEWS / "rules.py", title="Rules", icon="📜"),
-        st.Page(_VIEWS / "items.py", title="Items", icon="🔎"),
+        st.Page(
+            _VIEWS / "overview.py", title="Overview", icon=":material/monitoring:", default=True
+        ),
+        st.Page(_VIEWS / "rules.py", title="Rules", icon=":material/rule:"),
+        st.Page(_VIEWS / "items.py", title="Items", icon=":material/table_rows:"),
     ],
     "Act": [
-        st.Page(_VIEWS / "review.py", title="Review", icon="✅"),
-        st.Page(_VIEWS / "lookup.py", title="Data-subject lookup", icon="🧑"),
+        st.Page(_VIEWS / "review.py", title="Review", icon=":material/fact_check:"),
+        st.Page(_VIEWS / "lookup.py", title="Data-subject lookup", icon=":material/person_search:"),
     ],
-    "History": [st.Page(_VIEWS / "runs.py", title="Runs", icon="🕓")],
+    "History": [st.Page(_VIEWS / "runs.py", title="Runs", icon=":material/history:")],
 }
 nav = st.navigation(pages)
 

@@ -215,7 +215,7 @@ def expected_kpis(fx: Fixture, run_id: str = "run-2") -> dict[str, int]:
     return {
         "items": len(fx.items),
         "public": sum(i["visibility"] == "public" for i in fx.items),
-        "consent_safe": sum(not (i["opt_out"] or i["noai"] or i["deleted"]) for i in fx.items),
+        "consent_safe": sum(not (i["opt_out"] or i["noai"]) for i in fx.items),
         "flagged": len(flagged),
         "excluded": len(excluded),
     }

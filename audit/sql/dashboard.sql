@@ -11,9 +11,11 @@
 -- Worst severity of an item is the highest of its flags (order of audit.schema.SEVERITIES).
 
 -- name: scope
-fi AS (
+-- The filtered scope SHADOWS the store's tables (items, flags, item_view) as CTEs, so the KPI
+-- blocks of report.sql run unchanged inside it and, unfiltered, equal report.json.
+items AS (
     SELECT i.*
-    FROM items i
+    FROM main.items i
     WHERE (len($platforms::VARCHAR[]) = 0 OR list_contains($platforms::VARCHAR[], i.platform))
       AND ($date_from::TIMESTAMP IS NULL OR i.created_at >= $date_from::TIMESTAMP)
       AND ($date_to::TIMESTAMP IS NULL OR i.created_at < $date_to::TIMESTAMP)
@@ -22,18 +24,18 @@ latest_decision AS (
     -- decisions are append-only: the newest row per (item, rule) is the current verdict;
     -- rule_id NULL is a verdict on the whole item
     SELECT item_id, rule_id, decision
-    FROM decisions
+    FROM main.decisions
     QUALIFY row_number() OVER (
         PARTITION BY item_id, rule_id ORDER BY decided_at DESC, decision_id DESC) = 1
 ),
-ff AS (
-    SELECT f.item_id, f.rule_id, f.severity, f.action,
+flags AS (
+    SELECT f.*,
            coalesce(c.category, split_part(f.rule_id, '.', 1)) AS category,
            list_position(['info', 'low', 'medium', 'high', 'critical'], f.severity) AS sev_rank
-    FROM flags f
-    JOIN fi USING (item_id)
-    LEFT JOIN rule_catalog c ON c.run_id = f.run_id AND c.rule_id = f.rule_id
+    FROM main.flags f
+    LEFT JOIN main.rule_catalog c ON c.run_id = f.run_id AND c.rule_id = f.rule_id
     WHERE f.run_id = $run_id
+      AND f.item_id IN (SELECT item_id FROM items)
       AND (len($categories::VARCHAR[]) = 0
            OR list_contains($categories::VARCHAR[], coalesce(c.category, split_part(f.rule_id, '.', 1))))
       AND (len($severities::VARCHAR[]) = 0 OR list_contains($severities::VARCHAR[], f.severity))
@@ -43,6 +45,9 @@ ff AS (
               AND (d.rule_id = f.rule_id OR d.rule_id IS NULL)
               AND d.decision = 'false_positive'))
 ),
+item_view AS (
+    SELECT v.* FROM main.item_view v WHERE v.item_id IN (SELECT item_id FROM items)
+),
 item_flags AS (
     SELECT item_id,
            count(*)::INTEGER AS n_flags,
@@ -50,7 +55,7 @@ item_flags AS (
            max(sev_rank) AS worst_rank,
            bool_or(action = 'exclude') AS excluded,
            list_sort(list_distinct(list(rule_id))) AS rules
-    FROM ff
+    FROM flags
     GROUP BY item_id
 )
 
@@ -59,20 +64,20 @@ item_flags AS (
 -- Extra parameters: $rule_id (NULL = any), $search (item/author id prefix, '' = any),
 -- $flagged_only BOOLEAN, $decision ('' any, 'undecided', or a decision value).
 item_rows AS (
-    SELECT fi.item_id, fi.platform, fi.author_id, fi.created_at, fi.visibility,
-           fi.media_path IS NOT NULL AS has_media,
+    SELECT items.item_id, items.platform, items.author_id, items.created_at, items.visibility,
+           items.media_path IS NOT NULL AS has_media,
            coalesce(x.n_flags, 0) AS n_flags,
            coalesce(x.worst_severity, '') AS worst_severity,
            coalesce(x.worst_rank, 0) AS worst_rank,
            coalesce(x.excluded, false) AS excluded,
            coalesce(x.rules, []::VARCHAR[]) AS rules,
            d.decision AS decision
-    FROM fi
+    FROM items
     LEFT JOIN item_flags x USING (item_id)
-    LEFT JOIN latest_decision d ON d.item_id = fi.item_id AND d.rule_id IS NULL
+    LEFT JOIN latest_decision d ON d.item_id = items.item_id AND d.rule_id IS NULL
     WHERE ($rule_id::VARCHAR IS NULL OR list_contains(x.rules, $rule_id::VARCHAR))
-      AND ($search::VARCHAR = '' OR starts_with(fi.item_id, $search::VARCHAR)
-           OR starts_with(fi.author_id, $search::VARCHAR))
+      AND ($search::VARCHAR = '' OR starts_with(items.item_id, $search::VARCHAR)
+           OR starts_with(items.author_id, $search::VARCHAR))
       AND (NOT $flagged_only::BOOLEAN OR x.n_flags > 0)
       AND ($decision::VARCHAR = ''
            OR ($decision::VARCHAR = 'undecided' AND d.decision IS NULL)
@@ -80,77 +85,66 @@ item_rows AS (
 )
 
 -- name: kpis
--- Headline numbers of the Overview (same definitions as report.json when unfiltered).
-SELECT
-    (SELECT count(*) FROM fi)                                                    AS items,
-    (SELECT count(*) FILTER (WHERE visibility = 'public') FROM fi)               AS public,
-    (SELECT count(*) FILTER (
-        WHERE NOT coalesce(opt_out, false) AND NOT coalesce(noai, false)
-          AND NOT coalesce(deleted, false)) FROM fi)                             AS consent_safe,
-    (SELECT count(*) FROM item_flags)                                            AS flagged,
-    (SELECT count(*) FILTER (WHERE excluded) FROM item_flags)                    AS excluded
+-- The headline KPIs are report.sql's, evaluated inside the filtered scope.
+SELECT items, public_items, consent_signal_items, flagged_items, excluded_items
+FROM {report.kpi_headline}
 
--- name: exposure_by_category
+-- name: flags_by_category
+-- Flagged items per rule category and severity.
 SELECT category, severity, count(DISTINCT item_id) AS items, count(*) AS flags
-FROM ff
+FROM flags
 GROUP BY ALL
 ORDER BY category, severity
 
 -- name: items_by_platform
 -- Every item once, at its worst severity ('' = not flagged), so bars sum to the item count.
-SELECT coalesce(fi.platform, '(unknown)') AS platform,
+SELECT coalesce(items.platform, '(unknown)') AS platform,
        coalesce(x.worst_severity, '') AS worst_severity,
        count(*) AS items
-FROM fi LEFT JOIN item_flags x USING (item_id)
+FROM items LEFT JOIN item_flags x USING (item_id)
 GROUP BY ALL
 ORDER BY platform
 
 -- name: flags_over_time
-SELECT date_trunc('month', fi.created_at) AS month, x.worst_severity, count(*) AS items
-FROM fi JOIN item_flags x USING (item_id)
-WHERE fi.created_at IS NOT NULL
+SELECT date_trunc('month', items.created_at) AS month, x.worst_severity, count(*) AS items
+FROM items JOIN item_flags x USING (item_id)
+WHERE items.created_at IS NOT NULL
 GROUP BY ALL
 ORDER BY month
 
 -- name: visibility_exposure
--- Visibility x what the detectors found in the item (faces and/or PII).
-SELECT coalesce(fi.visibility, 'unknown') AS visibility,
-       CASE WHEN coalesce(s.has_face, false) AND coalesce(s.has_pii, false) THEN 'face + PII'
-            WHEN coalesce(s.has_face, false) THEN 'face'
-            WHEN coalesce(s.has_pii, false) THEN 'PII'
+-- Visibility x what the detectors found in the item (faces and/or PII), from item_view.
+SELECT coalesce(visibility, 'unknown') AS visibility,
+       CASE WHEN face_count > 0 AND pii_count > 0 THEN 'face + PII'
+            WHEN face_count > 0 THEN 'face'
+            WHEN pii_count > 0 THEN 'PII'
             ELSE 'neither' END AS exposure,
        count(*) AS items
-FROM fi
-LEFT JOIN (
-    SELECT item_id, bool_or(detector = 'faces') AS has_face, bool_or(detector = 'pii') AS has_pii
-    FROM findings
-    WHERE detector IN ('faces', 'pii')
-    GROUP BY item_id
-) s USING (item_id)
+FROM item_view
 GROUP BY ALL
 
+-- name: exposure
+-- report.sql's exposure categories (non-public, minors, faces, PII, opt-out, ...) in scope.
+SELECT category, items, share FROM {report.kpi_exposure}
+
 -- name: rule_stats
--- Per-rule metadata of the run with counts in scope and review progress.
-SELECT c.rule_id, c.title, c.category, c.status, c.severity, c.action,
-       c.description, c.rationale, c."references", c.tags, c.source_file,
-       coalesce(n.items, 0) AS items,
-       coalesce(n.flags, 0) AS flags,
+-- report.sql's per-rule figures in the filtered scope, plus rationale and review progress.
+SELECT k.rule_id, k.title, k.category, k.status, k.severity, k.action, k.description,
+       c.rationale, c."references", c.tags, c.source_file,
+       k.items, k.flags,
        coalesce(r.confirmed, 0) AS confirmed,
        coalesce(r.false_positive, 0) AS false_positive,
        coalesce(r.needs_legal, 0) AS needs_legal
-FROM rule_catalog c
-LEFT JOIN (
-    SELECT rule_id, count(DISTINCT item_id) AS items, count(*) AS flags FROM ff GROUP BY rule_id
-) n USING (rule_id)
+FROM {report.kpi_rules} k
+LEFT JOIN main.rule_catalog c ON c.run_id = $run_id AND c.rule_id = k.rule_id
 LEFT JOIN (
     SELECT rule_id,
            count(*) FILTER (WHERE decision = 'confirmed') AS confirmed,
            count(*) FILTER (WHERE decision = 'false_positive') AS false_positive,
            count(*) FILTER (WHERE decision = 'needs_legal') AS needs_legal
     FROM latest_decision WHERE rule_id IS NOT NULL GROUP BY rule_id
-) r USING (rule_id)
-WHERE c.run_id = $run_id
-ORDER BY list_position(['critical', 'high', 'medium', 'low', 'info'], c.severity), items DESC, c.rule_id
+) r ON r.rule_id = k.rule_id
+ORDER BY list_position(['critical', 'high', 'medium', 'low', 'info'], k.severity), k.items DESC, k.rule_id
 
 -- name: items_page
 -- One page of item_rows; sort key and direction are parameters (no SQL is spliced).
@@ -186,20 +180,6 @@ SELECT run_id, started_at, finished_at, status, command,
        (SELECT count(*) FROM flags f WHERE f.run_id = r.run_id) AS flags
 FROM runs r
 ORDER BY coalesce(started_at, finished_at) DESC NULLS LAST, run_id DESC
-
--- name: run_manifest
-SELECT manifest FROM runs WHERE run_id = $run_id
-
--- name: latest_run
--- The newest completed run that evaluated rules; falls back to any run that has flags.
-SELECT run_id FROM (
-    SELECT r.run_id, coalesce(r.finished_at, r.started_at) AS ts, r.status = 'complete' AS done
-    FROM runs r
-    UNION ALL
-    SELECT DISTINCT run_id, NULL, false FROM rule_catalog WHERE run_id NOT IN (SELECT run_id FROM runs)
-)
-ORDER BY done DESC, ts DESC NULLS LAST, run_id DESC
-LIMIT 1
 
 -- name: run_diff
 -- Flags per rule that are new in $head (absent from $base) or were removed since $base.

@@ -32,7 +32,35 @@ def _finish(fig: go.Figure, x_title: str | None, y_title: str | None) -> go.Figu
     return fig
 
 
-def exposure_by_category(df: pd.DataFrame) -> go.Figure:
+EXPOSURE_LABELS = {
+    "non_public": "not public",
+    "visibility_unknown": "visibility unknown",
+    "minors": "minors (any cue)",
+    "minor_declared_age": "declared age < 18",
+    "minor_text_cues": "minor cues in text",
+    "faces": "faces",
+    "pii": "personal data",
+    "opt_out": "opted out",
+    "noai": "noai directive",
+    "deleted": "deleted since",
+}
+
+
+def exposure(df: pd.DataFrame) -> go.Figure:
+    """Share of items in each exposure category (report.json's kpi_exposure)."""
+    d = df.assign(label=df["category"].map(lambda c: EXPOSURE_LABELS.get(c, c)))
+    d["pct"] = (d["share"].fillna(0) * 100).round(1)
+    fig = px.bar(
+        d, y="label", x="pct", orientation="h", text=d["items"].map("{:,}".format),
+        color_discrete_sequence=["#475569"],
+    )  # fmt: skip
+    fig.update_yaxes(autorange="reversed")
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    fig.update_layout(showlegend=False)
+    return _finish(fig, "% of items", None)
+
+
+def flags_by_category(df: pd.DataFrame) -> go.Figure:
     """Flagged items per rule category, stacked by severity."""
     d = _labelled(df, "severity")
     fig = px.bar(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from audit.store import query
 from dashboard.lib.db import bind, reader, writer
 
 SQL = "dashboard.sql"
+REPORT_SQL = "report.sql"
 _TTL = "10m"  # bounded memory; cache keys already change when the data does
 _MAX = 256
 
@@ -90,18 +92,27 @@ def run_sql(db: str, sql: str, params: dict[str, Any] | None = None) -> pd.DataF
         return con.execute(sql, bind(sql, params or {})).df()
 
 
+_REPORT_REF = re.compile(r"\{report\.([\w.-]+)\}")
+
+
 def scoped(*blocks: str) -> str:
-    """Compose ``WITH scope[, item_rows] <body>``; the last block is the body."""
+    """Compose ``WITH scope[, item_rows] <body>``; the last block is the body.
+
+    ``{report.NAME}`` in a body becomes the report.sql block NAME as a subquery: it reads the
+    shadowed (filtered) ``items``/``flags``/``item_view`` of the scope, so the KPIs have one
+    definition, shared with report.json.
+    """
     *ctes, body = blocks
-    return "WITH " + ",\n".join(query(SQL, b) for b in ("scope", *ctes)) + "\n" + query(SQL, body)
+    text = _REPORT_REF.sub(lambda m: f"(\n{query(REPORT_SQL, m.group(1))}\n)", query(SQL, body))
+    return "WITH " + ",\n".join(query(SQL, b) for b in ("scope", *ctes)) + "\n" + text
 
 
 # --- run and version lookups (uncached: cheap, and they form the cache keys) -------------
 
 
 def latest_run(db: str) -> str | None:
-    """The run shown by default: the newest completed run that evaluated rules."""
-    df = run_sql(db, query(SQL, "latest_run"))
+    """The run shown by default: the newest completed run (the report's own definition)."""
+    df = run_sql(db, query(REPORT_SQL, "latest_run"))
     return None if df.empty else str(df.iloc[0, 0])
 
 
@@ -127,17 +138,28 @@ def filter_options(db: str, run_id: str) -> dict[str, Any]:
 
 @st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
 def kpis(scope: Scope) -> dict[str, int]:
-    """Item counts behind the KPI cards (items, public, consent_safe, flagged, excluded)."""
+    """Item counts behind the KPI cards (items, public, consent_safe, flagged, excluded).
+
+    Consent-safe items are those without an opt-out or noai signal (report.json's
+    ``items - consent_signal_items``).
+    """
     row = run_sql(scope.db, scoped("kpis"), scope.params()).iloc[0]
-    return {k: int(v) for k, v in row.items()}
+    n = int(row["items"])
+    return {
+        "items": n,
+        "public": int(row["public_items"]),
+        "consent_safe": n - int(row["consent_signal_items"]),
+        "flagged": int(row["flagged_items"]),
+        "excluded": int(row["excluded_items"]),
+    }
 
 
 @st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
 def chart_data(scope: Scope, name: str) -> pd.DataFrame:
-    """Data of one Overview chart: exposure_by_category, items_by_platform, flags_over_time
-    or visibility_exposure."""
+    """Data of one Overview chart (a body block of dashboard.sql, run in the scope)."""
     if name not in {
-        "exposure_by_category",
+        "exposure",
+        "flags_by_category",
         "items_by_platform",
         "flags_over_time",
         "visibility_exposure",
@@ -179,7 +201,7 @@ def item_detail(db: str, run_id: str, item_id: str) -> ItemDetail | None:
             return None
         flags = con.execute(query(SQL, "item_flags"), p).df()
         findings = con.execute(query(SQL, "item_findings"), {"item_id": item_id}).df()
-    flags["evidence"] = flags["evidence"].map(_parse_json)
+    flags["evidence"] = flags["evidence"].map(parse_json)
     return ItemDetail(items.iloc[0].to_dict(), flags, findings)
 
 
@@ -191,7 +213,7 @@ def item_history(db: str, item_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return decisions, access
 
 
-def _parse_json(value: Any) -> Any:
+def parse_json(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -282,8 +304,8 @@ def runs(db: str, latest: str | None) -> pd.DataFrame:
 @st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
 def run_manifest(db: str, run_id: str) -> Any:
     """The manifest JSON of one run (parsed), or None."""
-    df = run_sql(db, query(SQL, "run_manifest"), {"run_id": run_id})
-    return None if df.empty else _parse_json(df.iloc[0, 0])
+    df = run_sql(db, query(REPORT_SQL, "run_manifest"), {"run_id": run_id})
+    return None if df.empty else parse_json(df.iloc[0, 0])
 
 
 @st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)

@@ -11,6 +11,8 @@ import os
 import tempfile
 from dataclasses import dataclass
 
+import numpy as np
+
 from audit.imageio import load_image
 
 MAX_SIDE = 1600
@@ -18,10 +20,11 @@ MAX_SIDE = 1600
 
 @dataclass(frozen=True)
 class UploadedFace:
-    """One face found in the uploaded photo: its box (top, right, bottom, left) and encoding."""
+    """One face found in the uploaded photo: box (top, right, bottom, left), encoding, crop."""
 
     box: tuple[int, int, int, int]
     encoding: tuple[float, ...]
+    thumbnail: np.ndarray  # the face's pixels, to let the user confirm who is searched
 
 
 def encode_photo(data: bytes, suffix: str = ".jpg") -> list[UploadedFace]:
@@ -42,7 +45,11 @@ def encode_photo(data: bytes, suffix: str = ".jpg") -> list[UploadedFace]:
         boxes = face_recognition.face_locations(pixels, number_of_times_to_upsample=1)
     encodings = face_recognition.face_encodings(pixels, known_face_locations=boxes)
     faces = [
-        UploadedFace(tuple(int(v) for v in box), tuple(float(x) for x in enc))
+        UploadedFace(
+            tuple(int(v) for v in box),
+            tuple(float(x) for x in enc),
+            pixels[box[0] : box[2], box[3] : box[1]].copy(),
+        )
         for box, enc in zip(boxes, encodings, strict=True)
     ]
     return sorted(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[1] - f.box[3]), reverse=True)

@@ -2,8 +2,8 @@
 
 PII findings carry character offsets into the item's text. A masked span shows a fixed run of
 blocks plus the entity type, so neither the value nor its length is disclosed; a revealed span
-is highlighted. Evidence written by rules may quote matched values, so it is redacted with the
-same spans before display.
+is highlighted. Evidence and metadata may quote detected values; they are scrubbed with the
+report's masking (:mod:`audit.report.masking`) so the dashboard and the reports agree.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from audit.report.masking import scrub
 
 MASK = "█" * 6
 
@@ -75,34 +77,33 @@ def caption_html(text: str, spans: Iterable[Span], *, reveal: bool) -> str:
         kind = html.escape(s.entity_type)
         if reveal:
             value = html.escape(text[s.start : s.end])
-            out.append(f'<mark class="pii pii-revealed" title="{kind}">{value}<sub>{kind}</sub></mark>')
+            out.append(
+                f'<mark class="pii pii-revealed" title="{kind}">{value}<sub>{kind}</sub></mark>'
+            )
         else:
-            out.append(f'<span class="pii pii-masked" title="{kind}">{MASK}<sub>{kind}</sub></span>')
+            out.append(
+                f'<span class="pii pii-masked" title="{kind}">{MASK}<sub>{kind}</sub></span>'
+            )
         pos = s.end
     out.append(html.escape(text[pos:]))
     return "".join(out).replace("\n", "<br>")
 
 
-def redact(value: Any, secrets: Iterable[str]) -> Any:
-    """A copy of a JSON-like value with every occurrence of a secret string masked."""
-    secrets = sorted({s for s in secrets if s.strip()}, key=len, reverse=True)
-    if not secrets:
-        return value
+def scrub_all(value: Any, secrets: list[tuple[str, str]]) -> Any:
+    """A copy of a JSON-like value with every secret value replaced by its type.
 
-    def walk(v: Any) -> Any:
-        if isinstance(v, str):
-            for s in secrets:
-                v = v.replace(s, MASK)
-            return v
-        if isinstance(v, dict):
-            return {k: walk(x) for k, x in v.items()}
-        if isinstance(v, list | tuple):
-            return [walk(x) for x in v]
-        return v
-
-    return walk(value)
+    Strings are scrubbed with the report's :func:`audit.report.masking.scrub` (one rule for
+    every human-facing output).
+    """
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {k: scrub_all(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_all(v, secrets) for v in value]
+    return value
 
 
-def span_values(text: str, spans: Iterable[Span]) -> list[str]:
-    """The raw values under the spans (what :func:`redact` must hide)."""
-    return [text[s.start : s.end] for s in merge_spans(spans, len(text))]
+def secrets(text: str, spans: Iterable[Span]) -> list[tuple[str, str]]:
+    """``(value, entity_type)`` of every span: what evidence and metadata must not show."""
+    return [(text[s.start : s.end], s.entity_type) for s in merge_spans(spans, len(text))]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from audit.schema import SEVERITIES
 
@@ -82,11 +84,21 @@ def kpi_cards(cards: list[tuple[str, str, str, str]]) -> None:
     """A row of KPI cards: (label, value, note, accent colour)."""
     parts = [
         f'<div class="ca-card accent" style="--accent:{accent}"><div class="label">'
-        f"{html.escape(label)}</div><div class=\"value\">{html.escape(value)}</div>"
+        f'{html.escape(label)}</div><div class="value">{html.escape(value)}</div>'
         f'<div class="note">{html.escape(note)}</div></div>'
         for label, value, note, accent in cards
     ]
     st.html(f'<div class="ca-cards">{"".join(parts)}</div>')
+
+
+def severity_styler(df: pd.DataFrame, column: str) -> Styler:
+    """A pandas Styler colouring ``column`` (severity names) in the severity palette."""
+
+    def cell(value: object) -> str:
+        colour = SEVERITY_COLOURS.get(str(value or ""), "")
+        return f"background-color: {colour}; color: #0f172a" if value and colour else ""
+
+    return df.style.map(cell, subset=[column])
 
 
 def pct(part: int, whole: int) -> str:

@@ -22,7 +22,7 @@ kpi_cards(
     [
         ("Items", f"{n:,}", "in the current filters", "#334155"),
         ("Public", pct(k["public"], n), f"{k['public']:,} posted publicly", "#38bdf8"),
-        ("Consent-safe", pct(k["consent_safe"], n), "no opt-out, noai or deletion", "#16a34a"),
+        ("Consent-safe", pct(k["consent_safe"], n), "no opt-out or noai signal", "#16a34a"),
         ("Flagged", pct(k["flagged"], n), f"{k['flagged']:,} items with ≥1 flag", "#f97316"),
         ("Excluded", pct(k["excluded"], n), f"{k['excluded']:,} on the exclusion list", "#dc2626"),
     ]
@@ -36,12 +36,8 @@ if n == 0:
 
 left, right = st.columns(2, gap="large")
 with left:
-    st.subheader("Exposure by rule category")
-    df = data.chart_data(scope, "exposure_by_category")
-    if df.empty:
-        st.success("No flags in the current filters.")
-    else:
-        st.plotly_chart(charts.exposure_by_category(df), key="c_category")
+    st.subheader("Exposure by category")
+    st.plotly_chart(charts.exposure(data.chart_data(scope, "exposure")), key="c_exposure")
 with right:
     st.subheader("Items by platform")
     st.plotly_chart(
@@ -62,4 +58,10 @@ with right:
         charts.visibility_heatmap(data.chart_data(scope, "visibility_exposure")), key="c_heat"
     )
 
-st.caption("Bars are coloured by an item's worst severity; grey items have no flag.")
+st.subheader("Flagged items by rule category")
+df = data.chart_data(scope, "flags_by_category")
+if df.empty:
+    st.success("No flags in the current filters.")
+else:
+    st.plotly_chart(charts.flags_by_category(df), key="c_category")
+st.caption("Bars are coloured by severity (an item's worst one); grey items have no flag.")
