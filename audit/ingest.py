@@ -128,16 +128,19 @@ def _ingest_source(
 
 
 def _stage(con: duckdb.DuckDBPyConnection, compiled: CompiledSource, src: Source) -> int:
+    """Load one tabular source straight into items and its errors; returns its row count."""
     try:
-        con.execute(f"INSERT INTO _ca_stage BY NAME {compiled.sql}")
+        inserted = con.execute(
+            query(_SQL, "direct_items").replace("__SOURCE__", compiled.sql)
+        ).fetchone()[0]
+        con.execute(query(_SQL, "direct_errors").replace("__SOURCE__", compiled.sql))
     except duckdb.Error as exc:
         # A mapping can still be wrong in ways only DuckDB sees (e.g. a bad regex).
         raise InputError(
             f"{src.path}: mapping {src.mapping_ref} cannot be applied: {exc}".replace("\n", " ")
         ) from exc
-    count = con.execute(query(_SQL, "staged_count")).fetchone()[0]
-    con.execute(query(_SQL, "stage_flush"))
-    return count
+    missing = con.execute(query(_SQL, "missing_count"), [str(src.path)]).fetchone()[0]
+    return inserted + missing
 
 
 def _tabular_relation(
@@ -188,7 +191,8 @@ def _csv_relation(
     relation = (
         f"(SELECT c.* EXCLUDE (_ca_k), {lit(str(src.path))} AS _ca_file, "
         "c._ca_k + coalesce(s.n, 0) AS _ca_row "
-        "FROM (SELECT *, rowid + 1 AS _ca_k FROM _ca_csv) c "
+        # rowids of a table created inside a transaction start at a large offset
+        "FROM (SELECT *, rowid - (SELECT min(rowid) FROM _ca_csv) + 1 AS _ca_k FROM _ca_csv) c "
         "ASOF LEFT JOIN _ca_csv_shift s ON c._ca_k > s.t)"
     )
     return relation, schema

@@ -62,8 +62,10 @@ def main() -> None:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size_mb = corpus.stat().st_size / 1e6
     print(f"rows generated      {args.rows:,} ({size_mb:.0f} MB parquet, {gen:.1f} s)")
-    print(f"items ingested      {summary.items:,} (rejected {summary.rejected}, "
-          f"row errors {summary.row_errors})")
+    print(
+        f"items ingested      {summary.items:,} (rejected {summary.rejected}, "
+        f"row errors {summary.row_errors})"
+    )
     print(f"ingest seconds      {summary.seconds:.2f}")
     print(f"rows/s              {args.rows / summary.seconds:,.0f}")
     print(f"peak RSS            {peak_mb:,.0f} MB")

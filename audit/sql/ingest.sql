@@ -142,6 +142,27 @@ INSERT INTO items
 SELECT * EXCLUDE (_ca_sub, _ca_errs) FROM _ca_stage WHERE item_id IS NOT NULL AND item_id <> '';
 DELETE FROM _ca_stage
 
+-- name: direct_items
+-- Tabular sources skip the stage (it would copy every row twice): items straight from the
+-- compiled SELECT (substituted for the SOURCE placeholder), then its errors in a second,
+-- pruned pass.
+INSERT INTO items
+SELECT * EXCLUDE (_ca_sub, _ca_errs) FROM (__SOURCE__)
+WHERE item_id IS NOT NULL AND item_id <> ''
+
+-- name: direct_errors
+INSERT INTO _ca_rejects
+SELECT source_file, source_row, NULL, 'missing_id',
+       'no item_id: the mapping''s item_id fields are empty in this record', true
+FROM (__SOURCE__) WHERE item_id IS NULL OR item_id = '';
+INSERT INTO _ca_rejects
+SELECT source_file, source_row, item_id, e.code, e.message, false
+FROM (SELECT source_file, source_row, item_id, unnest(_ca_errs) AS e
+      FROM (__SOURCE__) WHERE len(_ca_errs) > 0 AND item_id IS NOT NULL AND item_id <> '')
+
+-- name: missing_count
+SELECT count(*) FROM _ca_rejects WHERE source_file = $1 AND code = 'missing_id'
+
 -- name: staged_count
 SELECT count(*), count(*) FILTER (WHERE item_id IS NULL OR item_id = '') FROM _ca_stage
 

@@ -1,0 +1,203 @@
+"""Ingest behaviour on generic input: formats, provenance, bad rows, duplicates, re-ingest."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from audit.cli import app
+from audit.errors import InputError
+from audit.ingest import ingest_corpus
+from audit.store import open_memory
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def errors_by_code(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    out: dict[str, list[tuple]] = {}
+    for code, row, item, rejected in rows(
+        con, "SELECT code, source_row, item_id, rejected FROM errors ORDER BY source_row"
+    ):
+        out.setdefault(code, []).append((row, item, rejected))
+    return out
+
+
+def write_jsonl(path: Path, lines: list[object]) -> Path:
+    path.write_text(
+        "".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    return open_memory()
+
+
+def test_csv_rows_errors_and_counts(con):
+    summary = ingest_corpus(con, FIXTURES / "generic" / "items.csv")
+    got = {
+        r[0]: r[1:]
+        for r in rows(
+            con,
+            "SELECT item_id, source_row, created_at, visibility, opt_out, media_uri, author_age_at_post FROM items",
+        )
+    }
+    assert sorted(got) == ["g1", "g2", "g3", "g5"]
+    # g4 has too many fields: rejected with its row number; g1 again: duplicate
+    errs = errors_by_code(con)
+    assert errs["bad_csv_row"] == [(4, None, True)]
+    assert errs["duplicate_id"] == [(6, "g1", True)]
+    assert summary.items + summary.rejected == 6  # every input row accounted for
+    # the good rows keep their true row numbers despite the rejected row before g5
+    assert got["g5"][0] == 5 and got["g2"][0] == 2
+    # bad values: kept, NULL, reported
+    assert got["g3"][1] is None and got["g3"][2] == "unknown" and got["g3"][3] is None
+    assert {e[0] for e in errs["bad_timestamp"]} == {3}
+    assert {e[0] for e in errs["bad_visibility"]} == {3}
+    assert {e[0] for e in errs["bad_date"]} == {3}
+    assert {e[0] for e in errs["bad_boolean"]} == {3}
+    # parsing: Z offset, date only, epoch seconds; case-insensitive visibility
+    assert str(got["g1"][1]) == "2024-01-15 10:00:00"
+    assert str(got["g5"][1]) == "2024-01-17 14:00:00"
+    assert got["g2"][2] == "followers" and got["g2"][3] is True
+    # age from birth date (full years), media paths resolved against the file's folder
+    assert got["g1"][5] == 13
+    assert got["g1"][4] == str((FIXTURES / "images" / "one.jpg").resolve())
+    assert got["g2"][4] == "/abs/two.jpg"
+    assert got["g3"][4] == "https://cdn.example/x.png"
+    extra = json.loads(rows(con, "SELECT extra FROM items WHERE item_id = 'g1'")[0][0])
+    assert extra == {"subreddit": "cats"}
+    assert ("subreddit", "VARCHAR") in rows(con, "SELECT * FROM extra_columns")
+
+
+def test_jsonl_bad_lines_are_rejected_with_line_numbers(con, tmp_path):
+    f = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            {"item_id": "a", "text": "x", "created_at": 1700000000},
+            "{not json",
+            "",
+            "[1, 2]",
+            {"item_id": "b", "text": None, "author_age_at_post": "fifteen"},
+            {"text": "no id"},
+        ],
+    )
+    summary = ingest_corpus(con, f)
+    errs = errors_by_code(con)
+    assert errs["bad_json"] == [(2, None, True)]
+    assert errs["not_an_object"] == [(4, None, True)]
+    assert errs["missing_id"] == [(6, None, True)]
+    assert errs["bad_integer"] == [(5, "b", False)]
+    assert summary.items == 2 and summary.rejected == 3  # 5 non-blank lines
+    assert rows(con, "SELECT item_id, source_row, text_sha256 IS NULL FROM items ORDER BY 1") == [
+        ("a", 1, False),
+        ("b", 5, True),
+    ]
+    sha = rows(con, "SELECT text_sha256 FROM items WHERE item_id = 'a'")[0][0]
+    assert sha == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+
+
+def test_parquet_folder_glob_and_idempotent_reingest(con, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    duckdb.connect().execute(
+        f"COPY (SELECT 'p' || i AS item_id, 'text ' || i AS text, i % 2 = 0 AS noai, "
+        f"'img/' || i || '.jpg' AS media_path, 'r' || i AS subreddit FROM range(5) t(i)) "
+        f"TO '{folder / 'a.parquet'}' (FORMAT parquet)"
+    )
+    write_jsonl(folder / "b.jsonl", [{"item_id": "p0", "text": "dup"}, {"item_id": "j1"}])
+    first = ingest_corpus(con, folder)
+    snapshot = rows(con, "SELECT * FROM items ORDER BY item_id")
+    errs = rows(con, "SELECT code, source_file, source_row FROM errors ORDER BY ALL")
+    assert first.items == 6 and first.rejected == 1
+    assert errs == [("duplicate_id", str(folder / "b.jsonl"), 1)]
+    assert rows(con, "SELECT source_row FROM items WHERE item_id = 'p3'") == [(4,)]
+    again = ingest_corpus(con, folder)
+    assert again.items == first.items
+    assert rows(con, "SELECT * FROM items ORDER BY item_id") == snapshot
+    assert rows(con, "SELECT code, source_file, source_row FROM errors ORDER BY ALL") == errs
+    globbed = ingest_corpus(con, str(folder / "*.parquet"))
+    assert globbed.items == 5 and [s.rows for s in globbed.sources] == [5]
+    assert len(globbed.sources[0].sha256) == 64
+
+
+def test_non_utf8_bytes_survive(con, tmp_path):
+    csv = tmp_path / "latin1.csv"
+    csv.write_bytes("item_id,text\nl1,café crème\nl2,plain\n".encode("latin-1"))
+    jsonl = tmp_path / "latin1.jsonl"
+    jsonl.write_bytes('{"item_id": "j1", "text": "naïve"}\n'.encode("latin-1"))
+    spec = tmp_path / "corpus.yaml"
+    spec.write_text(
+        "sources:\n  - {path: latin1.csv}\n  - {path: latin1.jsonl, mapping: generic}\n"
+    )
+    summary = ingest_corpus(con, spec)
+    assert summary.items == 3
+    texts = dict(rows(con, "SELECT item_id, text FROM items"))
+    assert texts == {"l1": "café crème", "l2": "plain", "j1": "naïve"}
+    assert rows(con, "SELECT count(*) FROM errors WHERE code = 'non_utf8' AND NOT rejected") == [
+        (2,)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setup", "corpus", "mapping", "needle"),
+    [
+        (None, "missing.jsonl", None, "no such file"),
+        ("x.jsonl", "x.jsonl", "nosuchpreset", "unknown mapping preset"),
+        ("x.parquet", "x.parquet", None, "item_id resolves to no column"),
+        ("x.jsonl", "x.jsonl", "m.yaml", "unknown_key"),
+        ("x.jsonl", "x.jsonl", "reddit", "item_id resolves to nothing"),
+    ],
+)
+def test_unusable_input_raises_input_error(con, tmp_path, setup, corpus, mapping, needle):
+    (tmp_path / "m.yaml").write_text("fields: {item_id: id}\nunknown_key: 1\n")
+    if setup == "x.parquet":
+        duckdb.connect().execute(f"COPY (SELECT 1 AS other) TO '{tmp_path / 'x.parquet'}'")
+    elif setup:
+        write_jsonl(tmp_path / setup, [{"foo": 1}])
+    con.execute("INSERT INTO items (item_id) VALUES ('keep-me')")
+    with pytest.raises(InputError, match=needle) as info:
+        ingest_corpus(
+            con, tmp_path / corpus, str(tmp_path / mapping) if mapping == "m.yaml" else mapping
+        )
+    assert "\n" not in str(info.value)
+    # a failed ingest leaves the previous items alone
+    assert rows(con, "SELECT item_id FROM items") == [("keep-me",)]
+
+
+def test_cli_summary_and_exit_codes(tmp_path):
+    db = tmp_path / "a.duckdb"
+    runner = CliRunner()
+    ok = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(FIXTURES / "mastodon" / "statuses.jsonl"),
+            "--mapping",
+            "mastodon",
+            "--db",
+            str(db),
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "items" in ok.output and "visibility: followers" in ok.output
+    # the console entry point maps InputError to one line on stderr and exit code 2
+    proc = subprocess.run(
+        [sys.executable, "-c", "from audit.cli import run; run()", "ingest",
+         str(tmp_path / "nope.csv"), "--db", str(db)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "no such file" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -1,0 +1,230 @@
+"""Each mapping preset on a small fixture in its platform's export shape, and on the real
+samples in ../shared/realdata when present (skipped otherwise)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from audit.errors import InputError
+from audit.ingest import ingest_corpus
+from audit.mapping import load_mapping, parse_mapping, preset_names
+from audit.store import open_memory
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+REALDATA = Path(
+    os.environ.get(
+        "CORPUS_AUDIT_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata"
+    )
+)
+SOCIAL = REALDATA / "social_exports"
+needs_realdata = pytest.mark.skipif(not SOCIAL.is_dir(), reason="no ../shared/realdata")
+
+
+def items(con: duckdb.DuckDBPyConnection, *cols: str) -> dict[str, tuple]:
+    sql = f"SELECT item_id, {', '.join(cols)} FROM items"
+    return {r[0]: r[1:] for r in con.execute(sql).fetchall()}
+
+
+def test_every_preset_loads():
+    assert set(preset_names()) >= {
+        "generic",
+        "mastodon",
+        "bluesky",
+        "reddit",
+        "twitter_v2",
+        "laion",
+    }
+    for name in preset_names():
+        assert load_mapping(name).spec("item_id") is not None
+
+
+def test_mapping_with_unknown_key_or_column_is_rejected():
+    with pytest.raises(InputError, match=r"my.yaml: invalid mapping: fields.item_id.*regex"):
+        parse_mapping("fields: {item_id: {path: id, regex: x}}", "my.yaml")
+    with pytest.raises(InputError, match="unknown canonical column"):
+        parse_mapping("fields: {item_id: id, subreddit: sub}", "my.yaml")
+
+
+def test_mastodon():
+    con = open_memory()
+    ingest_corpus(con, FIXTURES / "mastodon" / "statuses.jsonl", "mastodon")
+    got = items(con, "visibility", "noai", "text", "media_path", "author_id", "platform", "extra")
+    uri = "https://social.example/users/{}/statuses/{}".format
+    assert set(got) == {
+        uri("alice", "1001"),
+        uri("bob", "1002"),
+        uri("carol", "1003"),
+        uri("alice", "1004"),
+    }
+    assert [
+        got[uri(a, i)][0]
+        for a, i in [("alice", "1001"), ("bob", "1002"), ("carol", "1003"), ("alice", "1004")]
+    ] == ["public", "unlisted", "followers", "direct"]
+    assert got[uri("alice", "1001")][1] is False
+    assert got[uri("bob", "1002")][1] is True  # indexable: false
+    assert got[uri("carol", "1003")][1] is True  # noindex: true
+    assert got[uri("alice", "1001")][2] == "Hello world & friends\n\nline two\nthree"
+    assert got[uri("alice", "1001")][3] == "https://files.social.example/media/a.jpg"
+    assert got[uri("alice", "1001")][4:6] == ("alice", "mastodon")
+    extra = json.loads(got[uri("alice", "1001")][6])
+    assert extra["account"]["discoverable"] is True and "content" not in extra
+    assert "sensitive" in {r[0] for r in con.execute("SELECT name FROM extra_columns").fetchall()}
+
+
+def test_bluesky():
+    con = open_memory()
+    s = ingest_corpus(con, FIXTURES / "bluesky" / "posts.jsonl", "bluesky")
+    assert s.items == 4 and s.rejected == 0
+    got = items(con, "visibility", "media_path", "text", "author_id", "created_at")
+    assert got["at://did:plc:aaa/app.bsky.feed.post/3k1"][:2] == (
+        "public",
+        "https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:aaa/bafk1@jpeg",
+    )
+    assert got["at://did:plc:bbb/app.bsky.feed.post/3k2"][0] == "unlisted"  # author label
+    assert got["at://did:plc:ccc/app.bsky.feed.post/3k3"][0] == "unlisted"  # post label
+    bare = [v for k, v in got.items() if k.startswith("sha256:")]
+    assert len(bare) == 1 and bare[0][2] == "a bare record" and bare[0][4] is not None
+
+
+def test_reddit():
+    con = open_memory()
+    folder = FIXTURES / "reddit"
+    s = ingest_corpus(con, str(folder / "*.jsonl"), "reddit")
+    got = items(con, "visibility", "deleted", "text", "media_path", "created_at", "url")
+    assert s.items == 9
+    assert got["t3_s1"][:3] == ("public", False, "Title s1\n\nbody text")
+    assert got["t3_s2"][0] == "private" and got["t3_s2"][3] == "https://i.redd.it/abc.jpg"
+    assert str(got["t3_s2"][4]) == "2023-11-14 22:13:20.500000"
+    assert got["t3_s3"][:2] == ("public", True)  # restricted is readable; [deleted]
+    assert got["t3_s4"][:2] == ("public", True)  # user sub; removed_by_category
+    assert got["t3_s4"][3] == "https://example.org/photo.PNG?x=1"
+    assert got["t3_s5"][0] == "public"  # no subreddit_type, no name
+    assert got["t1_c2"][1] is True and got["t1_c3"][2] == "no name field"
+    assert got["t3_s6"][4] is None
+    assert con.execute(
+        "SELECT source_row, code FROM errors WHERE item_id = 't3_s6'"
+    ).fetchall() == [(6, "bad_timestamp")]
+    assert got["t1_c1"][5] == "https://www.reddit.com/r/pics/comments/s1/x/c1/"
+    extra = {r[0] for r in con.execute("SELECT name FROM extra_columns").fetchall()}
+    assert {"subreddit", "over_18"} <= extra
+
+
+def test_twitter_v2():
+    con = open_memory()
+    s = ingest_corpus(con, FIXTURES / "twitter" / "tweets.jsonl", "twitter_v2")
+    got = items(con, "visibility", "media_path", "author_id", "source_row", "text")
+    assert set(got) == {"1500", "1501", "1502"}
+    assert got["1500"][:4] == ("public", "https://pbs.twimg.com/media/abc.jpg", "u1", 1)
+    assert got["1501"][:2] == ("followers", None)
+    assert got["1502"][3] == 3 - 1 and got["1502"][4] == "a single tweet object"
+    assert s.rejected == 0
+    assert con.execute("SELECT code, source_row FROM errors").fetchall() == [("empty_page", 3)]
+
+
+def test_laion(tmp_path):
+    f = tmp_path / "laion.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM (VALUES "
+        f"('https://a.example/1.jpg', 'a cat', '?', 'UNLIKELY', 0.31, 640, 480),"
+        f"('https://a.example/2.jpg', 'by Jane Doe', 'cc-by', 'NSFW', 0.28, 320, 200)) "
+        f"t(URL, TEXT, LICENSE, NSFW, similarity, WIDTH, HEIGHT)) TO '{f}' (FORMAT parquet)"
+    )
+    con = open_memory()
+    s = ingest_corpus(con, f, "laion")
+    got = items(con, "license", "visibility", "media_uri", "text")
+    assert s.items == 2
+    ids = sorted(got)
+    assert all(i.startswith("url-sha256:") for i in ids)
+    lic = {v[3]: v[0] for v in got.values()}
+    assert lic == {"a cat": None, "by Jane Doe": "cc-by"}
+    assert {v[1] for v in got.values()} == {"unknown"}
+    assert {v[2] for v in got.values()} == {"https://a.example/1.jpg", "https://a.example/2.jpg"}
+    types = dict(con.execute("SELECT * FROM extra_columns").fetchall())
+    assert types["NSFW"] == "VARCHAR" and types["WIDTH"] == "INTEGER"
+    again = open_memory()
+    ingest_corpus(again, f, "laion")
+    assert sorted(items(again)) == ids  # the URL hash is stable
+
+
+def _unwrap(src: Path, key: str, out: Path) -> Path:
+    with src.open() as fh, out.open("w") as o:
+        for line in fh:
+            o.write(json.dumps(json.loads(line)[key]) + "\n")
+    return out
+
+
+@needs_realdata
+def test_real_mastodon(tmp_path):
+    f = _unwrap(
+        SOCIAL / "mastodon" / "mastodonpy_cassettes_statuses.jsonl", "status", tmp_path / "m.jsonl"
+    )
+    con = open_memory()
+    s = ingest_corpus(con, f, "mastodon")
+    assert s.items + s.rejected == 239 and s.row_errors == 0
+    vis = s.visibility
+    assert set(vis) == {"public", "unlisted", "followers", "direct"}
+    assert con.execute("SELECT count(*) FROM items WHERE noai").fetchone()[0] > 0
+    assert con.execute("SELECT count(*) FROM items WHERE text LIKE '%<p>%'").fetchone()[0] == 0
+
+
+@needs_realdata
+def test_real_reddit(tmp_path):
+    subs = _unwrap(
+        SOCIAL / "reddit" / "praw_cassettes_submissions_t3.jsonl", "data", tmp_path / "s.jsonl"
+    )
+    _unwrap(SOCIAL / "reddit" / "praw_cassettes_comments_t1.jsonl", "data", tmp_path / "c.jsonl")
+    con = open_memory()
+    s = ingest_corpus(con, subs.parent, "reddit")
+    assert s.items + s.rejected == 700 and s.row_errors == 0
+    assert set(s.visibility) == {"public", "private"}
+    assert con.execute("SELECT count(*) FROM items WHERE deleted").fetchone()[0] >= 68
+    assert con.execute("SELECT count(*) FROM items WHERE created_at IS NULL").fetchone()[0] == 0
+
+
+@needs_realdata
+def test_real_twitter_and_bluesky(tmp_path):
+    tw = tmp_path / "tw.jsonl"
+    with (
+        (SOCIAL / "twitter" / "tweepy_cassettes_v2_responses.jsonl").open() as fh,
+        tw.open("w") as o,
+    ):
+        for line in fh:
+            r = json.loads(line)
+            if "/tweets" in r["uri"] and isinstance(r["body"], dict) and "data" in r["body"]:
+                o.write(json.dumps(r["body"]) + "\n")
+    con = open_memory()
+    s = ingest_corpus(con, tw, "twitter_v2")
+    assert s.items > 10
+    assert con.execute("SELECT count(*) FROM items WHERE text IS NULL").fetchone()[0] < s.items
+    thread = json.loads(
+        (
+            SOCIAL / "bluesky" / "marshalx_atproto_testdata_thread_view_post_with_embed_media.json"
+        ).read_text()
+    )
+    bs = tmp_path / "bs.jsonl"
+    bs.write_text(json.dumps(thread["thread"]["post"]) + "\n")
+    s = ingest_corpus(con, bs, "bluesky")
+    row = con.execute("SELECT item_id, visibility, media_path FROM items").fetchone()
+    assert (
+        row[0].startswith("at://")
+        and row[1] == "public"
+        and row[2].startswith("https://cdn.bsky.app/")
+    )
+
+
+@needs_realdata
+def test_real_laion():
+    con = open_memory()
+    s = ingest_corpus(
+        con, SOCIAL / "laion_img2dataset" / "img2dataset_tests_test_1000.parquet", "laion"
+    )
+    assert s.items + s.rejected == 1000
+    assert (
+        con.execute("SELECT count(*) FROM items WHERE media_uri LIKE 'http%'").fetchone()[0]
+        == s.items
+    )
