@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
 def ingest(
-    corpus: str = typer.Argument(
-        ..., help="A .parquet/.csv/.jsonl file, a folder, a glob, or a corpus spec .yaml."
-    ),
-    mapping: str | None = typer.Option(
-        None,
-        "--mapping",
-        "-m",
-        help="Preset (generic, mastodon, bluesky, reddit, twitter_v2, laion) or a mapping "
-        "YAML file. Overrides a corpus spec's per-source mappings. Default: generic.",
-    ),
-    db: Path = typer.Option(..., "--db", help="Audit database file (created if missing)."),
+    corpus: Annotated[
+        str,
+        typer.Argument(
+            help="A .parquet/.csv/.jsonl file, a folder, a glob, or a corpus spec .yaml."
+        ),
+    ],
+    db: Annotated[Path, typer.Option("--db", help="Audit database file (created if missing).")],
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping",
+            "-m",
+            help="Preset (generic, mastodon, bluesky, reddit, twitter_v2, laion) or a mapping "
+            "YAML file. Overrides a corpus spec's per-source mappings. Default: generic.",
+        ),
+    ] = None,
 ) -> None:
     """Read a corpus, map it to the canonical item schema and load it into the audit DB.
 
