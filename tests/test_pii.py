@@ -1,0 +1,136 @@
+"""The pii detector: custom recognizers (table-driven), the real model, the prefilter."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from _pii_engine import pii_detector
+
+from audit.detectors import prefilter
+from audit.detectors.base import Content
+from audit.detectors.pii import DEFAULT_ENTITIES, PiiDetector
+from audit.detectors.pii_recognizers import SOCIAL_HANDLE_REGEX, STREET_ADDRESS_REGEX
+
+LABELLED = Path(__file__).resolve().parents[2] / "shared/realdata/pii_labelled"
+FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL  # presidio's global regex flags
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live at 42 Elm Street Apt. 3", "42 Elm Street Apt. 3"),
+        ("ship to 1030 Oak Avenue, Tucson", "1030 Oak Avenue"),
+        ("meet at 7 N. Main St.", "7 N. Main St."),
+        ("10 miles down the road", None),
+        ("2 cups of the road salt", None),
+        ("we won 3 games in a row", None),
+    ],
+)
+def test_street_address_pattern(text: str, expected: str | None) -> None:
+    match = re.search(STREET_ADDRESS_REGEX, text, FLAGS)
+    assert (match.group(0) if match else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("follow @cool_kid on insta", "@cool_kid"),
+        ("ping @alice@mastodon.social", "@alice@mastodon.social"),
+        ("bsky: @bob.bsky.social.", "@bob.bsky.social"),
+        ("mail bob@example.com", None),
+        ("price @ 5", None),
+    ],
+)
+def test_social_handle_pattern(text: str, expected: str | None) -> None:
+    match = re.search(SOCIAL_HANDLE_REGEX, text, FLAGS)
+    assert (match.group(0) if match else None) == expected
+
+
+# Real model: (text, entity type, expected span text)
+CASES = [
+    ("Call me at 212-555-1234 tonight", "PHONE_NUMBER", "212-555-1234"),
+    ("write to john.smith@example.com", "EMAIL_ADDRESS", "john.smith@example.com"),
+    ("I'm John Smith, visiting Boston", "PERSON", "John Smith"),
+    ("I'm John Smith, visiting Boston", "LOCATION", "Boston"),
+    ("a couple of years ago in paris with sarah", "PERSON", "sarah"),
+    ("born 3/4/2009, obviously", "DATE_TIME", "3/4/2009"),
+    ("card 4111 1111 1111 1111 pls", "CREDIT_CARD", "4111 1111 1111 1111"),
+    ("iban GB82 WEST 1234 5698 7654 32", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32"),
+    ("my SSN is 536-22-8726", "US_SSN", "536-22-8726"),
+    ("server 192.0.2.10 is down", "IP_ADDRESS", "192.0.2.10"),
+    ("see https://example.org/x now", "URL", "https://example.org/x"),
+    ("follow @cool_kid", "SOCIAL_HANDLE", "@cool_kid"),
+    ("I live at 42 Elm Street Apt. 3", "STREET_ADDRESS", "42 Elm Street Apt. 3"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "span"), CASES)
+def test_real_model_finds(text: str, entity: str, span: str) -> None:
+    (result,) = pii_detector().detect_batch([Content("h", text=text)])
+    assert result.error is None
+    found = {(f.entity_type, text[f.start : f.end]) for f in result.findings}  # type: ignore[misc]
+    assert (entity, span) in found
+    assert all(f.recognizer for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have been coding for 8+ years",  # duration, not a date
+        "she is 46 years old",  # age, not a date
+        "lol best day ever 🎉",
+        "mail goes to 42 Elm Street",  # "42" is not a DATE_TIME
+    ],
+)
+def test_no_date_time_false_positives(text: str) -> None:
+    (result,) = pii_detector().detect_batch([Content("h", text=text)])
+    assert "DATE_TIME" not in {f.entity_type for f in result.findings}
+
+
+def test_url_inside_email_is_not_reported() -> None:
+    (result,) = pii_detector().detect_batch([Content("h", text="john.smith@example.com")])
+    assert [f.entity_type for f in result.findings] == ["EMAIL_ADDRESS"]
+
+
+def test_prefilter_triggers() -> None:
+    assert prefilter.possible_entities("🎉🎉 !!", DEFAULT_ENTITIES) == []
+    possible = prefilter.possible_entities("hello there", DEFAULT_ENTITIES)
+    assert possible == ["PERSON", "LOCATION"]
+    assert "EMAIL_ADDRESS" in prefilter.possible_entities("a@b", DEFAULT_ENTITIES)
+
+
+def _assert_prefilter_lossless(texts: list[str]) -> None:
+    with_filter = pii_detector().analyze_texts(texts)
+    without = PiiDetector(prefilter=False)
+    without._analyzer = pii_detector()._analyzer  # same model, prefilter off
+    plain = without.analyze_texts(texts)
+    key = [[(r.entity_type, r.start, r.end, r.score) for r in rs] for rs in with_filter]
+    assert key == [[(r.entity_type, r.start, r.end, r.score) for r in rs] for rs in plain]
+
+
+def test_prefilter_changes_nothing_on_generated_captions() -> None:
+    from audit.synthetic import labelled_captions
+
+    _assert_prefilter_lossless([c.text for c in labelled_captions(300, seed=3)] + ["🎉", ""])
+
+
+@pytest.mark.skipif(not LABELLED.exists(), reason="../shared/realdata absent")
+def test_prefilter_changes_nothing_on_real_labelled_text() -> None:
+    records = json.loads(
+        (LABELLED / "presidio-research_synth_dataset_v2.json").read_text(encoding="utf-8")
+    )
+    _assert_prefilter_lossless([r["full_text"] for r in records[:400]])
+
+
+def test_odd_text_does_not_fail_the_batch() -> None:
+    batch = [
+        Content("a", text=""),
+        Content("b", text="\x00\ufffd" * 50),
+        Content("c", text="Hi Bob"),
+    ]
+    results = pii_detector().detect_batch(batch)
+    assert [r.sha256 for r in results] == ["a", "b", "c"]
+    assert all(r.error is None for r in results)
