@@ -234,7 +234,7 @@ def decisions_history(db: str, item_id: str = "", limit: int = 500) -> pd.DataFr
 def decisions_export(db: str, fmt: str) -> bytes:
     """Every decision as CSV or Parquet bytes, for st.download_button."""
     with reader(db) as con:
-        table = con.execute(query(SQL, "decisions_export")).arrow()
+        table = con.execute(query(SQL, "decisions_export")).to_arrow_table()
     if fmt == "csv":
         return table.to_pandas().to_csv(index=False).encode("utf-8")
     if fmt == "parquet":

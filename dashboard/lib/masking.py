@@ -18,7 +18,7 @@ from audit.report.masking import scrub
 MASK = "█" * 6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Span:
     """A half-open character range ``[start, end)`` of the text holding an entity."""
 

@@ -1,0 +1,265 @@
+"""Reviewer dashboard: every page through Streamlit's AppTest on a fully known fixture DB."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import duckdb
+import pytest
+from dashboard_fixture import (
+    EMAIL,
+    EMAIL_ITEM,
+    FACE_ITEMS,
+    NOFACE_ITEM,
+    OTHER_FACE_ITEM,
+    Fixture,
+    build,
+    expected_kpis,
+)
+from PIL import Image
+
+warnings.filterwarnings("ignore", message=".*pkg_resources.*")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+PAGES = ("overview", "rules", "items", "review", "lookup", "runs")
+
+
+@pytest.fixture(scope="module")
+def fx(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
+    return build(tmp_path_factory.mktemp("dashboard"))
+
+
+@pytest.fixture()
+def app(fx: Fixture, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """A fresh session on the fixture DB (landing on the Overview)."""
+    monkeypatch.setenv("AUDIT_DB", str(fx.db))
+    return AppTest.from_file(str(APP), default_timeout=60).run()
+
+
+def rendered(node) -> str:
+    """Every rendered element's content (protos include table data), for leak checks."""
+    parts = [str(getattr(node, "proto", ""))]
+    for child in getattr(node, "children", {}).values():
+        parts.append(rendered(child))
+    return "\n".join(parts)
+
+
+def goto(at: AppTest, page: str, **query: str) -> AppTest:
+    at.query_params.update(query)
+    return at.switch_page(f"views/{page}.py").run()
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def sign_in(at: AppTest, name: str = "Rita Reviewer") -> None:
+    at.sidebar.text_input(key="f_reviewer").input(name)
+
+
+def kpi_text(at: AppTest) -> str:
+    return "".join(h.value for h in at.html if "ca-cards" in h.value)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(app: AppTest, page: str) -> None:
+    goto(app, page)
+    no_errors(app)
+    assert app.title, "every page has a title"
+
+
+def test_overview_numbers_equal_fixture_and_follow_filters(app: AppTest, fx: Fixture) -> None:
+    want = expected_kpis(fx)
+    text = kpi_text(app)
+    assert f">{want['items']}<" in text
+    assert f"{want['flagged']} items with ≥1 flag" in text
+    reddit = [i for i in fx.items if i["platform"] == "reddit"]
+    app.sidebar.multiselect(key="f_platforms").select("reddit").run()
+    no_errors(app)
+    assert f">{len(reddit)}<" in kpi_text(app)
+    app.sidebar.multiselect(key="f_severities").select("critical").run()
+    flagged = {i for i, r in fx.flags["run-2"] if r == "consent.opted-out"} & {
+        i["item_id"] for i in reddit
+    }
+    assert f"{len(flagged)} items with ≥1 flag" in kpi_text(app)
+
+
+def test_filters_survive_a_page_switch(app: AppTest) -> None:
+    app.sidebar.multiselect(key="f_platforms").select("bluesky").run()
+    goto(app, "rules")
+    goto(app, "overview")
+    assert app.sidebar.multiselect(key="f_platforms").value == ["bluesky"]
+
+
+def test_rule_opens_its_items(app: AppTest, fx: Fixture) -> None:
+    goto(app, "rules")
+    app.selectbox(key="rules_pick").select("minors.declared-under-18").run()
+    app.button(key="rules_open").click().run()
+    no_errors(app)
+    table = app.dataframe[0].value
+    want = {i for i, r in fx.flags["run-2"] if r == "minors.declared-under-18"}
+    assert set(table["item_id"]) == want
+
+
+def test_pii_masked_until_revealed_and_reveal_is_logged(app: AppTest, fx: Fixture) -> None:
+    goto(app, "items", item=EMAIL_ITEM)
+    no_errors(app)
+    assert "EMAIL_ADDRESS" in rendered(app._tree)
+    assert EMAIL not in rendered(app._tree)
+    assert app.button(key=f"reveal_text_{EMAIL_ITEM}").disabled, "reveal needs a reviewer"
+    sign_in(app)
+    app.run()
+    app.button(key=f"reveal_text_{EMAIL_ITEM}").click().run()
+    no_errors(app)
+    assert EMAIL in rendered(app._tree)
+    with duckdb.connect(str(fx.db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT reviewer, action, accessed_at FROM access_log WHERE item_id = ?", [EMAIL_ITEM]
+        ).fetchall()
+    assert ("Rita Reviewer", "reveal_text") in [(r[0], r[1]) for r in rows]
+    assert all(r[2] is not None for r in rows)
+
+
+def test_decision_is_appended_with_reviewer_and_time(app: AppTest, fx: Fixture) -> None:
+    item = "it-005"
+    goto(app, "items", item=item)
+    sign_in(app, "Dana")
+    app.run()
+    app.selectbox(key="dec_items_rule").select("minors.declared-under-18")
+    app.radio(key="dec_items_decision").set_value("needs_legal")
+    app.text_area(key="dec_items_comment").input("age unclear")
+    app.button[[b.label for b in app.button].index("Record decision")].click().run()
+    no_errors(app)
+    assert any("Recorded" in s.value for s in app.success)
+    with duckdb.connect(str(fx.db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT rule_id, decision, reviewer, comment, decided_at FROM decisions "
+            "WHERE item_id = ?",
+            [item],
+        ).fetchall()
+    assert rows[-1][:4] == ("minors.declared-under-18", "needs_legal", "Dana", "age unclear")
+    assert rows[-1][4] is not None
+
+
+def test_decision_without_reviewer_is_refused(app: AppTest, fx: Fixture) -> None:
+    goto(app, "items", item="it-006")
+    app.button[[b.label for b in app.button].index("Record decision")].click().run()
+    assert any("Reviewer" in e.value for e in app.error)
+    with duckdb.connect(str(fx.db), read_only=True) as con:
+        assert (
+            con.execute("SELECT count(*) FROM decisions WHERE item_id = 'it-006'").fetchone()[0]
+            == 0
+        )
+
+
+def test_review_history_keeps_every_decision_and_exports(app: AppTest, fx: Fixture) -> None:
+    from dashboard.lib import data
+
+    data.append_decision(str(fx.db), "it-007", None, "confirmed", "Ann", "")
+    data.append_decision(str(fx.db), "it-007", None, "false_positive", "Ben", "on second look")
+    goto(app, "review")
+    no_errors(app)
+    hist = next(df.value for df in app.dataframe if "decision_id" in df.value.columns)
+    mine = hist[hist["item_id"] == "it-007"]
+    assert list(mine["reviewer"]) == ["Ben", "Ann"], "full history, newest first"
+    csv = data.decisions_export(str(fx.db), "csv").decode()
+    assert "on second look" in csv and csv.count("it-007") == 2
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(data.decisions_export(str(fx.db), "parquet")))
+    assert table.num_rows >= 2
+
+
+def test_after_review_drops_false_positives(fx: Fixture) -> None:
+    from dashboard.lib import data
+
+    def figures(after_review: bool) -> dict[str, int]:
+        v = data.decisions_version(str(fx.db))
+        scope = data.Scope(db=str(fx.db), run_id="run-2", after_review=after_review, decisions_v=v)
+        return data.kpis(scope)
+
+    before_raw, before = figures(False), figures(True)
+    data.append_decision(str(fx.db), "it-031", None, "false_positive", "Ann", "")
+    assert figures(True)["flagged"] == before["flagged"] - 1
+    assert figures(False) == before_raw, "without the toggle, decisions change nothing"
+
+
+def test_unblur_is_logged(app: AppTest, fx: Fixture) -> None:
+    item = FACE_ITEMS[0]
+    goto(app, "items", item=item)
+    no_errors(app)
+    assert "faces blurred" in app.image[0].captions[0]
+    sign_in(app)
+    app.run()
+    app.button(key=f"unblur_image_{item}").click().run()
+    assert "faces shown" in app.image[0].captions[0]
+    with duckdb.connect(str(fx.db), read_only=True) as con:
+        actions = con.execute("SELECT action FROM access_log WHERE item_id = ?", [item]).fetchall()
+    assert ("unblur_image",) in actions
+
+
+def _jpeg(png: bytes, size: int) -> bytes:
+    """The photo as a data subject would send it: resized and re-encoded."""
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(png)).convert("RGB").resize((size, size)).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def test_face_lookup_finds_that_face_and_not_others(app: AppTest, fx: Fixture) -> None:
+    goto(app, "lookup")
+    app.file_uploader(key="lookup_photo").upload(
+        "me.jpg", _jpeg(fx.astronaut_png, 400), "image/jpeg"
+    )
+    app.run(timeout=120)
+    no_errors(app)
+    found = next(df.value for df in app.dataframe if "distance" in df.value.columns)
+    assert set(found["item_id"]) == set(FACE_ITEMS)
+    assert OTHER_FACE_ITEM not in set(found["item_id"]) and NOFACE_ITEM not in set(found["item_id"])
+    assert (found["distance"] < 0.6).all()
+
+
+def test_face_lookup_without_a_face_says_so(app: AppTest, fx: Fixture) -> None:
+    goto(app, "lookup")
+    app.file_uploader(key="lookup_photo").upload("cup.png", fx.noface_png, "image/png")
+    app.run(timeout=120)
+    assert any("No face found" in w.value for w in app.warning)
+
+
+def test_author_lookup_by_handle(app: AppTest, fx: Fixture) -> None:
+    goto(app, "lookup")
+    app.text_input(key="lookup_author").input("@handle3").run()
+    no_errors(app)
+    found = next(df.value for df in app.dataframe if "item_id" in df.value.columns)
+    assert set(found["item_id"]) == {i["item_id"] for i in fx.items if i["author_id"] == "user3"}
+
+
+def test_runs_diff_shows_new_rule_flags(app: AppTest, fx: Fixture) -> None:
+    goto(app, "runs")
+    no_errors(app)
+    new = [m for m in app.metric if m.label == "New flags"][0]
+    faces = [f for f in fx.flags["run-2"] if f[1] == "faces.identifiable-face"]
+    assert new.value == str(len(faces))
+
+
+def test_items_pagination_and_sort_happen_in_sql(fx: Fixture) -> None:
+    from dashboard.lib import data
+
+    scope = data.Scope(db=str(fx.db), run_id="run-2")
+    iq = data.ItemQuery(flagged_only=False, sort="created_at", descending=False)
+    assert data.items_count(scope, iq) == len(fx.items)
+    pages = [data.items_page(scope, iq, p, 10) for p in range(5)]
+    ids = [i for p in pages for i in p["item_id"]]
+    assert len(ids) == len(set(ids)) == len(fx.items)
+    dates = [d for p in pages for d in p["created_at"]]
+    assert dates == sorted(dates)
+
+
+def test_missing_database_gives_a_clear_message(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("AUDIT_DB", str(tmp_path / "nope.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert any("no audit database" in e.value for e in at.error)
