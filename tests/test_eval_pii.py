@@ -1,0 +1,74 @@
+"""Evaluation harness: input formats, span-overlap scoring, the real labelled set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from audit.errors import InputError
+from audit.evaluation.pii import Example, Span, load_labelled, score
+
+LABELLED = (
+    Path(__file__).resolve().parents[2]
+    / "shared/realdata/pii_labelled/presidio-research_synth_dataset_v2.json"
+)
+
+
+def test_overlap_scoring_per_type() -> None:
+    examples = [
+        Example("x", [Span("PERSON", 0, 10), Span("LOCATION", 20, 25)]),
+        Example("y", [Span("PERSON", 0, 4)]),
+    ]
+    predictions = [
+        [Span("PERSON", 5, 12), Span("PERSON", 6, 8), Span("URL", 30, 40)],  # 2nd: same gold
+        [Span("LOCATION", 0, 4)],  # wrong type: fp for LOCATION, fn for PERSON
+    ]
+    scores = score(examples, predictions, ["PERSON", "LOCATION"])
+    assert (scores["PERSON"].tp, scores["PERSON"].fp, scores["PERSON"].fn) == (1, 0, 1)
+    assert (scores["LOCATION"].tp, scores["LOCATION"].fp, scores["LOCATION"].fn) == (0, 1, 1)
+    assert scores["ALL"].tp == 1 and scores["PERSON"].precision == 1.0
+    assert scores["PERSON"].recall == 0.5
+
+
+def test_formats_and_label_mapping(tmp_path: Path) -> None:
+    presidio = tmp_path / "p.json"
+    presidio.write_text(
+        json.dumps(
+            [
+                {
+                    "full_text": "in Paris",
+                    "spans": [{"entity_type": "GPE", "start_position": 3, "end_position": 8}],
+                }
+            ]
+        )
+    )
+    jsonl = tmp_path / "l.jsonl"
+    jsonl.write_text(
+        json.dumps({"text": "in Paris", "spans": [{"entity_type": "GPE", "start": 3, "end": 8}]})
+        + "\n"
+    )
+    expected = [Example("in Paris", [Span("LOCATION", 3, 8)])]
+    assert load_labelled(presidio, "presidio") == expected
+    assert load_labelled(jsonl, "jsonl") == expected
+
+
+def test_bad_jsonl_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "a", "spans": []}\n{"nope": 1}\n')
+    with pytest.raises(InputError, match=r"bad.jsonl:2"):
+        load_labelled(bad, "jsonl")
+
+
+@pytest.mark.skipif(not LABELLED.exists(), reason="../shared/realdata absent")
+def test_real_labelled_set_quality_floor() -> None:
+    """Regression floor on presidio-research data (measured values in docs/DETECTORS.md)."""
+    from audit.evaluation.pii import evaluate_pii
+
+    result = evaluate_pii(LABELLED, "presidio")
+    scores = result["scores"]
+    for entity in ("EMAIL_ADDRESS", "IP_ADDRESS", "URL", "US_SSN"):
+        assert scores[entity]["f1"] >= 0.95, entity
+    assert scores["DATE_TIME"]["f1"] >= 0.85
+    assert scores["ALL"]["f1"] >= 0.58
