@@ -11,6 +11,7 @@ and per-rule timings.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -66,9 +67,15 @@ def main() -> None:
         findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
         print(f"generated {args.items:,} items, {findings:,} findings in {time.perf_counter() - started:.1f} s")
         ruleset = load_rules(args.rules)
+        cpu = os.times()
         summary = evaluate_rules(con, ruleset, "bench")
+        cpu_s = sum(os.times()[:2]) - sum(cpu[:2])  # user + sys of all DuckDB threads
         rate = args.items / summary.seconds
-        print(f"evaluated {len(ruleset)} rules in {summary.seconds:.1f} s — {rate:,.0f} items/s, {summary.flags:,} flags")
+        print(
+            f"evaluated {len(ruleset)} rules in {summary.seconds:.1f} s wall, {cpu_s:.1f} s CPU "
+            f"({os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}) — {rate:,.0f} items/s, "
+            f"{summary.flags:,} flags"
+        )
         for rule_id, seconds in sorted(summary.rule_seconds.items(), key=lambda kv: -kv[1]):
             print(f"  {seconds:6.2f} s  {summary.per_rule[rule_id]:>11,}  {rule_id}")
         for rule_id, why in summary.skipped.items():

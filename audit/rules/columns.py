@@ -86,8 +86,8 @@ def resolve_field(name: str) -> FieldRef:
 
     close = difflib.get_close_matches(name, ITEM_VIEW_KINDS, n=1)
     if close:
-        raise ValueError(f"unknown field '{name}' — did you mean '{close[0]}'?")
+        raise ValueError(f"no item field named '{name}' — did you mean '{close[0]}'?")
     raise ValueError(
-        f"unknown field '{name}'; rules can name {', '.join(ITEM_VIEW_KINDS)}, "
+        f"no item field named '{name}'; rules can name {', '.join(ITEM_VIEW_KINDS)}, "
         "or a source column kept from the corpus as extra.<name>"
     )

@@ -115,7 +115,9 @@ def _value_kind(value: Any) -> str:
 
 def _field(state: _State, cond: FieldCondition, path: Path_) -> str:
     ref, op, value = cond.ref, cond.op, cond.value
-    kind = ref.kind if ref.kind != "extra" else _value_kind(value)
+    kind = ref.kind
+    if kind == "extra":  # a source column's kind is that of the value it is compared with
+        kind = "text" if op in ("is_null", "contains", "matches") else _value_kind(value)
     col = _column(state, ref, (*path, "field"), kind if ref.kind == "extra" else None)
     if op == "is_null":
         return f"({col} IS {'' if value else 'NOT '}NULL)"

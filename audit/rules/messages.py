@@ -128,7 +128,10 @@ def problems_from(exc: ValidationError, data: Any) -> list[tuple[tuple[Any, ...]
     """``[(data_path, field_label, message)]``: one entry per distinct problem location."""
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for error in exc.errors(include_url=False):
-        grouped[data_path(data, tuple(error["loc"]))].append(error)
+        loc = tuple(error["loc"])
+        if error["type"] == "union_tag_invalid":  # point at the `detector:` key itself
+            loc += (error["ctx"]["discriminator"].strip("'"),)
+        grouped[data_path(data, loc)].append(error)
     out = []
     for path, errors in grouped.items():
         label = dotted(path) or "rule"

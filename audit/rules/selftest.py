@@ -54,7 +54,8 @@ class RuleResult:
         return not self.problems and all(c.ok for c in self.cases)
 
 
-def _insert_item(con: duckdb.DuckDBPyConnection, fields: dict[str, Any]) -> None:
+def insert_item(con: duckdb.DuckDBPyConnection, fields: dict[str, Any]) -> None:
+    """Insert one test item; ``extra.<name>`` keys go into the extra JSON, others are columns."""
     params: dict[str, Any] = dict.fromkeys(all_item_columns())
     extra = {}
     for name, value in fields.items():
@@ -66,7 +67,8 @@ def _insert_item(con: duckdb.DuckDBPyConnection, fields: dict[str, Any]) -> None
     con.execute(query("rules.sql", "selftest_item"), params)
 
 
-def _insert_finding(con: duckdb.DuckDBPyConnection, item_id: str, f: Finding) -> None:
+def insert_finding(con: duckdb.DuckDBPyConnection, item_id: str, f: Finding) -> None:
+    """Insert one detector finding as a test case gives it (faces get a square box)."""
     bbox = None
     if f.detector == "faces":
         side = f.size_px or _DEFAULT_FACE_PX
@@ -81,18 +83,30 @@ def _insert_finding(con: duckdb.DuckDBPyConnection, item_id: str, f: Finding) ->
     )
 
 
-def _store(extra_names: set[str]) -> duckdb.DuckDBPyConnection:
+Fixture = tuple[dict[str, Any], list[Finding]]  # (item fields incl. item_id, findings)
+
+
+def _evaluate(
+    rules: list[LoadedRule], items: list[Fixture], extra_names: set[str]
+) -> dict[str, dict[str, str]]:
+    """Evaluate ``rules`` over a fresh in-memory store of ``items``: {rule_id: {item_id: evidence}}."""
     con = open_memory()
-    for name in sorted(extra_names):
-        con.execute(query("rules.sql", "selftest_extra_column"), [name])
-    return con
-
-
-def _flagged(con: duckdb.DuckDBPyConnection, loaded: LoadedRule) -> dict[str, str]:
-    evaluate_rules(con, RuleSet([loaded], loaded.file, ""), RUN_ID)
-    return dict(
-        con.execute(query("rules.sql", "selftest_flagged"), [RUN_ID, loaded.rule.id]).fetchall()
-    )
+    try:
+        for name in sorted(extra_names):
+            con.execute(query("rules.sql", "selftest_extra_column"), [name])
+        for fields, findings in items:
+            insert_item(con, fields)
+            for f in findings:
+                insert_finding(con, fields["item_id"], f)
+        evaluate_rules(con, RuleSet(rules, "selftest", ""), RUN_ID)
+        out: dict[str, dict[str, str]] = {r.rule.id: {} for r in rules}
+        for rule_id, item_id, evidence in con.execute(
+            query("rules.sql", "selftest_flagged"), [RUN_ID]
+        ).fetchall():
+            out[rule_id][item_id] = evidence
+        return out
+    finally:
+        con.close()
 
 
 def _case_name(index: int, case: ItemCase | GroupCase) -> str:
@@ -147,42 +161,44 @@ def _item_id(index: int, case: ItemCase) -> str:
     return str(given) if given is not None else f"case-{index}"
 
 
-def test_rule(loaded: LoadedRule) -> RuleResult:
-    """Run every test case of one rule."""
-    result = RuleResult(loaded.rule.id, problems=coverage_problems(loaded))
-    compiled = compile_rule(loaded)
-    cases = list(enumerate(loaded.rule.tests, start=1))
-    shared = None if compiled.is_aggregate else _store(compiled.extra_names)
-    item_cases = [(n, c) for n, c in cases if isinstance(c, ItemCase)]
-    if shared is not None and item_cases:
-        for n, case in item_cases:
-            _insert_item(shared, {**case.item, "item_id": _item_id(n, case)})
-            for f in case.findings:
-                _insert_finding(shared, _item_id(n, case), f)
-        flagged = _flagged(shared, loaded)
-    for n, case in cases:
-        if isinstance(case, ItemCase):
-            if shared is None:
-                con = _store(compiled.extra_names)
-                _insert_item(con, {**case.item, "item_id": _item_id(n, case)})
-                for f in case.findings:
-                    _insert_finding(con, _item_id(n, case), f)
-                flagged = _flagged(con, loaded)
-                con.close()
-            result.cases.append(_check_item_case(n, case, flagged, _item_id(n, case)))
-        else:
-            con = _store(compiled.extra_names)
-            for item in case.items:
-                _insert_item(con, item.fields)
-                for f in item.findings:
-                    _insert_finding(con, item.item_id, f)
-            result.cases.append(_check_group_case(n, case, _flagged(con, loaded)))
-            con.close()
-    if shared is not None:
-        shared.close()
-    return result
-
-
 def run_selftests(ruleset: RuleSet) -> list[RuleResult]:
-    """Run the test cases of every rule in the pack."""
-    return [test_rule(loaded) for loaded in ruleset]
+    """Run the test cases of every rule in the pack.
+
+    Item cases of item-level rules share one store (ids prefixed per rule, so a rule's
+    flags on other rules' items are ignored); cases of aggregate rules and group cases get
+    a store each, because there other items change the outcome.
+    """
+    results = {r.rule.id: RuleResult(r.rule.id, problems=coverage_problems(r)) for r in ruleset}
+    compiled = {r.rule.id: compile_rule(r) for r in ruleset}
+    shared_rules: list[LoadedRule] = []
+    shared_items: list[Fixture] = []
+    shared_checks: list[tuple[str, int, ItemCase, str]] = []
+    for loaded in ruleset:
+        rule_id, comp = loaded.rule.id, compiled[loaded.rule.id]
+        for n, case in enumerate(loaded.rule.tests, start=1):
+            if isinstance(case, GroupCase):
+                fixtures = [(item.fields, list(item.findings)) for item in case.items]
+                hits = _evaluate([loaded], fixtures, comp.extra_names)[rule_id]
+                results[rule_id].cases.append(_check_group_case(n, case, hits))
+            elif comp.is_aggregate:
+                item_id = _item_id(n, case)
+                hits = _evaluate(
+                    [loaded],
+                    [({**case.item, "item_id": item_id}, list(case.findings))],
+                    comp.extra_names,
+                )
+                results[rule_id].cases.append(_check_item_case(n, case, hits[rule_id], item_id))
+            else:
+                item_id = f"{rule_id}/{_item_id(n, case)}"
+                shared_items.append(({**case.item, "item_id": item_id}, list(case.findings)))
+                shared_checks.append((rule_id, n, case, item_id))
+                if not shared_rules or shared_rules[-1] is not loaded:
+                    shared_rules.append(loaded)
+    if shared_rules:
+        extra = set().union(*(compiled[r.rule.id].extra_names for r in shared_rules))
+        hits = _evaluate(shared_rules, shared_items, extra)
+        for rule_id, n, case, item_id in shared_checks:
+            results[rule_id].cases.append(_check_item_case(n, case, hits[rule_id], item_id))
+    for result in results.values():
+        result.cases.sort(key=lambda c: c.index)
+    return list(results.values())

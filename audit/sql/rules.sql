@@ -79,4 +79,4 @@ VALUES ($1, $2, 'selftest', $3, $4, $5, $6, $7, $8);
 INSERT OR IGNORE INTO extra_columns VALUES ($1, 'VARCHAR');
 
 -- name: selftest_flagged
-SELECT item_id, evidence::VARCHAR FROM flags WHERE run_id = $1 AND rule_id = $2 ORDER BY item_id;
+SELECT rule_id, item_id, evidence::VARCHAR FROM flags WHERE run_id = $1;
