@@ -64,8 +64,10 @@ def main() -> None:
         con.execute(FINDINGS_SQL.replace("$n", str(args.items)))
         con.execute("INSERT INTO extra_columns VALUES ('subreddit', 'VARCHAR')")
         con.execute("CHECKPOINT")
-        findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
-        print(f"generated {args.items:,} items, {findings:,} findings in {time.perf_counter() - started:.1f} s")
+        findings = con.execute("SELECT count(*) FROM findings").fetchall()[0][0]
+        print(
+            f"generated {args.items:,} items, {findings:,} findings in {time.perf_counter() - started:.1f} s"
+        )
         ruleset = load_rules(args.rules)
         cpu = os.times()
         summary = evaluate_rules(con, ruleset, "bench")
