@@ -150,3 +150,8 @@ def make_progress(*, quiet: bool = False, stream: TextIO | None = None) -> Progr
     if stream.isatty():
         return RichProgress(stream)
     return LogProgress(stream)
+
+
+def silence_duckdb(con: object) -> None:
+    """Turn off DuckDB's own progress bar on ``con``: it would interleave with ours/stdout."""
+    con.execute("SET enable_progress_bar = false")  # type: ignore[attr-defined]

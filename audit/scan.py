@@ -25,7 +25,7 @@ from audit import atomic
 from audit.errors import EXIT_FLAGS, EXIT_OK, AuditError, UsageError
 from audit.lock import folder_lock
 from audit.manifest import build_manifest, corpus_fingerprint, rules_fingerprint
-from audit.progress import Progress, QuietProgress
+from audit.progress import Progress, QuietProgress, silence_duckdb
 from audit.report import exports
 from audit.report.json import rows
 from audit.report.render import DB_FILE, write_reports
@@ -137,7 +137,9 @@ def validate(opts: ScanOptions) -> None:
 
 def _open(out: Path) -> duckdb.DuckDBPyConnection:
     try:
-        return open_store(out / DB_FILE)
+        con = open_store(out / DB_FILE)
+        silence_duckdb(con)
+        return con
     except StoreError as exc:
         raise atomic.OutputError(str(exc)) from exc
 

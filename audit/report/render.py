@@ -15,6 +15,7 @@ import duckdb
 from audit import atomic
 from audit.errors import InputError
 from audit.lock import folder_lock
+from audit.progress import silence_duckdb
 from audit.report import exports
 from audit.report.html import write_html
 from audit.report.json import collect_report, write_json
@@ -70,6 +71,7 @@ def rerender(out: Path, run_id: str | None = None) -> dict[str, str]:
     atomic.check_writable(out)
     with folder_lock(out, purpose="report"):
         con = open_store(db, read_only=True)
+        silence_duckdb(con)
         try:
             run_id = resolve_run(con, run_id, out)
             row = con.execute(query("report.sql", "run_manifest"), {"run_id": run_id}).fetchone()
