@@ -1,0 +1,51 @@
+"""The dashboard's unfiltered figures equal report.json of the real sample scan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dashboard.lib import data
+
+
+@pytest.fixture(scope="module")
+def scan(request: pytest.FixtureRequest) -> tuple[str, dict]:
+    try:
+        out: Path = request.getfixturevalue("sample_scan")
+    except pytest.FixtureLookupError:
+        pytest.skip("tests/conftest.py has no sample_scan fixture yet")
+    report = json.loads((out / "report.json").read_text())
+    return str(out / "audit.duckdb"), report
+
+
+def test_headline_kpis_equal_report_json(scan: tuple[str, dict]) -> None:
+    db, report = scan
+    run_id = data.latest_run(db)
+    assert run_id == report["run_id"]
+    k = data.kpis(data.Scope(db=db, run_id=run_id))
+    h = report["headline"]
+    assert k == {
+        "items": h["items"],
+        "public": h["public_items"],
+        "consent_safe": h["items"] - h["consent_signal_items"],
+        "flagged": h["flagged_items"],
+        "excluded": h["excluded_items"],
+    }
+
+
+def test_exposure_and_rules_equal_report_json(scan: tuple[str, dict]) -> None:
+    db, report = scan
+    scope = data.Scope(db=db, run_id=report["run_id"])
+    exposure = data.chart_data(scope, "exposure")
+    assert dict(zip(exposure["category"], exposure["items"], strict=True)) == {
+        e["category"]: e["items"] for e in report["exposure"]
+    }
+    rules = data.rule_stats(scope)
+    assert dict(zip(rules["rule_id"], rules["items"], strict=True)) == {
+        r["rule_id"]: r["items"] for r in report["rules"]
+    }
+    assert dict(zip(rules["rule_id"], rules["flags"], strict=True)) == {
+        r["rule_id"]: r["flags"] for r in report["rules"]
+    }
