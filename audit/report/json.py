@@ -26,7 +26,8 @@ REPORT_FORMAT = "1"
 SAMPLE_PER_RULE = 5
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A DuckDB value as JSON-safe Python (dates → ISO strings, decimals → floats)."""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -34,18 +35,24 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
-    """Run the named block of report.sql and return JSON-safe dict rows.
+def fetch_dicts(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Run ``sql`` and return JSON-safe dict rows.
 
-    Only the parameters the block actually uses are bound (DuckDB rejects extra ones).
+    Only the parameters the SQL actually uses are bound (DuckDB rejects extra ones).
     """
-    sql = query("report.sql", name)
     bound = {k: v for k, v in params.items() if f"${k}" in sql}
     cursor = con.execute(sql, bound)
     columns = [d[0] for d in cursor.description]
     return [
-        {c: _json_value(v) for c, v in zip(columns, row, strict=True)} for row in cursor.fetchall()
+        {c: json_value(v) for c, v in zip(columns, row, strict=True)} for row in cursor.fetchall()
     ]
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run the named block of report.sql (e.g. ``kpi_headline``) and return dict rows."""
+    return fetch_dicts(con, query("report.sql", name), params)
 
 
 def _flag_sample(con: duckdb.DuckDBPyConnection, run_id: str, per_rule: int) -> dict[str, list]:
