@@ -1,0 +1,195 @@
+"""Ray engine: the detector stage as Ray Data ``map_batches`` over Parquet shards.
+
+Same detector classes and the same contract as the local engine (:func:`iter_results`), so
+the detect stage can switch executors with ``--engine ray``. Work is exchanged as Parquet:
+pending contents are written as input shards, each Ray actor runs one detector instance
+(``setup()`` once per actor) over record batches, and results are written as output shards
+(one row per content: sha256, error, findings as JSON) that the driver streams back into the
+DuckDB cache. On a cluster, point ``address`` at it (``ray://head:10001``) and put the shards
+on storage every node can read (set ``AUDIT_RAY_SHARDS`` to a shared path).
+
+Ray is an optional extra: ``pip install 'corpus-audit[ray]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from audit.detectors.base import Content, Finding, Result, create_detector
+from audit.errors import UsageError
+
+#: Contents per input shard: bounds driver memory while writing shards.
+SHARD_ROWS = 50_000
+
+
+def _require_ray() -> Any:
+    # Set before Ray is imported (it reads them at import): no usage reporting (nothing may
+    # touch the network), and no `uv run` runtime_env hook that would re-create the
+    # environment for every worker — workers share this one.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+    try:
+        import ray
+    except ImportError as exc:  # the extra is not installed
+        raise UsageError(
+            "--engine ray needs Ray: install the extra with `pip install 'corpus-audit[ray]'`"
+        ) from exc
+    return ray
+
+
+class DetectorActor:
+    """A Ray Data callable class: one detector per actor, models loaded once."""
+
+    def __init__(self, name: str, options: dict[str, Any]) -> None:
+        from audit.offline import ensure_offline
+
+        ensure_offline()
+        self.detector = create_detector(name, **options)
+        self.detector.setup()
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        contents = [
+            Content(sha256=s, text=t, path=p)
+            for s, t, p in zip(batch["sha256"], batch["text"], batch["path"], strict=True)
+        ]
+        results = self.detector.detect_batch(contents)
+        return {
+            "sha256": [r.sha256 for r in results],
+            "error": [r.error for r in results],
+            "findings": [json.dumps([_finding_dict(f) for f in r.findings]) for r in results],
+        }
+
+
+def _finding_dict(finding: Finding) -> dict[str, Any]:
+    data = asdict(finding)
+    if data["bbox"] is not None:
+        data["bbox"] = list(data["bbox"])
+    if data["embedding"] is not None:
+        data["embedding"] = [float(x) for x in data["embedding"]]
+    return data
+
+
+def _finding_from(data: dict[str, Any]) -> Finding:
+    bbox = data.get("bbox")
+    embedding = data.get("embedding")
+    return Finding(
+        entity_type=data["entity_type"],
+        score=data.get("score", 1.0),
+        start=data.get("start"),
+        end=data.get("end"),
+        bbox=tuple(bbox) if bbox is not None else None,
+        recognizer=data.get("recognizer"),
+        attributes=data.get("attributes"),
+        embedding=tuple(embedding) if embedding is not None else None,
+    )
+
+
+def write_input_shards(contents: Iterable[Content], folder: Path) -> int:
+    """Write contents as Parquet shards of at most :data:`SHARD_ROWS` rows; return the count."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    schema = pa.schema([("sha256", pa.string()), ("text", pa.string()), ("path", pa.string())])
+    total, shard, buffer = 0, 0, []
+
+    def flush() -> None:
+        nonlocal shard, buffer
+        if buffer:
+            table = pa.Table.from_pylist(buffer, schema=schema)
+            pq.write_table(table, folder / f"part-{shard:05d}.parquet")
+            shard, buffer = shard + 1, []
+
+    for content in contents:
+        buffer.append({"sha256": content.sha256, "text": content.text, "path": content.path})
+        total += 1
+        if len(buffer) >= SHARD_ROWS:
+            flush()
+    flush()
+    return total
+
+
+def run_to_parquet(
+    name: str,
+    options: dict[str, Any],
+    input_dir: Path,
+    output_dir: Path,
+    *,
+    workers: int,
+    batch_size: int,
+    address: str | None = None,
+) -> None:
+    """Run detector ``name`` over the input shards on Ray; write result shards to output_dir."""
+    ray = _require_ray()
+    if not ray.is_initialized():
+        # Silence Ray's own usage reporting: nothing may touch the network.
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        ray.init(
+            address=address,
+            num_cpus=None if address else workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            ignore_reinit_error=True,
+        )
+    dataset = ray.data.read_parquet(str(input_dir))
+    results = dataset.map_batches(
+        DetectorActor,
+        fn_constructor_kwargs={"name": name, "options": options},
+        batch_size=batch_size,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, workers)),
+        num_cpus=1,
+    )
+    results.write_parquet(str(output_dir))
+
+
+def read_result_shards(output_dir: Path) -> Iterator[Result]:
+    """Stream Results back from the output shards, one record batch at a time."""
+    import pyarrow.parquet as pq
+
+    for shard in sorted(output_dir.glob("*.parquet")):
+        for batch in pq.ParquetFile(shard).iter_batches(batch_size=4096):
+            for sha, error, findings in zip(
+                batch.column("sha256").to_pylist(),
+                batch.column("error").to_pylist(),
+                batch.column("findings").to_pylist(),
+                strict=True,
+            ):
+                yield Result(
+                    sha256=sha,
+                    error=error,
+                    findings=[_finding_from(f) for f in json.loads(findings or "[]")],
+                )
+
+
+def iter_results(
+    name: str,
+    options: dict[str, Any],
+    contents: Iterable[Content],
+    *,
+    workers: int,
+    batch_size: int,
+    address: str | None = None,
+) -> Iterator[Result]:
+    """The engine contract (see audit/engine/local.py) executed on Ray via Parquet shards."""
+    root = os.environ.get("AUDIT_RAY_SHARDS")
+    with tempfile.TemporaryDirectory(prefix="audit-ray-", dir=root) as tmp:
+        input_dir, output_dir = Path(tmp) / "in", Path(tmp) / "out"
+        if write_input_shards(contents, input_dir) == 0:
+            return
+        run_to_parquet(
+            name,
+            options,
+            input_dir,
+            output_dir,
+            workers=workers,
+            batch_size=batch_size,
+            address=address or os.environ.get("RAY_ADDRESS"),
+        )
+        yield from read_result_shards(output_dir)
