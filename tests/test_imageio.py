@@ -23,7 +23,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def _png_claiming(width: int, height: int) -> bytes:
+def png_claiming(width: int, height: int) -> bytes:
     """A tiny, valid-looking PNG whose header claims ``width`` × ``height`` RGB pixels."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
@@ -103,8 +103,8 @@ def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
         "corrupt": (b"this is not an image at all" * 20, "corrupt_image"),
         "truncated": (data[: len(data) // 2], "truncated_image"),
         "empty": (b"", "media_empty"),
-        "bomb": (_png_claiming(100_000, 100_000), "decompression_bomb"),
-        "bomb_just_over": (_png_claiming(10_000, 9_000), "decompression_bomb"),
+        "bomb": (png_claiming(100_000, 100_000), "decompression_bomb"),
+        "bomb_just_over": (png_claiming(10_000, 9_000), "decompression_bomb"),
         "heic": (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64, "unsupported_image"),
     }
     out = {}

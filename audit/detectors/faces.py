@@ -11,6 +11,7 @@ Measurements behind the defaults: docs/FACES.md.
 from __future__ import annotations
 
 import importlib.metadata
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -87,7 +88,11 @@ class FacesDetector:
         if self._detector is not None:
             return
         import dlib
-        import face_recognition_models as frm  # model files only; no face_recognition import
+
+        with warnings.catch_warnings():
+            # face_recognition_models still imports pkg_resources; nothing for us to act on.
+            warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+            import face_recognition_models as frm  # model paths only; skips face_recognition
 
         if self.model == "cnn":
             self._detector = dlib.cnn_face_detection_model_v1(

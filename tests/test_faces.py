@@ -1,0 +1,237 @@
+"""FacesDetector with the real dlib model, on small images generated from skimage.
+
+The astronaut portrait is skimage's astronaut cut above the suit (the full picture has a
+low-margin HOG false positive on the mission patch at upsample 1, for face_recognition too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from test_imageio import png_claiming  # tests/ is on sys.path under pytest's default import mode
+
+from audit.detectors.base import Content, Result, create_detector
+from audit.detectors.faces import FacesDetector, plan_for
+from audit.evaluation.faces import evaluate_faces, format_faces_report
+
+pytest.importorskip("dlib")
+skimage_data = pytest.importorskip("skimage.data")
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "faces"
+ASTRONAUT_FACE = (76, 265, 166, 175)  # top, right, bottom, left in the 512×320 portrait
+
+
+def _portrait() -> Image.Image:
+    return Image.fromarray(skimage_data.astronaut()[:320])
+
+
+def _save(image: Image.Image, path: Path, **kwargs: object) -> Path:
+    image.save(path, **kwargs)
+    return path
+
+
+def _make(kind: str, tmp: Path) -> Path:
+    """Write the test image ``kind`` into ``tmp``."""
+    portrait = _portrait()
+    if kind == "one_face":
+        return _save(portrait, tmp / "one.jpg", quality=92)
+    if kind == "two_faces":
+        pair = Image.new("RGB", (portrait.width * 2, portrait.height))
+        pair.paste(portrait, (0, 0))
+        pair.paste(portrait.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (portrait.width, 0))
+        return _save(pair, tmp / "two.jpg", quality=92)
+    if kind in ("coffee", "rocket"):
+        return _save(Image.fromarray(getattr(skimage_data, kind)()), tmp / f"{kind}.jpg")
+    if kind == "exif_rotated":
+        # Stored turned 90° CCW; Orientation 6 tells viewers to turn it back clockwise.
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        stored = portrait.transpose(Image.Transpose.ROTATE_90)
+        return _save(stored, tmp / "rotated.jpg", exif=exif, quality=92)
+    if kind == "cmyk":
+        return _save(portrait.convert("CMYK"), tmp / "cmyk.jpg", quality=92)
+    if kind == "rgba":
+        rgba = portrait.convert("RGBA")
+        rgba.putalpha(Image.new("L", portrait.size, 255))
+        canvas = Image.new("RGBA", (portrait.width + 200, portrait.height + 100), (0, 0, 0, 0))
+        canvas.paste(rgba, (100, 50))
+        return _save(canvas, tmp / "rgba.png")
+    if kind == "grayscale":
+        return _save(portrait.convert("L"), tmp / "grey.jpg", quality=92)
+    if kind == "16bit":
+        grey = np.asarray(portrait.convert("L"), dtype=np.uint16) * 257
+        return _save(Image.fromarray(grey), tmp / "deep.png")
+    raise ValueError(kind)
+
+
+def _run(path: Path, **options: object) -> Result:
+    detector = create_detector("faces", **options)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "0" * 64
+    [result] = detector.detect_batch([Content(sha256=digest, path=str(path))])
+    return result
+
+
+@pytest.fixture(scope="module")
+def detector() -> FacesDetector:
+    d = FacesDetector()
+    d.setup()
+    return d
+
+
+@pytest.mark.parametrize(
+    ("kind", "faces"),
+    [
+        ("one_face", 1),
+        ("two_faces", 2),
+        ("coffee", 0),
+        ("rocket", 0),
+        ("exif_rotated", 1),
+        ("cmyk", 1),
+        ("rgba", 1),
+        ("grayscale", 1),
+        ("16bit", 1),
+    ],
+)
+def test_face_count(tmp_path: Path, detector: FacesDetector, kind: str, faces: int) -> None:
+    path = _make(kind, tmp_path)
+    [result] = detector.detect_batch([Content(sha256="x", path=str(path))])
+    assert result.error is None
+    assert len(result.findings) == faces
+
+
+def test_exif_face_is_only_found_once_orientation_is_applied(tmp_path: Path) -> None:
+    import dlib
+
+    path = _make("exif_rotated", tmp_path)
+    stored = np.asarray(Image.open(path).convert("RGB"))  # pixels as stored, not as viewed
+    assert len(dlib.get_frontal_face_detector()(stored, 1)) == 0
+    [face] = _run(path).findings
+    assert stored.shape[:2] == (512, 320)  # stored turned on its side
+    assert face.attributes["image_width"] == 512  # reported as viewed: upright 512×320
+    assert face.attributes["image_height"] == 320
+    top, right, bottom, left = ASTRONAUT_FACE
+    assert _contains(face.bbox, ((top + bottom) / 2, (left + right) / 2))
+
+
+def test_finding_shape(tmp_path: Path) -> None:
+    [face] = _run(_make("one_face", tmp_path)).findings
+    assert face.entity_type == "FACE"
+    assert face.score == 1.0
+    assert face.recognizer == "dlib_hog"
+    assert face.attributes["image_width"] == 512
+    assert face.attributes["image_height"] == 320
+    top, right, bottom, left = face.bbox
+    assert face.attributes["width_px"] == right - left
+    assert face.attributes["height_px"] == bottom - top
+    assert face.attributes["hog_score"] > 0
+    assert face.embedding is not None and len(face.embedding) == 128
+
+
+def test_encodings_can_be_turned_off(tmp_path: Path) -> None:
+    [face] = _run(_make("one_face", tmp_path), encodings=False).findings
+    assert face.embedding is None
+
+
+def test_same_person_encodings_are_close(tmp_path: Path) -> None:
+    one = _run(_make("one_face", tmp_path)).findings[0].embedding
+    grey = _run(_make("grayscale", tmp_path)).findings[0].embedding
+    assert np.linalg.norm(np.subtract(one, grey)) < 0.6  # face_recognition's match tolerance
+
+
+def _contains(outer: tuple[int, ...], point: tuple[float, float]) -> bool:
+    top, right, bottom, left = outer
+    y, x = point
+    return top <= y <= bottom and left <= x <= right
+
+
+def test_boxes_map_back_to_original_pixels_on_a_downscaled_image(tmp_path: Path) -> None:
+    # Portrait enlarged 3× onto a 2400×1600 canvas: the detector works at 1280 px (scale 0.53).
+    offset_x, offset_y, k = 500, 300, 3
+    canvas = Image.fromarray(skimage_data.coffee()).resize((2400, 1600))
+    portrait = _portrait()
+    canvas.paste(portrait.resize((portrait.width * k, portrait.height * k)), (offset_x, offset_y))
+    path = _save(canvas, tmp_path / "big.jpg", quality=92)
+    [face] = _run(path).findings
+    top, right, bottom, left = ASTRONAUT_FACE
+    centre = (offset_y + k * (top + bottom) / 2, offset_x + k * (left + right) / 2)
+    assert _contains(face.bbox, centre)
+    assert face.attributes["width_px"] == pytest.approx(k * (right - left), rel=0.3)
+    assert face.attributes["image_width"] == 2400
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (b"\xff\xd8\xff\xe0 definitely not a jpeg" * 30, "corrupt_image"),
+        (b"", "media_empty"),
+        (png_claiming(100_000, 100_000), "decompression_bomb"),
+    ],
+)
+def test_bad_bytes_become_error_results(tmp_path: Path, payload: bytes, code: str) -> None:
+    path = tmp_path / "bad.img"
+    path.write_bytes(payload)
+    started = time.perf_counter()
+    result = _run(path)
+    assert result.findings == []
+    assert result.error is not None and result.error.split(":")[0] in {code, "truncated_image"}
+    if code != "corrupt_image":  # garbage after a JPEG marker may read as truncated; fine
+        assert result.error.startswith(code)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_truncated_and_missing_files(tmp_path: Path) -> None:
+    good = _make("one_face", tmp_path).read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(good[: len(good) // 2])
+    assert _run(tmp_path / "cut.jpg").error.startswith("truncated_image:")
+    assert _run(tmp_path / "absent.jpg").error.startswith("media_missing:")
+
+
+def test_a_bad_item_does_not_spoil_its_batch(tmp_path: Path, detector: FacesDetector) -> None:
+    good = _make("one_face", tmp_path)
+    results = detector.detect_batch(
+        [Content("a", path=str(tmp_path / "absent.jpg")), Content("b", path=str(good))]
+    )
+    assert [r.sha256 for r in results] == ["a", "b"]
+    assert results[0].error and len(results[1].findings) == 1
+
+
+def test_describe_names_versions_and_options() -> None:
+    info = FacesDetector(max_side=1024, encodings=False).describe()
+    assert info["model"] == "hog"
+    assert info["dlib"] and info["face_recognition"]
+    assert info["options"]["max_side"] == 1024 and info["options"]["encodings"] is False
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((4000, 3000), (1280, 0)),
+        ((1280, 720), (1280, 0)),
+        ((1080, 1080), (640, 1)),
+        ((320, 240), (640, 1)),
+    ],
+)
+def test_auto_plan(size: tuple[int, int], expected: tuple[int, int]) -> None:
+    plan = plan_for(*size, max_side=1280, upsample="auto")
+    assert (plan.max_side, plan.upsample) == expected
+
+
+def test_bad_options_are_refused() -> None:
+    with pytest.raises(ValueError):
+        FacesDetector(model="mtcnn")
+    with pytest.raises(ValueError):
+        FacesDetector(upsample=7)
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata/faces not present")
+def test_real_photos_face_counts() -> None:
+    result = evaluate_faces(REALDATA)
+    misses = [r for r in result["images"] if not r["in_range"]]
+    assert result["scored"] == 12
+    assert misses == []
+    assert format_faces_report(result).row_count == 12
