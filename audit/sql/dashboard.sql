@@ -28,6 +28,10 @@ latest_decision AS (
     QUALIFY row_number() OVER (
         PARTITION BY item_id, rule_id ORDER BY decided_at DESC, decision_id DESC) = 1
 ),
+dismissed AS (
+    -- current false positives; rule_id NULL dismisses every flag of the item
+    SELECT item_id, rule_id FROM latest_decision WHERE decision = 'false_positive'
+),
 flags AS (
     SELECT f.*,
            coalesce(c.category, split_part(f.rule_id, '.', 1)) AS category,
@@ -35,18 +39,22 @@ flags AS (
     FROM main.flags f
     LEFT JOIN main.rule_catalog c ON c.run_id = f.run_id AND c.rule_id = f.rule_id
     WHERE f.run_id = $run_id
-      AND f.item_id IN (SELECT item_id FROM items)
+      -- the semi-join is only paid when an item filter is set (constant-folded otherwise)
+      AND ((len($platforms::VARCHAR[]) = 0 AND $date_from::TIMESTAMP IS NULL
+            AND $date_to::TIMESTAMP IS NULL)
+           OR f.item_id IN (SELECT item_id FROM items))
       AND (len($categories::VARCHAR[]) = 0
            OR list_contains($categories::VARCHAR[], coalesce(c.category, split_part(f.rule_id, '.', 1))))
       AND (len($severities::VARCHAR[]) = 0 OR list_contains($severities::VARCHAR[], f.severity))
-      AND NOT ($after_review::BOOLEAN AND EXISTS (
-            SELECT 1 FROM latest_decision d
-            WHERE d.item_id = f.item_id
-              AND (d.rule_id = f.rule_id OR d.rule_id IS NULL)
-              AND d.decision = 'false_positive'))
+      AND NOT ($after_review::BOOLEAN AND (
+            f.item_id IN (SELECT item_id FROM dismissed WHERE rule_id IS NULL)
+            OR (f.item_id, f.rule_id) IN (SELECT (item_id, rule_id) FROM dismissed)))
 ),
 item_view AS (
-    SELECT v.* FROM main.item_view v WHERE v.item_id IN (SELECT item_id FROM items)
+    SELECT v.* FROM main.item_view v
+    WHERE (len($platforms::VARCHAR[]) = 0 AND $date_from::TIMESTAMP IS NULL
+           AND $date_to::TIMESTAMP IS NULL)
+       OR v.item_id IN (SELECT item_id FROM items)
 ),
 item_flags AS (
     SELECT item_id,

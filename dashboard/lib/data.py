@@ -213,6 +213,24 @@ def item_history(db: str, item_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return decisions, access
 
 
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with missing values (NaN, NA, NaT) as None, safe to test for truth."""
+    return [
+        {
+            k: (None if not isinstance(v, list | tuple) and _is_missing(v) else v)
+            for k, v in r.items()
+        }
+        for r in df.to_dict("records")
+    ]
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # arrays: never "missing" as a whole
+        return False
+
+
 def parse_json(value: Any) -> Any:
     if isinstance(value, str):
         try:

@@ -53,7 +53,7 @@ if picked_rows:
 if st.session_state.get("rules_pick") not in ids:
     st.session_state["rules_pick"] = ids[0]
 rule_id = st.selectbox("Rule", ids, key="rules_pick")
-rule = rules.set_index("rule_id").loc[rule_id]
+rule = next(r for r in data.records(rules) if r["rule_id"] == rule_id)
 
 with st.container(border=True):
     st.html(
@@ -67,7 +67,7 @@ with st.container(border=True):
         st.markdown(f"**What it flags.** {rule['description'] or '—'}")
         st.markdown(f"**Why it matters.** {rule['rationale'] or '—'}")
         refs = rule["references"]
-        if refs is not None and len(refs):
+        if refs is not None and len(refs) > 0:
             st.markdown("**References.** " + "; ".join(str(r) for r in refs))
     with right:
         st.metric("Items flagged", f"{int(rule['items']):,}")
