@@ -25,11 +25,14 @@ INSERT INTO items (item_id, platform, author_id, created_at, text, visibility,
 SELECT 'p' || i, ['reddit', 'mastodon', 'bluesky'][1 + i % 3], 'a' || (hash(i) % ($n // 20)),
        TIMESTAMP '2020-01-01' + to_seconds(i % 100000000),
        'post number ' || i,
-       ['public', 'public', 'public', 'public', 'unlisted', 'followers', 'unknown', NULL][1 + i % 8],
+       CASE WHEN i % 100 < 80 THEN 'public' WHEN i % 100 < 88
+            THEN ['unlisted', 'followers', 'private', 'direct'][1 + i % 4]
+            WHEN i % 100 < 95 THEN 'unknown' END,
        CASE WHEN i % 5 = 0 THEN 13 + (i % 60)::INTEGER END,
        CASE WHEN i % 4 = 0 THEN i % 97 = 0 END,
        i % 211 = 0,
-       ['CC-BY-4.0', 'CC-BY-NC-4.0', NULL, 'All rights reserved'][1 + i % 4],
+       CASE WHEN i % 20 = 0 THEN 'CC-BY-NC-4.0' WHEN i % 20 = 1 THEN 'All rights reserved'
+            WHEN i % 20 < 10 THEN 'CC-BY-4.0' END,
        i % 89 = 0,
        ('{"subreddit": "r/s' || (i % 5000) || '"}')::JSON
 FROM range($n) t(i)
@@ -78,6 +81,7 @@ def main() -> None:
             f"({os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}) — {rate:,.0f} items/s, "
             f"{summary.flags:,} flags"
         )
+        print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.phase_seconds.items()))
         for rule_id, seconds in sorted(summary.rule_seconds.items(), key=lambda kv: -kv[1]):
             print(f"  {seconds:6.2f} s  {summary.per_rule[rule_id]:>11,}  {rule_id}")
         for rule_id, why in summary.skipped.items():

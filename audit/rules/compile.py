@@ -64,7 +64,8 @@ class _State:
     params: list[Any] = field(default_factory=list)
     ctes: list[str] = field(default_factory=list)
     columns: set[str] = field(default_factory=lambda: {"item_id"})
-    finding_filters: list[str] = field(default_factory=list)
+    finding_filters: list[str] = field(default_factory=list)  # shown as item evidence
+    uses_findings: bool = False
     problems: list[Problem] = field(default_factory=list)
     missing_required: set[str] = field(default_factory=set)
     extra_names: set[str] = field(default_factory=set)
@@ -150,9 +151,13 @@ def _finding_filter(state: _State, cond: PiiCondition | FacesCondition | MinorCu
     return "(" + " AND ".join(parts) + ")"
 
 
-def _detector(state: _State, cond: PiiCondition | FacesCondition | MinorCuesCondition) -> str:
+def _detector(
+    state: _State, cond: PiiCondition | FacesCondition | MinorCuesCondition, in_group: bool
+) -> str:
     where = _finding_filter(state, cond)
-    state.finding_filters.append(where)
+    state.uses_findings = True
+    if not in_group:  # inside an aggregate the evidence is the group label, not item spans
+        state.finding_filters.append(where)
     # an uncorrelated semi-join: DuckDB hashes the qualifying item ids once
     having = (
         ""
@@ -220,15 +225,23 @@ def _expr(
     path: Path_,
     units: list[tuple[str, str]] | None,
     in_group: bool = False,
+    certain: bool = False,
 ) -> str:
-    """Boolean SQL for ``cond``; appends (test, label) evidence units when ``units`` is given."""
+    """Boolean SQL for ``cond``; appends (test, label) evidence units when ``units`` is given.
+
+    ``certain`` marks nodes that hold whenever the rule matches (the root and children of
+    an `all` chain under it): their evidence label needs no second evaluation of the test.
+    """
     if isinstance(cond, AllCondition | AnyCondition):
         key, children, joiner = (
             ("all", cond.all, " AND ")
             if isinstance(cond, AllCondition)
             else ("any", cond.any, " OR ")
         )
-        parts = [_expr(state, c, (*path, key, n), units, in_group) for n, c in enumerate(children)]
+        sure = certain and isinstance(cond, AllCondition)
+        parts = [
+            _expr(state, c, (*path, key, n), units, in_group, sure) for n, c in enumerate(children)
+        ]
         return "(" + joiner.join(parts) + ")"
     if isinstance(cond, NotCondition):
         sql = f"(NOT {_expr(state, cond.not_, (*path, 'not'), None, in_group)})"
@@ -244,22 +257,31 @@ def _expr(
         sql = _field(state, cond, path)
         label_sql = state.bind(describe(cond)) if units is not None else ""
     else:
-        sql = _detector(state, cond)
+        sql = _detector(state, cond, in_group)
         label_sql = state.bind(describe(cond)) if units is not None else ""
     if units is not None:
-        units.append((sql, label_sql))
+        units.append(("true" if certain else sql, label_sql))
     return sql
 
 
 def _evidence(state: _State, units: list[tuple[str, str]]) -> str:
-    labels = ", ".join(f"CASE WHEN {test} THEN {label} END" for test, label in units)
+    labels = ", ".join(
+        label if test == "true" else f"CASE WHEN {test} THEN {label} END" for test, label in units
+    )
     conditions = f"list_filter([{labels}], lambda x: x IS NOT NULL)"
-    findings = "[]"
-    if state.finding_filters:
-        findings = query("rules.sql", "evidence_findings").replace(
-            "/*FILTER*/", " OR ".join(dict.fromkeys(state.finding_filters))
-        )
+    findings = "coalesce(e.findings, [])" if state.finding_filters else "[]"
     return f"to_json({{'conditions': {conditions}, 'findings': {findings}}})"
+
+
+def _evidence_join(state: _State) -> str:
+    """LEFT JOIN of the per-item findings a detector condition looked at (one hash join)."""
+    if not state.finding_filters:
+        return ""
+    body = query("rules.sql", "evidence_findings").replace(
+        "/*FILTER*/", " OR ".join(dict.fromkeys(state.finding_filters))
+    )
+    state.ctes.append(f"rule_evidence AS ({body})")
+    return " LEFT JOIN rule_evidence e ON e.item_id = i.item_id"
 
 
 def compile_rule(loaded: LoadedRule, extra_columns: set[str] | None = None) -> CompiledRule:
@@ -268,13 +290,15 @@ def compile_rule(loaded: LoadedRule, extra_columns: set[str] | None = None) -> C
     state = _State(loaded, extra_columns)
     rule_id = state.bind(loaded.rule.id)
     units: list[tuple[str, str]] = []
-    where = _expr(state, loaded.rule.match, ("match",), units)
+    where = _expr(state, loaded.rule.match, ("match",), units, certain=True)
     if state.problems:
         raise RuleLoadError(state.problems)
+    is_aggregate = bool(state.ctes)
+    evidence, join = _evidence(state, units), _evidence_join(state)
     with_clause = f"WITH {', '.join(state.ctes)} " if state.ctes else ""
     sql = (
         f"INSERT INTO rule_hits {with_clause}"
-        f"SELECT i.item_id, {rule_id}, {_evidence(state, units)} FROM item_view i WHERE {where}"
+        f"SELECT i.item_id, {rule_id}, {evidence} FROM item_view i{join} WHERE {where}"
     )
     skip = None
     if state.missing_required:
@@ -284,9 +308,9 @@ def compile_rule(loaded: LoadedRule, extra_columns: set[str] | None = None) -> C
         sql=sql,
         params=state.params,
         columns=state.columns,
-        uses_findings=bool(state.finding_filters),
+        uses_findings=state.uses_findings,
         extra_names=state.extra_names,
-        is_aggregate=bool(state.ctes),
+        is_aggregate=is_aggregate,
         skip_reason=skip,
     )
 

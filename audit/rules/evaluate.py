@@ -30,6 +30,7 @@ class RulesSummary:
     seconds: float
     skipped: dict[str, str] = field(default_factory=dict)  # rule id → why it did not run
     rule_seconds: dict[str, float] = field(default_factory=dict)
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # copy_in, rules, write
 
     @property
     def flags(self) -> int:
@@ -113,6 +114,7 @@ def evaluate_rules(
     compiled = compile_rules(ruleset.rules, extra)
     active = [c for c in compiled if c.skip_reason is None]
     sandbox, timings = _run_in_sandbox(con, ruleset, active, progress)
+    evaluated = time.perf_counter()
     try:
         con.execute(query("rules.sql", "clear_run"), [run_id])
         con.execute(query("rules.sql", "clear_catalog"), [run_id])
@@ -134,4 +136,9 @@ def evaluate_rules(
         seconds=time.perf_counter() - started,
         skipped={c.rule_id: c.skip_reason for c in compiled if c.skip_reason},
         rule_seconds=timings,
+        phase_seconds={
+            "copy_in": evaluated - started - sum(timings.values()),
+            "rules": sum(timings.values()),
+            "write": time.perf_counter() - evaluated,
+        },
     )

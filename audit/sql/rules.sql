@@ -6,15 +6,15 @@
 greatest(f.bbox[3] - f.bbox[1], f.bbox[2] - f.bbox[4])
 
 -- name: evidence_findings
--- The item's findings that a detector condition of the rule looked at: positions and
--- scores only (the matched text is never copied into evidence).
-coalesce((
-    SELECT list({'detector': f.detector, 'entity_type': f.entity_type,
-                 'start': f."start", 'end': f."end", 'score': round(f.score, 3), 'bbox': f.bbox}
-                ORDER BY f.detector, f."start" NULLS LAST, f.entity_type)
-    FROM findings f
-    WHERE f.item_id = i.item_id AND (/*FILTER*/)
-), [])
+-- Per item, the findings that a detector condition of the rule looked at: positions and
+-- scores only (the matched text is never copied into evidence). Joined to flagged items.
+SELECT f.item_id,
+       list({'detector': f.detector, 'entity_type': f.entity_type,
+             'start': f."start", 'end': f."end", 'score': round(f.score, 3), 'bbox': f.bbox}
+            ORDER BY f.detector, f."start" NULLS LAST, f.entity_type) AS findings
+FROM findings f
+WHERE /*FILTER*/
+GROUP BY f.item_id
 
 -- name: sandbox_tables
 -- The sandbox's own tables: rule output, and findings when no rule reads them.
