@@ -57,7 +57,9 @@ def exposure(df: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     fig.update_traces(textposition="outside", cliponaxis=False)
     fig.update_layout(showlegend=False)
-    return _finish(fig, "% of items", None)
+    fig = _finish(fig, "% of items", None)
+    fig.update_xaxes(range=[0, max(1.0, float(d["pct"].max())) * 1.18])  # room for the labels
+    return fig
 
 
 def flags_by_category(df: pd.DataFrame) -> go.Figure:
@@ -88,7 +90,7 @@ def flags_over_time(df: pd.DataFrame) -> go.Figure:
         d, x="month", y="items", color="severity",
         color_discrete_map=_COLOURS, category_orders=_ORDER,
     )  # fmt: skip
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    fig.update_xaxes(tickformat="%b %Y")  # automatic tick spacing: corpora span months to years
     return _finish(fig, None, "flagged items")
 
 
