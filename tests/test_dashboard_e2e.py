@@ -114,7 +114,9 @@ def test_overview_rule_item_decision(server) -> None:
         expect(page.get_by_text("Author opted out of AI training").first).to_be_visible()
 
         page.get_by_text("False positive", exact=True).last.click()
-        page.get_by_role("textbox", name="Comment").fill("opt-out registry entry was for another account")
+        page.get_by_role("textbox", name="Comment").fill(
+            "opt-out registry entry was for another account"
+        )
         page.get_by_role("button", name="Record decision").click()
         _settle(page)
         expect(page.get_by_text("Recorded False positive").first).to_be_visible()
