@@ -1,0 +1,167 @@
+"""Benchmark: naive face_recognition loop vs the faces detector, same images, same truth.
+
+Image set: ../shared/realdata/faces (12 real photos, when present), sample_data/images
+(when built) and deterministic composites (benchmarks/face_composites.py) so that there are
+at least 40 labelled images. Prints images/s and face-count accuracy of:
+
+- naive: ``face_recognition.load_image_file`` + ``face_locations(img)`` (HOG, upsample 1,
+  full size), one process — what a first implementation would do;
+- ours in one process (the algorithmic gain), with and without encodings;
+- ours through ``audit.engine.local.iter_results`` with --workers processes (the deployed path).
+
+    uv run python benchmarks/faces.py [--workers 2] [--composites 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+from face_composites import face_sources, make_composites  # sibling script module
+
+from audit.detectors.base import Content
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = ROOT.parent / "shared" / "realdata" / "faces"
+SAMPLE = ROOT / "sample_data" / "images"
+
+
+def labelled_images(
+    composites_dir: Path, min_total: int, n_composites: int
+) -> list[tuple[Path, int, int]]:
+    """(path, min faces, max faces) for every image with a known count."""
+    images: list[tuple[Path, int, int]] = []
+    for folder, counts in (
+        (REALDATA / "images", REALDATA / "face_counts.csv"),
+        (SAMPLE, SAMPLE / "truth.csv"),
+    ):
+        if not counts.is_file():
+            continue
+        with counts.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("faces", "") == "":
+                    continue  # a file expected to fail: not a face-count case
+                n = int(row["faces"])
+                lo, hi = int(row.get("faces_min") or n), int(row.get("faces_max") or n)
+                images.append((folder / row["filename"], lo, hi))
+    n_composites = max(n_composites, min_total - len(images))
+    sources = face_sources(REALDATA if REALDATA.is_dir() else None)
+    for path, n in make_composites(composites_dir, sources, n_composites):
+        images.append((path, n, n))
+    return images
+
+
+def naive_counts(paths: list[Path]) -> list[int | None]:
+    """The anchor: face_recognition's own loader and HOG detector at its defaults."""
+    import face_recognition
+
+    counts: list[int | None] = []
+    for path in paths:
+        try:
+            counts.append(
+                len(face_recognition.face_locations(face_recognition.load_image_file(path)))
+            )
+        except Exception:  # the naive loop has no error handling; count as a miss
+            counts.append(None)
+    return counts
+
+
+def ours_counts(paths: list[Path], options: dict, workers: int) -> list[int | None]:
+    """Our detector through the engine (completion order, so results are keyed by sha256)."""
+    from audit.engine.local import iter_results
+
+    contents = [
+        Content(sha256=hashlib.sha256(p.read_bytes()).hexdigest(), path=str(p)) for p in paths
+    ]
+    by_sha = {
+        r.sha256: (None if r.error else len(r.findings))
+        for r in iter_results("faces", options, contents, workers=workers, batch_size=4)
+    }
+    return [by_sha[c.sha256] for c in contents]
+
+
+def measure(
+    label: str, run: Callable[[], list[int | None]], truth: list[tuple[Path, int, int]]
+) -> dict:
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
+    counts = run()
+    seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_started
+    ok = [c is not None and lo <= c <= hi for c, (_, lo, hi) in zip(counts, truth, strict=True)]
+    misses = [
+        f"{p.name}={c}" for c, good, (p, _, _) in zip(counts, ok, truth, strict=True) if not good
+    ]
+    return {
+        "label": label,
+        "seconds": seconds,
+        "ips": len(counts) / seconds,
+        "cpu_ms": 1000 * cpu / len(counts),
+        "ok": sum(ok),
+        "misses": misses,
+    }
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process plus its finished children (the pool's workers).
+
+    Wall-clock img/s depends on what else runs on the machine; CPU ms per image does not.
+    """
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--composites", type=int, default=30, help="generated images (≥ enough to reach 40)"
+    )
+    parser.add_argument("--max-side", type=int, default=None, help="override the detector default")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        truth = labelled_images(Path(tmp), 40, args.composites)
+        paths = [p for p, _, _ in truth]
+        print(
+            f"{len(paths)} images: realdata {'yes' if REALDATA.is_dir() else 'absent'}, "
+            f"sample_data {'yes' if (SAMPLE / 'truth.csv').is_file() else 'absent'}, "
+            f"{sum('composite_' in p.name for p in paths)} composites; "
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+        )
+        base = {} if args.max_side is None else {"max_side": args.max_side}
+        rows = [
+            measure("naive face_recognition loop (1 process)", lambda: naive_counts(paths), truth),
+            measure(
+                "ours, 1 process, encodings off",
+                lambda: ours_counts(paths, {**base, "encodings": False}, 1),
+                truth,
+            ),
+            measure("ours, 1 process, encodings on", lambda: ours_counts(paths, base, 1), truth),
+            measure(
+                f"ours, engine iter_results workers={args.workers}, encodings on",
+                lambda: ours_counts(paths, base, args.workers),
+                truth,
+            ),
+        ]
+    anchor, anchor_cpu = rows[0]["ips"], rows[0]["cpu_ms"]
+    print(
+        f"{'method':58s} {'img/s':>7s} {'× naive':>8s} {'CPU ms/img':>11s} {'× less CPU':>11s}  counts ok"
+    )
+    for row in rows:
+        print(
+            f"{row['label']:58s} {row['ips']:7.2f} {row['ips'] / anchor:7.2f}× "
+            f"{row['cpu_ms']:11.0f} {anchor_cpu / row['cpu_ms']:10.2f}×  "
+            f"{row['ok']}/{len(truth)} {' '.join(row['misses'])}"
+        )
+
+
+if __name__ == "__main__":
+    main()
