@@ -10,7 +10,7 @@ textures (fur, foliage) are not flat; flat areas (sky, walls) have no ink; objec
 on a flat background rarely make a long horizontal run.
 
 Measured in docs/OCR.md (benchmarks/ocr.py): on the generated set no image whose text
-Tesseract reads is skipped — the weakest such image has a run of 10 blocks, twice
+Tesseract reads is skipped — the weakest such image has a run of 9 blocks, ~twice
 ``MIN_RUN`` — while about half of the text-free photos are. Text Tesseract cannot read
 anyway (white letters straight on a busy photo) is often skipped; that loses nothing.
 """
@@ -30,7 +30,7 @@ INK_DEV: Final = 60
 MIN_FLAT: Final = 0.4
 MIN_INK: Final = 0.03
 MAX_INK: Final = 0.5
-#: Consecutive text-like blocks in one row needed to pass (half the weakest measured text).
+#: Consecutive text-like blocks in one row needed to pass (about half the weakest measured text).
 MIN_RUN: Final = 5
 
 

@@ -135,10 +135,8 @@ class OcrTextDetector:
         if not content.path:
             return Result(content.sha256, error="media_missing: content has no image path")
         try:
-            if self.skip_textless:
-                thumb = load_image(content.path, max_side=GATE_SIDE)
-                if not may_contain_text(_gray_array(thumb)):
-                    return Result(content.sha256)
+            if self.skip_textless and not passes_gate(content.path):
+                return Result(content.sha256)
             image = load_image(content.path, max_side=self.max_side)
         except ImageLoadError as exc:
             return Result(content.sha256, error=str(exc))
@@ -197,11 +195,15 @@ def _gray_image(image: LoadedImage) -> Image.Image:
     return Image.fromarray(image.pixels).convert("L")
 
 
-def _gray_array(image: LoadedImage) -> Any:
-    """The gate's input: the same luminance conversion as Tesseract's, as a numpy array."""
+def passes_gate(path: str) -> bool:
+    """The cheap text gate on one image file: False means "no line of text, skip OCR".
+
+    Loads a small grayscale copy (JPEG draft decoding makes this cheap) at the scale the
+    gate's thresholds were measured at. Raises :class:`ImageLoadError` like ``load_image``.
+    """
     import numpy as np
 
-    return np.asarray(_gray_image(image))
+    return may_contain_text(np.asarray(_gray_image(load_image(path, max_side=GATE_SIDE))))
 
 
 def _result(sha256: str, ocr: OcrText, image: LoadedImage, pii: Result) -> Result:
