@@ -88,8 +88,13 @@ def ours_counts(paths: list[Path], options: dict, workers: int) -> list[int | No
 
 
 def measure(
-    label: str, run: Callable[[], list[int | None]], truth: list[tuple[Path, int, int]]
+    label: str,
+    run: Callable[[], list[int | None]],
+    truth: list[tuple[Path, int, int]],
+    *,
+    in_process: bool = True,
 ) -> dict:
+    """Time ``run`` and score its counts; CPU time is only known for in-process runs."""
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     counts = run()
     seconds = time.perf_counter() - started
@@ -102,7 +107,8 @@ def measure(
         "label": label,
         "seconds": seconds,
         "ips": len(counts) / seconds,
-        "cpu_ms": 1000 * cpu / len(counts),
+        # Pool workers outlive the generator, so their CPU is not in os.times() yet.
+        "cpu_ms": 1000 * cpu / len(counts) if in_process else None,
         "ok": sum(ok),
         "misses": misses,
     }
@@ -146,9 +152,16 @@ def main() -> None:
             ),
             measure("ours, 1 process, encodings on", lambda: ours_counts(paths, base, 1), truth),
             measure(
-                f"ours, engine iter_results workers={args.workers}, encodings on",
+                f"ours, engine workers={args.workers}, encodings off",
+                lambda: ours_counts(paths, {**base, "encodings": False}, args.workers),
+                truth,
+                in_process=False,
+            ),
+            measure(
+                f"ours, engine workers={args.workers}, encodings on",
                 lambda: ours_counts(paths, base, args.workers),
                 truth,
+                in_process=False,
             ),
         ]
     anchor, anchor_cpu = rows[0]["ips"], rows[0]["cpu_ms"]
@@ -156,9 +169,13 @@ def main() -> None:
         f"{'method':58s} {'img/s':>7s} {'× naive':>8s} {'CPU ms/img':>11s} {'× less CPU':>11s}  counts ok"
     )
     for row in rows:
+        cpu = (
+            f"{row['cpu_ms']:11.0f} {anchor_cpu / row['cpu_ms']:10.2f}×"
+            if row["cpu_ms"]
+            else f"{'n/a':>11s} {'n/a':>11s}"
+        )
         print(
-            f"{row['label']:58s} {row['ips']:7.2f} {row['ips'] / anchor:7.2f}× "
-            f"{row['cpu_ms']:11.0f} {anchor_cpu / row['cpu_ms']:10.2f}×  "
+            f"{row['label']:58s} {row['ips']:7.2f} {row['ips'] / anchor:7.2f}× {cpu}  "
             f"{row['ok']}/{len(truth)} {' '.join(row['misses'])}"
         )
 
