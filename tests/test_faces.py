@@ -235,3 +235,30 @@ def test_real_photos_face_counts() -> None:
     assert result["scored"] == 12
     assert misses == []
     assert format_faces_report(result).row_count == 12
+
+
+def test_evaluate_faces_on_a_labelled_folder(tmp_path: Path) -> None:
+    _make("one_face", tmp_path)
+    _make("two_faces", tmp_path)
+    (tmp_path / "broken.jpg").write_bytes(b"")
+    (tmp_path / "truth.csv").write_text(
+        "filename,faces,faces_min,faces_max\n"
+        "one.jpg,1,,\n"
+        "two.jpg,3,2,3\n"  # debatable count: a range is accepted
+        "broken.jpg,,,\n"  # expected to fail: listed, not scored
+    )
+    result = evaluate_faces(tmp_path, encodings=False)
+    assert result["scored"] == 2 and result["errors"] == 1
+    assert result["exact_accuracy"] == 0.5
+    assert result["range_accuracy"] == 1.0
+    assert result["mean_abs_error"] == 0.5
+    assert result["detector"]["options"]["encodings"] is False
+    assert "within range 100.0%" in format_faces_report(result).caption
+
+
+def test_evaluate_faces_rejects_a_counts_file_without_faces(tmp_path: Path) -> None:
+    from audit.errors import InputError
+
+    (tmp_path / "truth.csv").write_text("filename,people\na.jpg,1\n")
+    with pytest.raises(InputError, match="faces"):
+        evaluate_faces(tmp_path)

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from audit.detectors.base import Content
 from audit.detectors.faces import FacesDetector
+from audit.errors import InputError
 
 DEFAULT_COUNTS_FILES = ("face_counts.csv", "truth.csv")
 
@@ -57,6 +58,7 @@ def evaluate_faces(folder: Path, counts_csv: Path | None = None, **detector_opti
         "scored": n,
         "exact_accuracy": sum(r["exact"] for r in scored) / n if n else None,
         "range_accuracy": sum(r["in_range"] for r in scored) / n if n else None,
+        # An image that failed to load counts as 0 faces found.
         "mean_abs_error": (
             sum(abs((r["predicted"] or 0) - r["true"]) for r in scored) / n if n else None
         ),
@@ -87,18 +89,23 @@ def format_faces_report(result: dict) -> Table:
 
 
 def _default_counts(folder: Path) -> Path:
+    """``<folder>/face_counts.csv`` or ``truth.csv``; also beside an ``images/`` folder."""
     for name in DEFAULT_COUNTS_FILES:
-        for candidate in (folder / name, folder / "images" / name):
+        for candidate in (folder / name, folder / "images" / name, folder.parent / name):
             if candidate.is_file():
                 return candidate
-    raise FileNotFoundError(f"no {' or '.join(DEFAULT_COUNTS_FILES)} in {folder}")
+    raise InputError(f"{folder}: no {' or '.join(DEFAULT_COUNTS_FILES)}; pass the counts CSV")
 
 
 def _read_counts(path: Path) -> list[dict[str, Any]]:
     """Rows with filename, true count (None = expected to fail) and accepted range."""
     labels = []
     with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
+        reader = csv.DictReader(fh)
+        missing = {"filename", "faces"} - set(reader.fieldnames or ())
+        if missing:
+            raise InputError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        for row in reader:
             true = _int_or_none(row.get("faces"))
             lo = _int_or_none(row.get("faces_min"))
             hi = _int_or_none(row.get("faces_max"))
