@@ -221,6 +221,11 @@ def test_auto_plan(size: tuple[int, int], expected: tuple[int, int]) -> None:
     assert (plan.max_side, plan.upsample) == expected
 
 
+def test_string_options_from_the_cli_are_accepted() -> None:
+    detector = FacesDetector(upsample="1", max_side="800")  # type: ignore[arg-type]
+    assert (detector.upsample, detector.max_side) == (1, 800)
+
+
 def test_bad_options_are_refused() -> None:
     with pytest.raises(ValueError):
         FacesDetector(model="mtcnn")

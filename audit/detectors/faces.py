@@ -68,6 +68,9 @@ class FacesDetector:
         encodings: bool = True,
         min_score: float = 0.0,
     ) -> None:
+        if isinstance(upsample, str) and upsample.isdigit():  # CLI / YAML options are strings
+            upsample = int(upsample)
+        max_side = int(max_side) if isinstance(max_side, str) and max_side.isdigit() else max_side
         if model not in ("hog", "cnn"):
             raise ValueError(f"faces: model must be 'hog' or 'cnn', not {model!r}")
         if upsample != "auto" and not (isinstance(upsample, int) and 0 <= upsample <= 3):
@@ -138,8 +141,11 @@ class FacesDetector:
             image = load_image(content.path, max_side=plan.max_side)
         except ImageLoadError as exc:
             return Result(content.sha256, error=str(exc))
-        boxes = self._locate(image, plan.upsample)
-        vectors = self._encode(image, [rect for rect, _ in boxes]) if self.encodings else []
+        try:
+            boxes = self._locate(image, plan.upsample)
+            vectors = self._encode(image, [rect for rect, _ in boxes]) if self.encodings else []
+        except (RuntimeError, MemoryError) as exc:  # dlib on one odd image must not end a batch
+            return Result(content.sha256, error=f"detector_failed: {type(exc).__name__}: {exc}")
         findings = [
             _finding(image, rect, score, vectors[i] if vectors else None)
             for i, (rect, score) in enumerate(boxes)
