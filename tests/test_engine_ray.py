@@ -1,0 +1,51 @@
+"""The Ray engine gives the same findings as the local engine (local Ray, 2 CPUs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audit.detect import run_detectors
+from audit.ingest import ingest_corpus
+from audit.store import open_store
+
+pytest.importorskip("ray", reason="Ray engine is the optional extra `ray`")
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "corpus.yaml"
+FINDINGS = """
+    SELECT item_id, detector, entity_type, score, "start", "end", bbox::VARCHAR, attributes::VARCHAR
+    FROM findings ORDER BY ALL
+"""
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    import os
+
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def _scan(tmp: Path, engine: str, detectors: list[str]) -> list[tuple]:
+    con = open_store(tmp / f"{engine}.duckdb")
+    ingest_corpus(con, SAMPLE)
+    summary = run_detectors(con, detectors, workers=2, engine=engine)
+    assert all(s.analysed > 0 for s in summary.detectors.values())
+    rows = con.execute(FINDINGS).fetchall()
+    con.close()
+    return rows
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample_data not built")
+def test_ray_engine_matches_local_on_sample(tmp_path: Path, ray_local) -> None:
+    detectors = ["minor_cues", "media_meta"]
+    local = _scan(tmp_path, "local", detectors)
+    on_ray = _scan(tmp_path, "ray", detectors)
+    assert local, "the sample corpus must produce findings"
+    assert on_ray == local
