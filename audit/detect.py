@@ -22,7 +22,6 @@ from audit.detectors.base import (
     batch_size_of,
     detector_class,
 )
-from audit.engine.local import iter_batches
 from audit.errors import UsageError
 from audit.store import query
 
@@ -66,6 +65,20 @@ def resolve_names(names: Sequence[str] | None) -> list[str]:
     return list(names)
 
 
+ENGINES = ("local", "ray")
+
+
+def engine_batches(engine: str) -> Callable[..., Any]:
+    """The ``iter_batches`` of an engine; both engines share one contract."""
+    if engine == "local":
+        from audit.engine.local import iter_batches
+    elif engine == "ray":
+        from audit.engine.ray import iter_batches
+    else:
+        raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    return iter_batches
+
+
 def run_detectors(
     con: duckdb.DuckDBPyConnection,
     names: Sequence[str] | None = None,
@@ -74,11 +87,12 @@ def run_detectors(
     run_id: str | None = None,
     options: dict[str, dict[str, Any]] | None = None,
     progress: Progress | None = None,
+    engine: str = "local",
 ) -> DetectSummary:
     """Run the detect stage on the store behind ``con`` (see module docstring).
 
     ``options`` maps a detector name to its constructor options; ``workers`` defaults to
-    the number of CPUs (1 = in-process).
+    the number of CPUs (1 = in-process); ``engine`` is ``local`` (process pool) or ``ray``.
     """
     started = time.perf_counter()
     workers = workers or os.cpu_count() or 1
@@ -87,9 +101,10 @@ def run_detectors(
     classes = {n: detector_class(n) for n in selected}
     if any(c.input_kind == "image" for c in classes.values()):
         summary.media_hashed = _hash_media(con, progress)
+    run_batches = engine_batches(engine)
     for name, cls in classes.items():
         summary.detectors[name] = _run_one(
-            con, name, cls, (options or {}).get(name, {}), workers, run_id, progress
+            con, name, cls, (options or {}).get(name, {}), workers, run_id, progress, run_batches
         )
     _write_media_errors(con, run_id)
     summary.seconds = time.perf_counter() - started
@@ -112,6 +127,7 @@ def _run_one(
     workers: int,
     run_id: str | None,
     progress: Progress | None,
+    run_batches: Callable[..., Any],
 ) -> DetectorStats:
     started = time.perf_counter()
     version, kind = cls.version, cls.input_kind
@@ -120,7 +136,7 @@ def _run_one(
     label = f"detect {name}"
     if getattr(cls, "in_process", False):
         workers = 1
-    for results in iter_batches(
+    for results in run_batches(
         name, options, pending, workers=workers, batch_size=batch_size_of(cls)
     ):
         cache.store_results(con, name, version, results)

@@ -19,6 +19,9 @@ def detect(
         "--detectors",
         help="Comma-separated detectors (default: every installed default detector).",
     ),
+    engine: str = typer.Option(
+        "local", "--engine", help="Executor: local (process pool) or ray (Ray Data; extra `ray`)."
+    ),
     workers: int | None = typer.Option(
         None, "--workers", help="Worker processes (default: CPU count; 1 = in-process)."
     ),
@@ -43,7 +46,7 @@ def detect(
     con = open_store(db)
     try:
         with make_progress(quiet=quiet) as progress:
-            summary = run_detectors(con, names, workers=workers, progress=progress)
+            summary = run_detectors(con, names, workers=workers, progress=progress, engine=engine)
     finally:
         con.close()
     if as_json:

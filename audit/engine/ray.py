@@ -149,35 +149,41 @@ def run_to_parquet(
     results.write_parquet(str(output_dir))
 
 
-def read_result_shards(output_dir: Path) -> Iterator[Result]:
-    """Stream Results back from the output shards, one record batch at a time."""
+def read_result_shards(output_dir: Path, batch_size: int = 4096) -> Iterator[list[Result]]:
+    """Stream Results back from the output shards, one list per record batch."""
     import pyarrow.parquet as pq
 
     for shard in sorted(output_dir.glob("*.parquet")):
-        for batch in pq.ParquetFile(shard).iter_batches(batch_size=4096):
-            for sha, error, findings in zip(
-                batch.column("sha256").to_pylist(),
-                batch.column("error").to_pylist(),
-                batch.column("findings").to_pylist(),
-                strict=True,
-            ):
-                yield Result(
+        for batch in pq.ParquetFile(shard).iter_batches(batch_size=batch_size):
+            yield [
+                Result(
                     sha256=sha,
                     error=error,
                     findings=[_finding_from(f) for f in json.loads(findings or "[]")],
                 )
+                for sha, error, findings in zip(
+                    batch.column("sha256").to_pylist(),
+                    batch.column("error").to_pylist(),
+                    batch.column("findings").to_pylist(),
+                    strict=True,
+                )
+            ]
 
 
-def iter_results(
+def iter_batches(
     name: str,
-    options: dict[str, Any],
+    options: dict[str, Any] | None,
     contents: Iterable[Content],
     *,
-    workers: int,
-    batch_size: int,
+    workers: int = 1,
+    batch_size: int = 64,
     address: str | None = None,
-) -> Iterator[Result]:
-    """The engine contract (see audit/engine/local.py) executed on Ray via Parquet shards."""
+) -> Iterator[list[Result]]:
+    """The engine contract (see audit/engine/local.py) executed on Ray via Parquet shards.
+
+    Results are committed by the caller per yielded list, but only after the Ray job has
+    finished: a scan killed during a Ray job redoes that job (a detector stage per job).
+    """
     root = os.environ.get("AUDIT_RAY_SHARDS")
     with tempfile.TemporaryDirectory(prefix="audit-ray-", dir=root) as tmp:
         input_dir, output_dir = Path(tmp) / "in", Path(tmp) / "out"
@@ -185,7 +191,7 @@ def iter_results(
             return
         run_to_parquet(
             name,
-            options,
+            dict(options or {}),
             input_dir,
             output_dir,
             workers=workers,
@@ -193,3 +199,16 @@ def iter_results(
             address=address or os.environ.get("RAY_ADDRESS"),
         )
         yield from read_result_shards(output_dir)
+
+
+def iter_results(
+    name: str,
+    options: dict[str, Any] | None,
+    contents: Iterable[Content],
+    *,
+    workers: int = 1,
+    batch_size: int = 64,
+) -> Iterator[Result]:
+    """One Result per content; see :func:`iter_batches`."""
+    for results in iter_batches(name, options, contents, workers=workers, batch_size=batch_size):
+        yield from results
