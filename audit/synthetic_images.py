@@ -23,13 +23,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from audit.synthetic_images_meta import (
+from audit.embedded.writer import (
     DMI_ALLOWED,
     DMI_PROHIBITED,
     DMI_PROHIBITED_AIML,
     Gps,
     Rights,
     build_exif,
+    c2pa_manifest_store,
+    splice_segments,
     xmp_packet,
 )
 
@@ -144,6 +146,7 @@ class ImageSpec:
     gps: Gps | None = None
     rights: Rights = field(default_factory=Rights)
     camera: tuple[str, str, str, str] | None = None
+    c2pa: str | None = None  # training-mining "use" value of an embedded (unsigned) C2PA manifest
     notes: str = ""
 
     @property
@@ -307,7 +310,8 @@ def image_plan() -> list[ImageSpec]:
             rights=Rights(
                 "", "Editorial use only. Not for machine learning.", "", "© 2022 Example News"
             ),
-            notes="XMP usage terms only, no DataMining",
+            c2pa="notAllowed",
+            notes="XMP usage terms, no DataMining; unsigned C2PA manifest: training notAllowed",
         ),
         s(
             "img_044.jpg",
@@ -414,6 +418,8 @@ def encode(spec: ImageSpec) -> bytes:
         options["xmp"] = xmp_packet(spec.rights)
     img.save(out, "JPEG", **options)
     data = out.getvalue()
+    if spec.c2pa:
+        data = splice_segments(data, c2pa=c2pa_manifest_store(spec.c2pa))
     return data[: len(data) // 2] if spec.encoding == "truncated" else data
 
 

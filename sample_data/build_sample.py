@@ -24,6 +24,7 @@ from sample_plan import SamplePlan, make_plan  # noqa: E402
 from sample_readme import render_readme  # noqa: E402
 from sample_writers import write_exports  # noqa: E402
 
+from audit.embedded.writer import GPS_IFD, dms_to_decimal  # noqa: E402
 from audit.synthetic_images import (  # noqa: E402
     BROKEN,
     detect_face_count,
@@ -31,7 +32,6 @@ from audit.synthetic_images import (  # noqa: E402
     image_plan,
     pixels_for_detection,
 )
-from audit.synthetic_images_meta import GPS_IFD, dms_to_decimal  # noqa: E402
 
 TRUTH_FIELDS = (
     "filename",
@@ -79,7 +79,7 @@ def build_images(folder: Path, verify: bool) -> list[dict[str, object]]:
                 "gps_lon": gps[1] if gps else "",
                 "data_mining": spec.rights.data_mining,
                 "usage_terms": spec.rights.usage_terms,
-                "c2pa": False,
+                "c2pa": spec.c2pa or "",
                 "mode": spec.mode,
                 "notes": spec.notes,
             }

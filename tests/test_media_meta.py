@@ -12,6 +12,9 @@ from PIL import Image
 from audit.detectors.base import Content
 from audit.detectors.media_meta import MediaMetaDetector
 from audit.embedded.writer import (
+    DMI_PREFIX,
+    Gps,
+    Rights,
     build_exif,
     c2pa_manifest_store,
     jpeg_with_metadata,
@@ -46,35 +49,35 @@ def _attr(result, entity: str) -> dict:
 
 CASES = [
     ("stripped", {}, set()),
-    ("gps", {"exif": {"gps": (48.8584, 2.2945, 35.0)}}, {"GPS_LOCATION", "EMBEDDED_METADATA"}),
+    ("gps", {"exif": {"gps": Gps(48.8584, 2.2945, 35.0)}}, {"GPS_LOCATION", "EMBEDDED_METADATA"}),
     (
         "gps_south_west",
-        {"exif": {"gps": (-33.8568, -151.2153, None)}},
+        {"exif": {"gps": Gps(-33.8568, -151.2153)}},
         {"GPS_LOCATION", "EMBEDDED_METADATA"},
     ),
     (
         "device",
-        {"exif": {"serial": "SN-0042", "owner": "Jane Roe"}},
+        {"exif": {"camera": ("Acme", "X1", "Jane Roe", "SN-0042")}},
         {"CAMERA_SERIAL", "CAMERA_OWNER_NAME", "EMBEDDED_METADATA"},
     ),
     (
         "dmi_prohibited",
-        {"xmp": {"data_mining": "DMI-PROHIBITED-AIMLTRAINING"}},
+        {"xmp": Rights(data_mining=DMI_PREFIX + "DMI-PROHIBITED-AIMLTRAINING")},
         {"TRAINING_RESERVATION", "EMBEDDED_METADATA"},
     ),
     (
         "dmi_allowed",
-        {"xmp": {"data_mining": "DMI-ALLOWED"}},
+        {"xmp": Rights(data_mining=DMI_PREFIX + "DMI-ALLOWED")},
         {"TRAINING_RESERVATION", "EMBEDDED_METADATA"},
     ),
     (
         "rights",
         {
-            "xmp": {
-                "usage_terms": "No AI training",
-                "web_statement": "https://ex.org/terms",
-                "cc_license": "https://creativecommons.org/licenses/by-nc/4.0/",
-            }
+            "xmp": Rights(
+                usage_terms="No AI training",
+                web_statement="https://ex.org/terms",
+                cc_license="https://creativecommons.org/licenses/by-nc/4.0/",
+            )
         },
         {"RIGHTS_STATEMENT", "CC_LICENSE", "EMBEDDED_METADATA"},
     ),
@@ -93,7 +96,7 @@ def test_signal_present_or_absent(
     data = jpeg_with_metadata(
         _base(),
         exif=build_exif(**spec["exif"]) if "exif" in spec else None,
-        xmp=xmp_packet(**spec["xmp"]) if "xmp" in spec else None,
+        xmp=xmp_packet(spec["xmp"]) if "xmp" in spec else None,
         c2pa=c2pa_manifest_store(spec["c2pa"]) if "c2pa" in spec else None,
     )
     result = _detect(_write(tmp_path, f"{name}.jpg", data))
@@ -102,7 +105,7 @@ def test_signal_present_or_absent(
 
 
 def test_gps_values_decoded(tmp_path: Path) -> None:
-    data = jpeg_with_metadata(_base(), exif=build_exif(gps=(-33.8568, -151.2153, 12.5)))
+    data = jpeg_with_metadata(_base(), exif=build_exif(gps=Gps(-33.8568, -151.2153, 12.5)))
     gps = _attr(_detect(_write(tmp_path, "g.jpg", data)), "GPS_LOCATION")
     assert gps["lat"] == pytest.approx(-33.8568, abs=1e-4)
     assert gps["lon"] == pytest.approx(-151.2153, abs=1e-4)
@@ -122,7 +125,7 @@ def test_gps_values_decoded(tmp_path: Path) -> None:
     ],
 )
 def test_data_mining_vocabulary(tmp_path: Path, code: str, reservation: str) -> None:
-    data = jpeg_with_metadata(_base(), xmp=xmp_packet(data_mining=code))
+    data = jpeg_with_metadata(_base(), xmp=xmp_packet(Rights(data_mining=DMI_PREFIX + code)))
     attrs = _attr(_detect(_write(tmp_path, "d.jpg", data)), "TRAINING_RESERVATION")
     assert attrs["reservation"] == reservation
     assert attrs["code"] == code
@@ -142,7 +145,9 @@ def test_png_xmp_and_stripped_png(tmp_path: Path) -> None:
     from PIL import PngImagePlugin
 
     info = PngImagePlugin.PngInfo()
-    info.add_itxt("XML:com.adobe.xmp", xmp_packet(data_mining="DMI-PROHIBITED").decode())
+    info.add_itxt(
+        "XML:com.adobe.xmp", xmp_packet(Rights(data_mining=DMI_PREFIX + "DMI-PROHIBITED")).decode()
+    )
     buf = io.BytesIO()
     _base().save(buf, "PNG", pnginfo=info)
     result = _detect(_write(tmp_path, "x.png", buf.getvalue()))
@@ -154,14 +159,14 @@ def test_png_xmp_and_stripped_png(tmp_path: Path) -> None:
 
 def test_malformed_xmp_is_an_error_not_a_crash(tmp_path: Path) -> None:
     bad = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF><unclosed></x:xmpmeta>"
-    data = jpeg_with_metadata(_base(), exif=build_exif(gps=(1.0, 2.0, None)), xmp=bad)
+    data = jpeg_with_metadata(_base(), exif=build_exif(gps=Gps(1.0, 2.0)), xmp=bad)
     result = _detect(_write(tmp_path, "bad.jpg", data))
     assert result.error is not None and result.error.startswith("bad_xmp")
     assert "GPS_LOCATION" in _types(result)  # what was readable is kept
 
 
 def test_huge_xmp_refused(tmp_path: Path) -> None:
-    packet = xmp_packet(rights="x" * (3 * 1024 * 1024))
+    packet = xmp_packet(Rights(copyright="x" * (3 * 1024 * 1024)))
     data = _base_jpeg() + packet  # packet appended after the image: found by byte search
     result = _detect(_write(tmp_path, "huge.jpg", data))
     assert result.error is not None and result.error.startswith("xmp_too_large")
@@ -174,7 +179,9 @@ def _base_jpeg() -> bytes:
 
 
 def test_truncated_exif_block(tmp_path: Path) -> None:
-    good = jpeg_with_metadata(_base(), exif=build_exif(gps=(10.0, 20.0, None), serial="S1"))
+    good = jpeg_with_metadata(
+        _base(), exif=build_exif(gps=Gps(10.0, 20.0), camera=("A", "B", "C", "S1"))
+    )
     start = good.index(b"Exif\x00\x00")
     # shrink the TIFF body but keep the APP1 length: offsets now point past the data
     broken = good[: start + 40] + b"\x00" * (len(good) - start - 40)

@@ -17,9 +17,9 @@ import pytest
 from PIL import Image
 
 from audit import synthetic_templates as tpl
+from audit.embedded.writer import GPS_IFD, dms_to_decimal
 from audit.schema import CANONICAL_COLUMNS
 from audit.synthetic import canonical_rows, caption, labelled_captions, synthetic_items_sql
-from audit.synthetic_images_meta import GPS_IFD, dms_to_decimal
 from audit.synthetic_values import iban_valid, luhn_valid
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"

@@ -1,5 +1,7 @@
 """Write embedded metadata into images: test fixtures and the sample corpus builder.
 
+The one implementation of EXIF/XMP/C2PA writing in the project (tests, sample_data).
+
 Produces what cameras and editors write — EXIF GPS and device tags via Pillow, an XMP packet
 with IPTC PLUS data-mining and rights properties in a JPEG APP1 segment, and a C2PA-shaped
 JUMBF manifest store in APP11 carrying a training-mining assertion. The C2PA box is *not
@@ -11,86 +13,130 @@ from __future__ import annotations
 
 import io
 import struct
+from dataclasses import dataclass
 from fractions import Fraction
 
-from PIL import ExifTags, Image
+from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
 
-PLUS_VOCAB = "http://ns.useplus.org/ldf/vocab/"
+GPS_IFD = 0x8825
+EXIF_IFD = 0x8769
+TAG_MAKE, TAG_MODEL = 0x010F, 0x0110
+TAG_ORIENTATION = 0x0112
+TAG_CAMERA_OWNER, TAG_BODY_SERIAL = 0xA430, 0xA431
+
+#: IPTC PLUS "data mining" vocabulary (https://ns.useplus.org/ldf/vocab/DMI).
+DMI_PREFIX = "http://ns.useplus.org/ldf/vocab/"
+DMI_PROHIBITED_AIML = DMI_PREFIX + "DMI-PROHIBITED-AIMLTRAINING"
+DMI_PROHIBITED = DMI_PREFIX + "DMI-PROHIBITED"
+DMI_ALLOWED = DMI_PREFIX + "DMI-ALLOWED"
 
 
-def _dms(value: float) -> tuple[Fraction, Fraction, Fraction]:
+@dataclass(frozen=True)
+class Gps:
+    """A position to embed: decimal degrees and metres above sea level."""
+
+    lat: float
+    lon: float
+    alt_m: float = 0.0
+
+
+@dataclass(frozen=True)
+class Rights:
+    """XMP rights statements; empty strings are left out of the packet."""
+
+    data_mining: str = ""
+    usage_terms: str = ""
+    web_statement: str = ""
+    copyright: str = ""
+    cc_license: str = ""
+
+
+def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
+    """Degrees, minutes and hundredths of seconds as EXIF rationals."""
     value = abs(value)
     degrees = int(value)
     minutes = int((value - degrees) * 60)
-    seconds = round(((value - degrees) * 60 - minutes) * 60 * 100)
-    return Fraction(degrees), Fraction(minutes), Fraction(seconds, 100)
+    seconds = Fraction(round((value - degrees - minutes / 60) * 3600 * 100), 100)
+    return (
+        IFDRational(degrees, 1),
+        IFDRational(minutes, 1),
+        IFDRational(seconds.numerator, seconds.denominator),
+    )
+
+
+def dms_to_decimal(dms: tuple[float, float, float], ref: str) -> float:
+    """Decimal degrees from EXIF (degrees, minutes, seconds) and a N/S/E/W reference."""
+    value = float(dms[0]) + float(dms[1]) / 60 + float(dms[2]) / 3600
+    return -value if ref in ("S", "W") else value
 
 
 def build_exif(
     *,
-    gps: tuple[float, float, float | None] | None = None,
-    serial: str | None = None,
-    owner: str | None = None,
+    gps: Gps | None = None,
     orientation: int | None = None,
+    camera: tuple[str, str, str, str] | None = None,
 ) -> Image.Exif:
-    """An EXIF block with optional GPS (lat, lon, alt), camera serial, owner and orientation."""
+    """An EXIF block with GPS, Orientation and/or (make, model, owner, body serial)."""
     exif = Image.Exif()
-    if orientation:
-        exif[ExifTags.Base.Orientation] = orientation
-    if gps:
-        lat, lon, alt = gps
-        info = {
-            ExifTags.GPS.GPSLatitudeRef: "N" if lat >= 0 else "S",
-            ExifTags.GPS.GPSLatitude: _dms(lat),
-            ExifTags.GPS.GPSLongitudeRef: "E" if lon >= 0 else "W",
-            ExifTags.GPS.GPSLongitude: _dms(lon),
-        }
-        if alt is not None:
-            info[ExifTags.GPS.GPSAltitude] = Fraction(alt).limit_denominator(100)
-        exif.get_ifd(ExifTags.IFD.GPSInfo).update(info)
-    sub = exif.get_ifd(ExifTags.IFD.Exif)
-    if serial:
-        sub[ExifTags.Base.BodySerialNumber] = serial
-    if owner:
-        sub[ExifTags.Base.CameraOwnerName] = owner
+    if orientation is not None:
+        exif[TAG_ORIENTATION] = orientation
+    if camera is not None:
+        make, model, owner, serial = camera
+        exif[TAG_MAKE], exif[TAG_MODEL] = make, model
+        exif_ifd = exif.get_ifd(EXIF_IFD)
+        exif_ifd[TAG_CAMERA_OWNER], exif_ifd[TAG_BODY_SERIAL] = owner, serial
+    if gps is not None:
+        gps_ifd = exif.get_ifd(GPS_IFD)
+        gps_ifd.update(
+            {
+                0: b"\x02\x02\x00\x00",  # GPSVersionID 2.2
+                1: "N" if gps.lat >= 0 else "S",
+                2: _dms(gps.lat),
+                3: "E" if gps.lon >= 0 else "W",
+                4: _dms(gps.lon),
+                5: 0 if gps.alt_m >= 0 else 1,  # above / below sea level
+                6: IFDRational(round(abs(gps.alt_m) * 10), 10),
+            }
+        )
     return exif
 
 
-def xmp_packet(
-    *,
-    data_mining: str | None = None,
-    usage_terms: str | None = None,
-    web_statement: str | None = None,
-    rights: str | None = None,
-    cc_license: str | None = None,
-) -> bytes:
-    """An XMP packet; ``data_mining`` is a PLUS code such as ``DMI-PROHIBITED-AIMLTRAINING``."""
-    props = []
-    if data_mining:
-        props.append(f'<plus:DataMining rdf:resource="{PLUS_VOCAB}{data_mining}"/>')
-    if usage_terms:
-        props.append(
-            "<xmpRights:UsageTerms><rdf:Alt>"
-            f'<rdf:li xml:lang="x-default">{usage_terms}</rdf:li></rdf:Alt></xmpRights:UsageTerms>'
-        )
-    if web_statement:
-        props.append(f"<xmpRights:WebStatement>{web_statement}</xmpRights:WebStatement>")
-    if rights:
-        props.append(
-            f'<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">{rights}</rdf:li></rdf:Alt></dc:rights>'
-        )
-    if cc_license:
-        props.append(f'<cc:license rdf:resource="{cc_license}"/>')
-    return (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
-        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        '<rdf:Description rdf:about="" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" '
-        'xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:cc="http://creativecommons.org/ns#">'
-        + "".join(props)
-        + '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
-    ).encode("utf-8")
+def _alt(tag: str, value: str) -> str:
+    return f'   <{tag}><rdf:Alt><rdf:li xml:lang="x-default">{value}</rdf:li></rdf:Alt></{tag}>\n'
+
+
+def xmp_packet(rights: Rights) -> bytes:
+    """An XMP packet carrying IPTC PLUS DataMining, xmpRights and dc:rights."""
+    attrs = ""
+    if rights.data_mining:
+        attrs += f'\n    plus:DataMining="{rights.data_mining}"'
+    if rights.web_statement:
+        attrs += f'\n    xmpRights:WebStatement="{rights.web_statement}"'
+    body = ""
+    if rights.usage_terms:
+        body += _alt("xmpRights:UsageTerms", rights.usage_terms)
+    if rights.copyright:
+        body += _alt("dc:rights", rights.copyright)
+    if rights.cc_license:
+        body += f'   <cc:license rdf:resource="{rights.cc_license}"/>\n'
+
+    packet = (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '  <rdf:Description rdf:about=""\n'
+        '    xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/"\n'
+        '    xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/"\n'
+        '    xmlns:dc="http://purl.org/dc/elements/1.1/"\n'
+        f'    xmlns:cc="http://creativecommons.org/ns#"{attrs}>\n'
+        f"{body}"
+        "  </rdf:Description>\n"
+        " </rdf:RDF>\n"
+        "</x:xmpmeta>\n"
+        '<?xpacket end="w"?>'
+    )
+    return packet.encode("utf-8")
 
 
 def _box(kind: bytes, payload: bytes) -> bytes:
@@ -125,6 +171,17 @@ def _jpeg_segment(marker: int, payload: bytes) -> bytes:
     return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
 
 
+def splice_segments(jpeg: bytes, *, xmp: bytes | None = None, c2pa: bytes | None = None) -> bytes:
+    """Insert an XMP packet (APP1) and/or a C2PA manifest store (APP11) after the SOI marker."""
+    extra = b""
+    if xmp is not None:
+        extra += _jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + xmp)
+    if c2pa is not None:
+        # APP11 JUMBF: common identifier "JP", instance number, packet sequence number
+        extra += _jpeg_segment(0xEB, b"JP" + struct.pack(">HI", 1, 1) + c2pa)
+    return jpeg[:2] + extra + jpeg[2:]
+
+
 def jpeg_with_metadata(
     image: Image.Image,
     *,
@@ -133,17 +190,10 @@ def jpeg_with_metadata(
     c2pa: bytes | None = None,
     quality: int = 85,
 ) -> bytes:
-    """Encode ``image`` as JPEG and splice in EXIF, XMP (APP1) and C2PA (APP11) segments."""
+    """Encode ``image`` as JPEG with EXIF, then splice in XMP (APP1) and C2PA (APP11)."""
     buf = io.BytesIO()
-    kwargs = {"quality": quality}
+    kwargs: dict[str, object] = {"quality": quality}
     if exif is not None:
         kwargs["exif"] = exif.tobytes()
     image.convert("RGB").save(buf, "JPEG", **kwargs)
-    data = buf.getvalue()
-    extra = b""
-    if xmp is not None:
-        extra += _jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + xmp)
-    if c2pa is not None:
-        # APP11 JUMBF: common identifier "JP", instance number, packet sequence number
-        extra += _jpeg_segment(0xEB, b"JP" + struct.pack(">HI", 1, 1) + c2pa)
-    return data[:2] + extra + data[2:]
+    return splice_segments(buf.getvalue(), xmp=xmp, c2pa=c2pa)
