@@ -435,6 +435,9 @@ def render_html(report: dict[str, Any]) -> str:
     """The complete report page for ``report`` (from collect_report)."""
     import plotly.offline
 
+    # imported here: html_media builds on this module's helpers
+    from audit.report.html_media import media_section
+
     manifest = report.get("manifest") or {}
     corpus = manifest.get("corpus", {}).get("path", "")
     subtitle = (
@@ -445,6 +448,7 @@ def render_html(report: dict[str, Any]) -> str:
         [
             _kpi_cards(report["headline"]),
             _exposure(report),
+            media_section(report),
             _platforms(report),
             _over_time(report),
             _rules(report),

@@ -84,6 +84,7 @@ def collect_report(
         "run_id": run_id,
         "headline": rows(con, "kpi_headline", run_id=run_id)[0],
         "exposure": rows(con, "kpi_exposure"),
+        "media": rows(con, "kpi_media")[0],
         "by_platform": rows(con, "kpi_by_platform", run_id=run_id),
         "by_month": rows(con, "kpi_by_month", run_id=run_id),
         "rules": rows(con, "kpi_rules", run_id=run_id),

@@ -17,14 +17,23 @@ WITH it AS (
         count(*) FILTER (WHERE visibility = 'public')                 AS public_items,
         count(*) FILTER (WHERE opt_out IS TRUE OR noai IS TRUE)       AS consent_signal_items
     FROM items
+), per_item AS (
+    -- one GROUP BY instead of four count(DISTINCT ...): same numbers, ~4x cheaper at 1M items
+    SELECT item_id,
+           count(*)                    AS flags,
+           bool_or(action = 'exclude') AS excluded,
+           bool_or(action = 'review')  AS review,
+           bool_or(action = 'redact')  AS redact
+    FROM flags WHERE run_id = $run_id
+    GROUP BY item_id
 ), fl AS (
     SELECT
-        count(*)                                                      AS flags,
-        count(DISTINCT item_id)                                       AS flagged_items,
-        count(DISTINCT item_id) FILTER (WHERE action = 'exclude')     AS excluded_items,
-        count(DISTINCT item_id) FILTER (WHERE action = 'review')      AS review_items,
-        count(DISTINCT item_id) FILTER (WHERE action = 'redact')      AS redact_items
-    FROM flags WHERE run_id = $run_id
+        coalesce(sum(flags), 0)::BIGINT                               AS flags,
+        count(*)                                                      AS flagged_items,
+        count(*) FILTER (WHERE excluded)                              AS excluded_items,
+        count(*) FILTER (WHERE review)                                AS review_items,
+        count(*) FILTER (WHERE redact)                                AS redact_items
+    FROM per_item
 ), er AS (
     SELECT
         count(*)                                                      AS errors,
@@ -66,6 +75,85 @@ SELECT category, items, items / nullif(total, 0) AS share
 FROM u
 ORDER BY list_position(['non_public', 'visibility_unknown', 'minors', 'minor_declared_age',
                         'minor_text_cues', 'faces', 'pii', 'opt_out', 'noai', 'deleted'], category);
+
+-- name: kpi_media
+-- Consent and location signals embedded in the images (detector media_meta), one row.
+-- images: items referencing an image. Each is in exactly one state:
+--   analysed     media_meta read the file (with or without metadata in it)
+--   not_local    a remote URI: corpus-audit never downloads, so nothing was read
+--   missing      no file at the path
+--   unreadable   unreadable or corrupt file (media_meta failed and found nothing)
+--   not_scanned  a readable file that media_meta has not analysed (not in --detectors)
+-- The signal counts are of analysed images and their shares are of analysed images: an image
+-- that was never read has unknown metadata, not "no metadata". stripped = analysed with no
+-- EMBEDDED_METADATA finding (no EXIF, XMP or C2PA at all). No value of a finding (position,
+-- owner name, serial) is ever selected here: the report shows counts only.
+WITH mm AS (
+    SELECT item_id,
+           bool_or(entity_type = 'C2PA_MANIFEST')                          AS c2pa,
+           bool_or(entity_type IN ('CAMERA_SERIAL', 'CAMERA_OWNER_NAME', 'IMAGE_UNIQUE_ID'))
+                                                                           AS camera_ids,
+           bool_or(entity_type = 'EMBEDDED_METADATA')                      AS embedded
+    FROM findings WHERE detector = 'media_meta'
+    GROUP BY item_id
+), mm_err AS (
+    SELECT item_id, bool_or(code = 'media_missing') AS file_gone
+    FROM errors WHERE stage = 'detect' AND detector = 'media_meta' AND item_id IS NOT NULL
+    GROUP BY item_id
+), read_by_mm AS (
+    -- contents media_meta analysed (a failed attempt counts: mm_err says what went wrong)
+    SELECT DISTINCT content_sha256 FROM analysed WHERE detector = 'media_meta'
+), img AS (
+    SELECT
+        v.item_id, v.has_gps, v.media_training_reservation AS reservation,
+        coalesce(mm.c2pa, false) AS c2pa, coalesce(mm.camera_ids, false) AS camera_ids,
+        coalesce(mm.embedded, false) AS embedded,
+        CASE
+            WHEN m.status = 'not_local'                                        THEN 'not_local'
+            WHEN m.status = 'missing' OR e.file_gone                           THEN 'missing'
+            WHEN m.status IS NOT NULL AND m.status <> 'ok'                     THEN 'unreadable'
+            -- an error and nothing read at all: corrupt; an error beside findings is a
+            -- partly malformed header, and what was read still counts
+            WHEN e.item_id IS NOT NULL AND mm.item_id IS NULL                  THEN 'unreadable'
+            WHEN m.status = 'ok' AND r.content_sha256 IS NOT NULL              THEN 'analysed'
+            ELSE 'not_scanned'
+        END AS state
+    FROM item_view v
+    LEFT JOIN media_files m ON m.media_uri = v.media_uri
+    LEFT JOIN read_by_mm r ON r.content_sha256 = m.content_sha256
+    LEFT JOIN mm ON mm.item_id = v.item_id
+    LEFT JOIN mm_err e ON e.item_id = v.item_id
+    WHERE v.media_uri IS NOT NULL
+), c AS (
+    SELECT
+        count(*)                                                                AS images,
+        count(*) FILTER (WHERE state = 'analysed')                              AS analysed,
+        count(*) FILTER (WHERE state = 'not_local')                             AS not_local,
+        count(*) FILTER (WHERE state = 'missing')                               AS missing,
+        count(*) FILTER (WHERE state = 'unreadable')                            AS unreadable,
+        count(*) FILTER (WHERE state = 'not_scanned')                           AS not_scanned,
+        count(*) FILTER (WHERE state = 'analysed' AND has_gps)                  AS gps,
+        count(*) FILTER (WHERE state = 'analysed' AND reservation = 'prohibited')  AS reservation_prohibited,
+        count(*) FILTER (WHERE state = 'analysed' AND reservation = 'constrained') AS reservation_constrained,
+        count(*) FILTER (WHERE state = 'analysed' AND reservation = 'allowed')  AS reservation_allowed,
+        count(*) FILTER (WHERE state = 'analysed' AND c2pa)                     AS c2pa,
+        count(*) FILTER (WHERE state = 'analysed' AND camera_ids)               AS camera_ids,
+        count(*) FILTER (WHERE state = 'analysed' AND NOT embedded)             AS stripped
+    FROM img
+)
+SELECT
+    images, analysed, not_local, missing, unreadable, not_scanned,
+    images - analysed                                   AS not_analysed,
+    gps, reservation_prohibited, reservation_constrained, reservation_allowed, c2pa,
+    camera_ids, stripped,
+    gps / nullif(analysed, 0)                           AS share_gps,
+    reservation_prohibited / nullif(analysed, 0)        AS share_reservation_prohibited,
+    reservation_constrained / nullif(analysed, 0)       AS share_reservation_constrained,
+    reservation_allowed / nullif(analysed, 0)           AS share_reservation_allowed,
+    c2pa / nullif(analysed, 0)                          AS share_c2pa,
+    camera_ids / nullif(analysed, 0)                    AS share_camera_ids,
+    stripped / nullif(analysed, 0)                      AS share_stripped
+FROM c;
 
 -- name: kpi_by_platform
 WITH f AS (
