@@ -116,13 +116,16 @@ DELETE FROM _ca_lines
 
 -- name: csv_rejects
 -- Rows DuckDB's CSV reader could not split (wrong number of fields, ...). `line` counts the
--- header as 1, so the data row number is line - 1.
+-- header as 1, so the data row number is line - 1. DuckDB reports one error per surplus or
+-- missing field; a rejected row must be one errors row (items + rejected = input rows), so
+-- only the first error of each line is kept.
 INSERT INTO _ca_rejects
 SELECT $1, e.line - 1, NULL, 'bad_csv_row',
        lower(e.error_type) || ': ' || coalesce(e.error_message, '') || ' | '
            || left(coalesce(e.csv_line, ''), 80),
        true
 FROM _ca_csv_rej_errors e
+QUALIFY row_number() OVER (PARTITION BY e.line ORDER BY e.byte_position, e.column_idx) = 1
 
 -- name: csv_rejected_rows
 -- Rejected data rows of the CSV, in order, as offsets for renumbering the good rows.
