@@ -72,7 +72,32 @@ def hash_file(path: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _check_media(row: tuple[Any, ...], now: dt.datetime) -> dict[str, Any] | None:
+def corpus_root(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The deepest folder holding every source file of the ingested corpus (None if none)."""
+    folders = [r[0] for r in con.execute(query("detect.sql", "source_folders")).fetchall()]
+    return os.path.commonpath(folders) if folders else None
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def escapes_corpus(path: str, root: str | None) -> bool:
+    """True when ``path`` is written inside ``root`` but a symlink resolves it elsewhere.
+
+    A symlink in a corpus must not make the audit read (and hash, decode, report on) a file
+    the corpus does not contain, e.g. ``images/a.jpg -> /home/x/.ssh/id_rsa``. Paths the
+    corpus names outside its folder explicitly (absolute, ``../``) are visible in the
+    metadata and are followed as written.
+    """
+    if root is None or not _within(os.path.abspath(path), os.path.abspath(root)):
+        return False
+    return not _within(os.path.realpath(path), os.path.realpath(root))
+
+
+def _check_media(
+    row: tuple[Any, ...], now: dt.datetime, root: str | None = None
+) -> dict[str, Any] | None:
     """New media_files row for one URI, or None when the stored row is still valid."""
     uri, old_size, checked_at, old_status, old_sha = row
     path = local_path(uri)
@@ -81,6 +106,10 @@ def _check_media(row: tuple[Any, ...], now: dt.datetime) -> dict[str, Any] | Non
         if old_status == "not_local":
             return None
         return {**base, "status": "not_local", "error": None}
+    # Checked on every run, before the unchanged-file shortcut: a link can be swapped.
+    if escapes_corpus(path, root):
+        return {**base, "status": "outside_corpus",
+                "error": f"symlink resolves outside the corpus folder {root}; not read"}  # fmt: skip
     try:
         stat = os.stat(path)
     except FileNotFoundError:
@@ -112,15 +141,17 @@ def hash_media(
 ) -> int:
     """Hash every distinct local ``items.media_uri`` into ``media_files``; return rows written.
 
-    Statuses: ok, missing, unreadable, not_local (a URI with a scheme: never downloaded).
+    Statuses: ok, missing, unreadable, not_local (a URI with a scheme: never downloaded),
+    outside_corpus (a symlink inside the corpus folder resolving outside it: never read).
     Files whose size is unchanged and whose mtime predates the last check are not re-read.
     """
+    root = corpus_root(con)
     reader = con.cursor().execute(query("detect.sql", "distinct_media_uris"))
     written = seen = 0
     now = dt.datetime.now()
     with ThreadPoolExecutor(max_workers=threads) as pool:  # hashing is I/O bound
         while rows := reader.fetchmany(FETCH_ROWS):
-            updates = [u for u in pool.map(lambda r: _check_media(r, now), rows) if u]
+            updates = [u for u in pool.map(lambda r: _check_media(r, now, root), rows) if u]
             if updates:
                 batch = pa.Table.from_pylist(updates, schema=_MEDIA_SCHEMA)
                 con.register("_media_batch", batch)

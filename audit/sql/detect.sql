@@ -6,6 +6,10 @@ SELECT i.media_uri, m.size_bytes, m.checked_at, m.status, m.content_sha256
 FROM (SELECT DISTINCT media_uri FROM items WHERE media_uri IS NOT NULL) i
 LEFT JOIN media_files m USING (media_uri);
 
+-- name: source_folders
+-- Folders of the corpus files (their common ancestor bounds where symlinked media may point).
+SELECT DISTINCT parse_dirpath(source_file) FROM items WHERE source_file IS NOT NULL;
+
 -- name: upsert_media_files
 INSERT OR REPLACE INTO media_files
 SELECT media_uri, content_sha256, size_bytes, status, error, checked_at FROM _media_batch;
@@ -105,6 +109,7 @@ INSERT INTO errors (run_id, stage, item_id, source_file, source_row, detector, c
 SELECT $1, 'detect', i.item_id, i.source_file, i.source_row, NULL,
        CASE m.status WHEN 'not_local' THEN 'media_not_local'
                      WHEN 'missing' THEN 'media_missing'
+                     WHEN 'outside_corpus' THEN 'media_outside_corpus'
                      ELSE 'media_unreadable' END,
        CASE m.status WHEN 'not_local'
             THEN 'media is a remote URI; corpus-audit never downloads, image detectors skipped it'
