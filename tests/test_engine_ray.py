@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from audit.detect import run_detectors
+from audit.engine.ray import configure_ray_environment
 from audit.ingest import ingest_corpus
 from audit.store import open_store
 
+configure_ray_environment()  # before Ray is imported
 pytest.importorskip("ray", reason="Ray engine is the optional extra `ray`")
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "corpus.yaml"
@@ -21,10 +23,6 @@ FINDINGS = """
 
 @pytest.fixture(scope="module")
 def ray_local():
-    import os
-
-    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     import ray
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
@@ -44,7 +42,7 @@ def _scan(tmp: Path, engine: str, detectors: list[str]) -> list[tuple]:
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="sample_data not built")
 def test_ray_engine_matches_local_on_sample(tmp_path: Path, ray_local) -> None:
-    detectors = ["minor_cues", "media_meta"]
+    detectors = ["minor_cues", "media_meta", "faces"]
     local = _scan(tmp_path, "local", detectors)
     on_ray = _scan(tmp_path, "ray", detectors)
     assert local, "the sample corpus must produce findings"

@@ -2,8 +2,8 @@
 
 Same detector classes and the same contract as the local engine (:func:`iter_results`), so
 the detect stage can switch executors with ``--engine ray``. Work is exchanged as Parquet:
-pending contents are written as input shards, each Ray actor runs one detector instance
-(``setup()`` once per actor) over record batches, and results are written as output shards
+pending contents are written as input shards, Ray tasks run the detector over record
+batches (``setup()`` once per worker process), and results are written as output shards
 (one row per content: sha256, error, findings as JSON) that the driver streams back into the
 DuckDB cache. On a cluster, point ``address`` at it (``ray://head:10001``) and put the shards
 on storage every node can read (set ``AUDIT_RAY_SHARDS`` to a shared path).
@@ -28,12 +28,18 @@ from audit.errors import UsageError
 SHARD_ROWS = 50_000
 
 
-def _require_ray() -> Any:
-    # Set before Ray is imported (it reads them at import): no usage reporting (nothing may
-    # touch the network), and no `uv run` runtime_env hook that would re-create the
-    # environment for every worker — workers share this one.
+def configure_ray_environment() -> None:
+    """Environment Ray must see before it is imported (it reads these at import).
+
+    No usage reporting (nothing may touch the network), and no `uv run` runtime_env hook
+    that would re-create the environment for every worker: workers share this one.
+    """
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
+
+
+def _require_ray() -> Any:
+    configure_ray_environment()
     try:
         import ray
     except ImportError as exc:  # the extra is not installed
@@ -43,27 +49,43 @@ def _require_ray() -> Any:
     return ray
 
 
-class DetectorActor:
-    """A Ray Data callable class: one detector per actor, models loaded once."""
+#: Detectors already set up in this Ray worker process, by (name, options).
+_WORKER_DETECTORS: dict[str, Any] = {}
 
-    def __init__(self, name: str, options: dict[str, Any]) -> None:
+
+def _worker_detector(name: str, options: dict[str, Any]) -> Any:
+    """The detector for this worker process, created and set up once (models load once)."""
+    key = json.dumps([name, options], sort_keys=True)
+    if key not in _WORKER_DETECTORS:
         from audit.offline import ensure_offline
 
         ensure_offline()
-        self.detector = create_detector(name, **options)
-        self.detector.setup()
+        detector = create_detector(name, **options)
+        detector.setup()
+        _WORKER_DETECTORS[key] = detector
+    return _WORKER_DETECTORS[key]
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        contents = [
-            Content(sha256=s, text=t, path=p)
-            for s, t, p in zip(batch["sha256"], batch["text"], batch["path"], strict=True)
-        ]
-        results = self.detector.detect_batch(contents)
-        return {
-            "sha256": [r.sha256 for r in results],
-            "error": [r.error for r in results],
-            "findings": [json.dumps([_finding_dict(f) for f in r.findings]) for r in results],
-        }
+
+def detect_record_batch(
+    batch: dict[str, Any], name: str, options: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """Ray Data batch function: one record batch of contents → one of results.
+
+    Runs as ordinary Ray tasks (not an actor pool): tasks share the CPUs with the read and
+    write tasks, so a 2-CPU node cannot deadlock with every CPU held by idle actors; Ray
+    reuses worker processes, so each process sets its detector up once.
+    """
+    detector = _worker_detector(name, options)
+    contents = [
+        Content(sha256=s, text=t, path=p)
+        for s, t, p in zip(batch["sha256"], batch["text"], batch["path"], strict=True)
+    ]
+    results = detector.detect_batch(contents)
+    return {
+        "sha256": [r.sha256 for r in results],
+        "error": [r.error for r in results],
+        "findings": [json.dumps([_finding_dict(f) for f in r.findings]) for r in results],
+    }
 
 
 def _finding_dict(finding: Finding) -> dict[str, Any]:
@@ -139,12 +161,10 @@ def run_to_parquet(
         )
     dataset = ray.data.read_parquet(str(input_dir))
     results = dataset.map_batches(
-        DetectorActor,
-        fn_constructor_kwargs={"name": name, "options": options},
+        detect_record_batch,
+        fn_kwargs={"name": name, "options": options},
         batch_size=batch_size,
         batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, workers)),
-        num_cpus=1,
     )
     results.write_parquet(str(output_dir))
 
