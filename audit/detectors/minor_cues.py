@@ -3,9 +3,12 @@
 A small, documented, regex-only pattern set (no model). Each finding carries the cue type
 and, where the text states it, the age (``attributes: {"age": 12}``):
 
-- AGE_CUE: "my 12 yo", "my 12 year old (son)", "my 12-year-old", "I'm 15", "I am 14 years
-  old", "im 13", "turning 13", "just turned 16", "(age|aged) 9", "she's 7" — only ages < 18
-  (0..17; "I'm 25" and "15 years" of experience do not match).
+- SELF_AGE: the author states their own age: "I'm 15", "I am 14 years old", "im 13" — only
+  ages < 18. A separate type because it says the *account* is a minor's, which aggregate rules
+  propagate to all of the author's items (a parent's "my 12 yo" must not do that).
+- AGE_CUE: "my 12 yo", "my 12 year old (son)", "my 12-year-old", "turning 13", "just turned
+  16", "(age|aged) 9", "she's 7" — only ages < 18 (0..17; "I'm 25" and "15 years" of
+  experience do not match).
 - SCHOOL_GRADE: "8th grade", "3rd grader", "grade 7", "first day of 3rd grade", "in middle
   school", "in elementary / primary / junior high school", "high school freshman/sophomore",
   "kindergarten", "year 9" (UK) — not "grade A", "high school reunion" or "graduated".
@@ -105,7 +108,7 @@ PATTERNS: Final[tuple[CuePattern, ...]] = (
         + r")\b))",
     ),
     _p(
-        "AGE_CUE",
+        "SELF_AGE",
         "self_age",
         r"\b(?:i\s*'?\s*m|i\s+am|im)\s+(?:only\s+|just\s+)?"
         + _AGE
@@ -207,7 +210,7 @@ class MinorCuesDetector:
     """Regex detector of signals that an item is about or by a minor (see module doc)."""
 
     name: ClassVar[str] = "minor_cues"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: SELF_AGE split from AGE_CUE
     input_kind: ClassVar[str] = "text"
     batch_size: ClassVar[int] = 2048
     in_process: ClassVar[bool] = True  # regexes: a process pool would cost more than it saves
