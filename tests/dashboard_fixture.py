@@ -32,6 +32,12 @@ EMAIL = "jane.doe@example.org"
 FACE_ITEMS = ("it-010", "it-011")  # the astronaut (same photo under two items)
 OTHER_FACE_ITEM = "it-012"  # a different face (another real encoding, > 0.6 away)
 NOFACE_ITEM = "it-013"
+#: The no-face image also carries embedded metadata (media_meta findings): an exact position,
+#: a camera owner and serial that the dashboard masks until revealed, and a reservation.
+MEDIA_ITEM = NOFACE_ITEM
+GPS = (48.858372, 2.294481)
+CAMERA_OWNER = "Marguerite Exemplaire"
+CAMERA_SERIAL = "SN-4417-XK"
 
 
 @dataclass
@@ -177,6 +183,7 @@ def _insert(con, fx: Fixture, face: list, other: list) -> None:
                 "entity_type, score, bbox) VALUES (?, 'faces', '1', ?, 'FACE', 1.0, ?)",
                 [item_id, sha, list(box)],
             )
+    _insert_media_meta(con, fx)
     runs = {"run-1": datetime(2024, 1, 1), "run-2": datetime(2024, 2, 1)}
     for run_id, at in runs.items():
         manifest = {"run_id": run_id, "tool_version": "0.1.0", "counts": {"items": 48}}
@@ -206,6 +213,43 @@ def _insert(con, fx: Fixture, face: list, other: list) -> None:
                 "INSERT INTO flags VALUES (?, ?, ?, ?, ?, ?)",
                 [run_id, item_id, rule_id, sev, action, json.dumps(evidence)],
             )
+
+
+def _insert_media_meta(con, fx: Fixture) -> None:
+    """Every image hashed and read by media_meta; only MEDIA_ITEM's carries metadata."""
+    for i in fx.items:
+        if i.get("media_uri"):
+            sha = "sha-" + Path(i["media_uri"]).stem
+            con.execute(
+                "INSERT OR REPLACE INTO media_files VALUES (?, ?, 1, 'ok', NULL, now())",
+                [i["media_uri"], sha],
+            )
+            con.execute(
+                "INSERT OR REPLACE INTO analysed VALUES ('media_meta', '1', ?, 'ok', NULL, 0, now())",
+                [sha],
+            )
+    lat, lon = GPS
+    meta = [
+        ("GPS_LOCATION", {"lat": lat, "lon": lon, "alt": 35.0, "lat_rounded": round(lat, 2),
+                          "lon_rounded": round(lon, 2)}),
+        ("CAMERA_OWNER_NAME", {"value": CAMERA_OWNER}),
+        ("CAMERA_SERIAL", {"value": CAMERA_SERIAL}),
+        ("TRAINING_RESERVATION", {"reservation": "prohibited", "source": "xmp:plus:DataMining"}),
+        ("EMBEDDED_METADATA", {"exif": True, "xmp": True, "c2pa": False}),
+    ]  # fmt: skip
+    for entity_type, attributes in meta:
+        con.execute(
+            "INSERT INTO findings (item_id, detector, detector_version, content_sha256, "
+            "entity_type, attributes) VALUES (?, 'media_meta', '1', 'sha-noface', ?, ?)",
+            [MEDIA_ITEM, entity_type, json.dumps(attributes)],
+        )
+
+
+def expected_media(fx: Fixture) -> dict[str, int]:
+    """report.sql kpi_media counts of the unfiltered fixture."""
+    images = sum(bool(i.get("media_uri")) for i in fx.items)
+    return {"images": images, "analysed": images, "gps": 1, "reservation_prohibited": 1,
+            "camera_ids": 1, "c2pa": 0, "stripped": images - 1, "not_local": 0}  # fmt: skip
 
 
 def expected_kpis(fx: Fixture, run_id: str = "run-2") -> dict[str, int]:

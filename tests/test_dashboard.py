@@ -9,14 +9,19 @@ from pathlib import Path
 import duckdb
 import pytest
 from dashboard_fixture import (
+    CAMERA_OWNER,
+    CAMERA_SERIAL,
     EMAIL,
     EMAIL_ITEM,
     FACE_ITEMS,
+    GPS,
+    MEDIA_ITEM,
     NOFACE_ITEM,
     OTHER_FACE_ITEM,
     Fixture,
     build,
     expected_kpis,
+    expected_media,
 )
 from PIL import Image
 
@@ -123,6 +128,43 @@ def test_pii_masked_until_revealed_and_reveal_is_logged(app: AppTest, fx: Fixtur
         ).fetchall()
     assert ("Rita Reviewer", "reveal_text") in [(r[0], r[1]) for r in rows]
     assert all(r[2] is not None for r in rows)
+
+
+def test_overview_shows_media_signals(app: AppTest, fx: Fixture) -> None:
+    want = expected_media(fx)
+    no_errors(app)
+    text = kpi_text(app)
+    assert f"{want['gps']:,} images with EXIF GPS" in text
+    assert f"{want['reservation_prohibited']:,} prohibited" in text
+    assert f"{want['stripped']:,} with no metadata" in text
+    assert f"**{want['images']:,} images**, {want['analysed']:,} analysed" in "".join(
+        m.value for m in app.markdown
+    )
+
+
+def test_media_metadata_masked_until_revealed_and_logged(app: AppTest, fx: Fixture) -> None:
+    lat, lon = GPS
+    goto(app, "items", item=MEDIA_ITEM)
+    no_errors(app)
+    tree = rendered(app._tree)
+    assert str(round(lat, 2)) in tree and str(round(lon, 2)) in tree
+    assert "prohibited" in tree
+    for secret in (str(lat), str(lon), CAMERA_OWNER, CAMERA_SERIAL):
+        assert secret not in tree, secret
+    button = f"reveal_media_{MEDIA_ITEM}"
+    assert app.button(key=button).disabled, "reveal needs a reviewer"
+    sign_in(app)
+    app.run()
+    app.button(key=button).click().run()
+    no_errors(app)
+    tree = rendered(app._tree)
+    for secret in (str(lat), str(lon), CAMERA_OWNER, CAMERA_SERIAL):
+        assert secret in tree, secret
+    with duckdb.connect(str(fx.db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT reviewer, action FROM access_log WHERE item_id = ?", [MEDIA_ITEM]
+        ).fetchall()
+    assert ("Rita Reviewer", "reveal_media") in rows
 
 
 def test_decision_is_appended_with_reviewer_and_time(app: AppTest, fx: Fixture) -> None:

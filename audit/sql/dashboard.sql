@@ -1,6 +1,6 @@
 -- Reviewer dashboard queries (dashboard/lib/data.py runs them; every value is a bound parameter).
 --
--- Scoped queries are composed as  WITH <scope> [, <item_rows>] <body>  so the filter logic
+-- Scoped queries are composed as  WITH <scope_*> [, <item_rows>] <body>  so the filter logic
 -- lives in one place.  Scope parameters:
 --   $run_id       the run whose flags are shown
 --   $platforms    VARCHAR[]  (empty = every platform)
@@ -10,9 +10,13 @@
 --   $after_review BOOLEAN    drop flags whose latest decision is false_positive
 -- Worst severity of an item is the highest of its flags (order of audit.schema.SEVERITIES).
 
--- name: scope
 -- The filtered scope SHADOWS the store's tables (items, flags, item_view) as CTEs, so the KPI
--- blocks of report.sql run unchanged inside it and, unfiltered, equal report.json.
+-- blocks of report.sql run unchanged inside it and, unfiltered, equal report.json. It is four
+-- blocks (dashboard/lib/data.py SCOPE joins them) so that the Overview can evaluate the costly
+-- ones (flags, item_view, item_flags) ONCE into temp tables and share them between its
+-- queries (scope_shared); every other page inlines them.
+
+-- name: scope_items
 items AS (
     SELECT i.*
     FROM main.items i
@@ -31,7 +35,9 @@ latest_decision AS (
 dismissed AS (
     -- current false positives; rule_id NULL dismisses every flag of the item
     SELECT item_id, rule_id FROM latest_decision WHERE decision = 'false_positive'
-),
+)
+
+-- name: scope_flags
 flags AS (
     SELECT f.*,
            coalesce(c.category, split_part(f.rule_id, '.', 1)) AS category,
@@ -49,13 +55,18 @@ flags AS (
       AND NOT ($after_review::BOOLEAN AND (
             f.item_id IN (SELECT item_id FROM dismissed WHERE rule_id IS NULL)
             OR (f.item_id, f.rule_id) IN (SELECT (item_id, rule_id) FROM dismissed)))
-),
+)
+
+-- name: scope_item_view
 item_view AS (
     SELECT v.* FROM main.item_view v
     WHERE (len($platforms::VARCHAR[]) = 0 AND $date_from::TIMESTAMP IS NULL
            AND $date_to::TIMESTAMP IS NULL)
        OR v.item_id IN (SELECT item_id FROM items)
-),
+)
+
+-- name: scope_item_flags
+-- Per-item flag summary in scope: what the charts colour by (worst severity) and count.
 item_flags AS (
     SELECT item_id,
            count(*)::INTEGER AS n_flags,
@@ -66,6 +77,31 @@ item_flags AS (
     FROM flags
     GROUP BY item_id
 )
+
+-- name: scope_shared_flags
+-- The Overview's scope: scope_items as above, the costly parts read from the temp tables that
+-- share_* below filled once on the same connection (dashboard/lib/data.py overview()).
+flags AS (SELECT * FROM temp.shared_flags)
+
+-- name: scope_shared_rest
+item_view AS (SELECT * FROM temp.shared_item_view),
+item_flags AS (SELECT * FROM temp.shared_item_flags)
+
+-- name: share_flags
+-- Evidence is the only wide column of flags and no Overview figure reads it.
+SELECT * EXCLUDE (evidence) FROM flags
+
+-- name: share_item_view
+-- The item_view columns the Overview's figures read (report.sql kpi_exposure and kpi_media,
+-- visibility_exposure). Text and source columns are left out so the copy stays narrow at
+-- millions of items; a KPI that starts reading another column fails loudly in
+-- tests/test_dashboard_kpi.py rather than silently differing.
+SELECT item_id, media_uri, visibility, author_age_at_post, opt_out, noai, deleted,
+       minor_cues, face_count, pii_count, has_gps, media_training_reservation
+FROM item_view
+
+-- name: share_item_flags
+SELECT * FROM item_flags
 
 -- name: item_rows
 -- One row per item in scope with its flag summary and current decision.
@@ -134,6 +170,10 @@ GROUP BY ALL
 -- name: exposure
 -- report.sql's exposure categories (non-public, minors, faces, PII, opt-out, ...) in scope.
 SELECT category, items, share FROM {report.kpi_exposure}
+
+-- name: media
+-- report.sql's media_meta signals (GPS, training reservation, C2PA, camera ids, stripped) in scope.
+SELECT * FROM {report.kpi_media}
 
 -- name: rule_stats
 -- report.sql's per-rule figures in the filtered scope, plus rationale and review progress.
@@ -212,7 +252,8 @@ WHERE f.run_id = $run_id AND f.item_id = $item_id
 ORDER BY list_position(['critical', 'high', 'medium', 'low', 'info'], f.severity), f.rule_id
 
 -- name: item_findings
-SELECT detector, entity_type, score, "start", "end", bbox
+-- attributes hold decoded media metadata (exact GPS, camera owner): the panel masks them
+SELECT detector, entity_type, score, "start", "end", bbox, attributes
 FROM findings
 WHERE item_id = $item_id
 ORDER BY detector, "start" NULLS LAST, entity_type

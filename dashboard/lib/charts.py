@@ -109,3 +109,24 @@ def visibility_heatmap(df: pd.DataFrame) -> go.Figure:
     )  # fmt: skip
     fig.update_coloraxes(showscale=False)
     return _finish(fig, "found in item", None)
+
+
+def media_signals(media: dict, labels: dict[str, str]) -> go.Figure:
+    """Share of analysed images carrying each media_meta signal (report.sql kpi_media)."""
+    d = pd.DataFrame(
+        {
+            "label": list(labels.values()),
+            "pct": [round((media[f"share_{k}"] or 0) * 100, 1) for k in labels],
+            "images": [f"{media[k]:,}" for k in labels],
+        }
+    )
+    fig = px.bar(
+        d, y="label", x="pct", orientation="h", text="images",
+        color_discrete_sequence=["#475569"],
+    )  # fmt: skip
+    fig.update_yaxes(autorange="reversed")
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    fig.update_layout(showlegend=False)
+    fig = _finish(fig, "% of analysed images", None)
+    fig.update_xaxes(range=[0, max(1.0, float(d["pct"].max())) * 1.18])
+    return fig

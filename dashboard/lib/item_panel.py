@@ -1,7 +1,7 @@
 """Detail panel of one item: metadata, rules hit with evidence, masked caption, blurred image.
 
-Sensitive values stay hidden by default. Revealing one item's PII values or unblurring its
-image is logged in ``access_log`` (reviewer, time) *before* anything is shown; if logging
+Sensitive values stay hidden by default. Revealing one item's PII values, unblurring its
+image or revealing its exact position and camera identifiers is logged in ``access_log`` (reviewer, time) *before* anything is shown; if logging
 fails nothing is revealed.
 """
 
@@ -16,44 +16,16 @@ import streamlit as st
 
 from audit.imageio import ImageLoadError
 from audit.report.masking import mask_evidence
-from dashboard.lib import data, masking, state
-from dashboard.lib.db import DatabaseBusy
+from dashboard.lib import data, masking
 from dashboard.lib.decision_form import decision_form
 from dashboard.lib.images import faces_image
+from dashboard.lib.media_panel import media_panel
+from dashboard.lib.reveal import is_revealed, reveal_button
 from dashboard.lib.style import DECISION_LABELS, badge
 
 _META = ("platform", "author_id", "created_at", "visibility", "url", "license",
          "author_age_at_post", "opt_out", "noai", "deleted", "media_path", "source_file",
          "source_row")  # fmt: skip
-
-
-def _revealed() -> set[tuple[str, str]]:
-    return st.session_state.setdefault("revealed", set())
-
-
-def _reveal_button(db: str, item_id: str, action: str, label: str) -> None:
-    """A button that logs the access and then reveals (or hides again)."""
-    key = (item_id, action)
-    if key in _revealed():
-        if st.button("Hide again", key=f"hide_{action}_{item_id}"):
-            _revealed().discard(key)
-            st.rerun()
-        return
-    who = state.reviewer()
-    clicked = st.button(
-        label,
-        key=f"{action}_{item_id}",
-        disabled=not who,
-        help="Logged with your name and the time." if who else "Enter your name in the sidebar.",
-    )
-    if clicked:
-        try:
-            data.log_access(db, item_id, action, who)
-        except DatabaseBusy as exc:
-            st.error(str(exc))
-            return
-        _revealed().add(key)
-        st.rerun()
 
 
 def _clean(value: Any) -> Any:
@@ -98,7 +70,7 @@ def _image(db: str, item: dict[str, Any], findings: pd.DataFrame) -> None:
         for b in findings.loc[findings["detector"] == "faces", "bbox"]
         if b is not None and not (isinstance(b, float) and math.isnan(b))
     ]
-    unblurred = (item["item_id"], "unblur_image") in _revealed()
+    unblurred = is_revealed(item["item_id"], "unblur_image")
     try:
         im = faces_image(str(path), boxes, blur=not unblurred)
     except ImageLoadError as exc:
@@ -108,7 +80,7 @@ def _image(db: str, item: dict[str, Any], findings: pd.DataFrame) -> None:
     note = "" if not n else (" — faces shown" if unblurred else " — faces blurred")
     st.image(im, caption=f"{n} face{'s' * (n != 1)} detected{note}", width="stretch")
     if n:
-        _reveal_button(db, item["item_id"], "unblur_image", "Unblur faces")
+        reveal_button(db, item["item_id"], "unblur_image", "Unblur faces")
 
 
 def _caption(db: str, item: dict[str, Any], spans: list[masking.Span]) -> None:
@@ -116,10 +88,10 @@ def _caption(db: str, item: dict[str, Any], spans: list[masking.Span]) -> None:
     if not text:
         st.caption("No text.")
         return
-    reveal = (item["item_id"], "reveal_text") in _revealed()
+    reveal = is_revealed(item["item_id"], "reveal_text")
     st.html(f'<div class="ca-caption">{masking.caption_html(text, spans, reveal=reveal)}</div>')
     if spans:
-        _reveal_button(db, item["item_id"], "reveal_text", "Reveal personal data")
+        reveal_button(db, item["item_id"], "reveal_text", "Reveal personal data")
 
 
 def item_panel(db: str, run_id: str, item_id: str, *, key: str) -> None:
@@ -144,6 +116,8 @@ def item_panel(db: str, run_id: str, item_id: str, *, key: str) -> None:
         _image(db, item, findings)
         with st.expander("Metadata", expanded=True):
             _metadata(item, secrets)
+        with st.expander("Embedded in the image (EXIF, XMP, C2PA)", expanded=True):
+            media_panel(db, item, findings)
 
     decisions, access = data.item_history(db, item_id)
     if decision_form(db, item_id, detail.flags["rule_id"].tolist(), key=key):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audit.report.html_media import MEDIA_GAPS, MEDIA_SIGNALS
 from dashboard.lib import charts, data, state
 from dashboard.lib.style import kpi_cards, page_header, pct
 
@@ -43,6 +44,43 @@ with right:
     st.plotly_chart(
         charts.items_by_platform(data.chart_data(scope, "items_by_platform")), key="c_platform"
     )
+
+st.subheader("Metadata embedded in the images")
+m = data.media(scope)
+if not m["images"]:
+    st.caption("No item in the filters references an image.")
+else:
+    a = m["analysed"]
+    kpi_cards(
+        [
+            ("GPS position", pct(m["gps"], a), f"{m['gps']:,} images with EXIF GPS", "#dc2626"),
+            (
+                "Training reserved",
+                pct(m["reservation_prohibited"], a),
+                f"{m['reservation_prohibited']:,} prohibited · "
+                f"{m['reservation_constrained']:,} constrained · "
+                f"{m['reservation_allowed']:,} allowed",
+                "#7c3aed",
+            ),
+            ("C2PA", pct(m["c2pa"], a), f"{m['c2pa']:,} with a C2PA manifest", "#0ea5e9"),
+            (
+                "Camera ids",
+                pct(m["camera_ids"], a),
+                f"{m['camera_ids']:,} with serial / owner / image id",
+                "#f97316",
+            ),
+            ("Stripped", pct(m["stripped"], a), f"{m['stripped']:,} with no metadata", "#16a34a"),
+        ]
+    )
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.plotly_chart(charts.media_signals(m, MEDIA_SIGNALS), key="c_media")
+    with right:
+        st.markdown(
+            f"**{m['images']:,} images**, {a:,} analysed by media_meta "
+            f"({pct(a, m['images'])}); shares are of the analysed ones."
+        )
+        st.markdown("\n".join(f"- {label}: **{m[k]:,}**" for k, label in MEDIA_GAPS.items()))
 
 left, right = st.columns(2, gap="large")
 with left:
