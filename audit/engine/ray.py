@@ -1,6 +1,6 @@
 """Ray engine: the detector stage as Ray Data ``map_batches`` over Parquet shards.
 
-Same detector classes and the same contract as the local engine (:func:`iter_results`), so
+Same detector classes and the same contract as the local engine (:func:`iter_batches`), so
 the detect stage can switch executors with ``--engine ray``. Work is exchanged as Parquet:
 pending contents are written as input shards, Ray tasks run the detector over record
 batches (``setup()`` once per worker process), and results are written as output shards
@@ -199,7 +199,7 @@ def iter_batches(
     batch_size: int = 64,
     address: str | None = None,
 ) -> Iterator[list[Result]]:
-    """The engine contract (see audit/engine/local.py) executed on Ray via Parquet shards.
+    """The engine contract (`iter_batches`, as in audit/engine/local.py) on Ray via Parquet shards.
 
     Results are committed by the caller per yielded list, but only after the Ray job has
     finished: a scan killed during a Ray job redoes that job (a detector stage per job).
@@ -219,16 +219,3 @@ def iter_batches(
             address=address or os.environ.get("RAY_ADDRESS"),
         )
         yield from read_result_shards(output_dir)
-
-
-def iter_results(
-    name: str,
-    options: dict[str, Any] | None,
-    contents: Iterable[Content],
-    *,
-    workers: int = 1,
-    batch_size: int = 64,
-) -> Iterator[Result]:
-    """One Result per content; see :func:`iter_batches`."""
-    for results in iter_batches(name, options, contents, workers=workers, batch_size=batch_size):
-        yield from results
