@@ -19,10 +19,10 @@ import datetime as dt
 import random
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 from audit import synthetic_templates as tpl
 from audit import synthetic_values as val
+from audit.labels import LabelledText, Span
 from audit.schema import CANONICAL_COLUMNS
 
 #: Share of each caption kind among non-duplicate captions (the rest is plain).
@@ -41,37 +41,6 @@ VISIBILITY_WEIGHTS: dict[str, int] = {
     "unknown": 5,
 }
 LICENSES: tuple[str | None, ...] = (None, None, None, "CC-BY-4.0", "CC0-1.0", "all-rights-reserved")
-
-
-@dataclass(frozen=True)
-class Span:
-    """A labelled entity: Python character offsets into the text, end exclusive."""
-
-    entity_type: str
-    start: int
-    end: int
-
-
-@dataclass
-class LabelledText:
-    """A caption with the spans a perfect detector would report."""
-
-    text: str
-    spans: list[Span] = field(default_factory=list)
-
-    def values(self) -> list[tuple[str, str]]:
-        """``(entity_type, covered text)`` for every span, in order."""
-        return [(s.entity_type, self.text[s.start : s.end]) for s in self.spans]
-
-    def with_prefix(self, prefix: str) -> LabelledText:
-        """The same caption behind ``prefix``, spans shifted to match."""
-        shift = len(prefix)
-        spans = [Span(s.entity_type, s.start + shift, s.end + shift) for s in self.spans]
-        return LabelledText(prefix + self.text, spans)
-
-    def with_suffix(self, suffix: str) -> LabelledText:
-        """The same caption followed by ``suffix`` (spans unchanged)."""
-        return LabelledText(self.text + suffix, list(self.spans))
 
 
 def _age_phrase_yo(rng: random.Random) -> str:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from audit.errors import InputError
-from audit.evaluation.pii import Example, Span, load_labelled, score
+from audit.evaluation.pii import Example, load_labelled, score
+from audit.labels import Span
 
 LABELLED = (
     Path(__file__).resolve().parents[2]

@@ -18,11 +18,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from audit.errors import InputError
+from audit.labels import LabelledText, Span
+
+#: A gold-labelled text to score against (the same type the generator produces).
+Example = LabelledText
 
 Format = Literal["presidio", "jsonl"]
 
@@ -46,23 +50,6 @@ LABEL_MAP: dict[str, str] = {
     "IBAN": "IBAN_CODE",
     "IP": "IP_ADDRESS",
 }
-
-
-@dataclass(frozen=True)
-class Span:
-    """A labelled or predicted span (end exclusive)."""
-
-    entity_type: str
-    start: int
-    end: int
-
-
-@dataclass
-class Example:
-    """One text with its gold spans."""
-
-    text: str
-    spans: list[Span] = field(default_factory=list)
 
 
 @dataclass
@@ -106,13 +93,13 @@ def map_type(label: str) -> str:
     return LABEL_MAP.get(label, label)
 
 
-def load_labelled(path: Path, fmt: Format) -> list[Example]:
+def load_labelled(path: Path, fmt: Format) -> list[LabelledText]:
     """Read a labelled file in one of the two formats; raises InputError naming the record."""
     try:
         if fmt == "presidio":
             records = json.loads(path.read_text(encoding="utf-8"))
             return [
-                Example(
+                LabelledText(
                     r["full_text"],
                     [
                         Span(map_type(s["entity_type"]), s["start_position"], s["end_position"])
@@ -132,7 +119,7 @@ def load_labelled(path: Path, fmt: Format) -> list[Example]:
                         Span(map_type(s["entity_type"]), s["start"], s["end"])
                         for s in r.get("spans") or []
                     ]
-                    examples.append(Example(r["text"], spans))
+                    examples.append(LabelledText(r["text"], spans))
                 except (KeyError, TypeError, json.JSONDecodeError) as exc:
                     raise InputError(f"{path}:{line_no}: bad record ({exc})") from exc
         return examples
@@ -143,7 +130,7 @@ def load_labelled(path: Path, fmt: Format) -> list[Example]:
 
 
 def score(
-    examples: Iterable[Example],
+    examples: Iterable[LabelledText],
     predictions: Iterable[list[Span]],
     entity_types: Iterable[str],
 ) -> dict[str, TypeScore]:
@@ -188,13 +175,13 @@ def score(
     return scores
 
 
-def scored_types(examples: list[Example], detector_types: Iterable[str]) -> list[str]:
+def scored_types(examples: list[LabelledText], detector_types: Iterable[str]) -> list[str]:
     """Types present both in the gold vocabulary and among the detector's types."""
     gold_types = {s.entity_type for e in examples for s in e.spans}
     return sorted(gold_types & set(detector_types))
 
 
-def label_counts(examples: list[Example]) -> Counter[str]:
+def label_counts(examples: list[LabelledText]) -> Counter[str]:
     """Gold spans per (mapped) type."""
     return Counter(s.entity_type for e in examples for s in e.spans)
 
