@@ -370,7 +370,9 @@ def _stage_select(
         raw.append(f"{expr.sql} AS {raw_name}")
         conv.append(f"{convert(Expr(raw_name, expr.type), target, spec)} AS {name}")
         code = _ERROR_CODES.get(target)
-        if code and expr.resolved:
+        # A value already of the target type passes through unchanged and cannot fail to
+        # read, so its check is left out (typed Parquet: no per-row work for it).
+        if code and expr.resolved and expr.type != target:
             empty = f" AND trim({raw_name}) <> ''" if expr.type == "VARCHAR" else ""
             errs.append(
                 f"CASE WHEN {raw_name} IS NOT NULL{empty} AND {name} IS NULL THEN "

@@ -154,14 +154,18 @@ SELECT * EXCLUDE (_ca_sub, _ca_errs) FROM (__SOURCE__)
 WHERE item_id IS NOT NULL AND item_id <> ''
 
 -- name: direct_errors
+-- One scan for both kinds of problem: a row without an item_id is rejected (and only that
+-- is reported for it); any other row contributes its value errors.
 INSERT INTO _ca_rejects
-SELECT source_file, source_row, NULL, 'missing_id',
-       'no item_id: the mapping''s item_id fields are empty in this record', true
-FROM (__SOURCE__) WHERE item_id IS NULL OR item_id = '';
-INSERT INTO _ca_rejects
-SELECT source_file, source_row, item_id, e.code, e.message, false
-FROM (SELECT source_file, source_row, item_id, unnest(_ca_errs) AS e
-      FROM (__SOURCE__) WHERE len(_ca_errs) > 0 AND item_id IS NOT NULL AND item_id <> '')
+SELECT source_file, source_row, CASE WHEN NOT _ca_missing THEN item_id END, e.code, e.message,
+       _ca_missing
+FROM (SELECT source_file, source_row, item_id, _ca_missing,
+             unnest(CASE WHEN _ca_missing
+                         THEN [{'code': 'missing_id', 'message':
+                             'no item_id: the mapping''s item_id fields are empty in this record'}]
+                         ELSE _ca_errs END) AS e
+      FROM (SELECT *, item_id IS NULL OR item_id = '' AS _ca_missing FROM (__SOURCE__))
+      WHERE _ca_missing OR len(_ca_errs) > 0)
 
 -- name: missing_count
 SELECT count(*) FROM _ca_rejects WHERE source_file = $1 AND code = 'missing_id'
@@ -180,7 +184,9 @@ FROM (
            first_value(i.source_row) OVER w AS first_row,
            row_number() OVER w AS rn
     FROM items i JOIN _ca_source_order o USING (source_file)
-    WHERE i.item_id IN (SELECT item_id FROM items GROUP BY item_id HAVING count(*) > 1)
+    -- Candidates by 64-bit hash: aggregating fixed-width hashes is cheaper than aggregating
+    -- the strings; a collision only adds a candidate, the window below compares exact ids.
+    WHERE hash(i.item_id) IN (SELECT hash(item_id) FROM items GROUP BY 1 HAVING count(*) > 1)
     WINDOW w AS (PARTITION BY i.item_id ORDER BY o.idx, i.source_row, i.rowid)
 )
 WHERE rn > 1;
