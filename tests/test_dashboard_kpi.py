@@ -49,3 +49,31 @@ def test_exposure_and_rules_equal_report_json(scan: tuple[str, dict]) -> None:
     assert dict(zip(rules["rule_id"], rules["flags"], strict=True)) == {
         r["rule_id"]: r["flags"] for r in report["rules"]
     }
+
+
+def test_media_signals_equal_report_json(scan: tuple[str, dict]) -> None:
+    db, report = scan
+    scope = data.Scope(db=db, run_id=report["run_id"])
+    assert data.media(scope) == pytest.approx(report["media"])
+    m = report["media"]
+    # the sample corpus has images in several states and media with embedded signals
+    assert m["images"] == m["analysed"] + m["not_analysed"] > m["analysed"] > 0
+    assert m["not_analysed"] == m["not_local"] + m["missing"] + m["unreadable"] + m["not_scanned"]
+    assert m["gps"] > 0 and m["stripped"] > 0
+
+
+def test_shared_overview_equals_inlined_scope(scan: tuple[str, dict]) -> None:
+    """Overview figures read shared temp tables; the inlined scope must give the same frames."""
+    db, report = scan
+    filtered = data.Scope(
+        db=db, run_id=report["run_id"], platforms=("mastodon", "reddit"), severities=("high",)
+    )
+    for scope in (data.Scope(db=db, run_id=report["run_id"]), filtered):
+        shared = data.overview(scope)
+        for name in data.OVERVIEW_PARTS:
+            inlined = data.run_sql(db, data.scoped(name), scope.params())
+            cols = list(inlined.columns)
+            assert list(shared[name].columns) == cols, name
+            a = shared[name].sort_values(cols, ignore_index=True)
+            b = inlined.sort_values(cols, ignore_index=True)
+            assert a.equals(b), name
