@@ -12,6 +12,7 @@ presidio and spaCy are imported in :meth:`PiiDetector.setup`, never at module im
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -91,37 +92,60 @@ def build_registry(entities: tuple[str, ...] = DEFAULT_ENTITIES) -> Any:
     return registry
 
 
+def load_spacy_model() -> Any:
+    """The spaCy model with only :data:`SPACY_KEEP` components, loaded once.
+
+    The excluded component names come from the package's meta.json, so the excluded
+    weights are never read (loading the full model just to list its pipes cost a second).
+    """
+    import spacy
+    from spacy.util import get_model_meta, get_package_path
+
+    meta = get_model_meta(get_package_path(MODEL_NAME))
+    return spacy.load(MODEL_NAME, exclude=[c for c in meta["components"] if c not in SPACY_KEEP])
+
+
 def build_nlp_engine() -> Any:
     """presidio's spaCy engine on the PyPI model, loaded with tok2vec + ner only.
 
     Without the lemmatizer, lemmas are the lower-cased tokens: presidio's context enhancer
     matches context words as substrings of them, so "phones" still supports "phone".
+    Token lists, lemmas and keywords are built lazily: presidio's context enhancer reads
+    them only for a text with a match from a recognizer that has context words, and most
+    texts have none.
     """
-    import spacy
     from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+
+    class _LazyArtifacts(NlpArtifacts):
+        # Same attributes as NlpArtifacts; base __init__ is skipped because it builds
+        # ``keywords`` (a stop-word test per token) eagerly.
+        def __init__(self, doc: Any, entities: list[Any], scores: list[float], engine: Any):
+            self.tokens = doc
+            self.entities = entities
+            self.scores = scores if scores else [0.85] * len(entities)
+            self.nlp_engine = engine
+
+        @functools.cached_property
+        def lemmas(self) -> list[str]:  # type: ignore[override]
+            return [t.lower_ for t in self.tokens]
+
+        @functools.cached_property
+        def tokens_indices(self) -> list[int]:  # type: ignore[override]
+            return [t.idx for t in self.tokens]
+
+        @functools.cached_property
+        def keywords(self) -> list[str]:  # type: ignore[override]
+            return NlpArtifacts.set_keywords(self.nlp_engine, self.lemmas, LANGUAGE)
 
     class _EntitiesOnlySpacyEngine(SpacyNlpEngine):
         def load(self) -> None:
-            nlp = spacy.load(MODEL_NAME)
-            self.nlp = {
-                LANGUAGE: spacy.load(
-                    MODEL_NAME, exclude=[p for p in nlp.pipe_names if p not in SPACY_KEEP]
-                )
-            }
+            self.nlp = {LANGUAGE: load_spacy_model()}
 
         def _doc_to_nlp_artifact(self, doc: Any, language: str) -> NlpArtifacts:
             entities, scores = self._get_updated_entities(
                 self._get_entities(doc), self._get_scores_for_entities(doc)
             )
-            return NlpArtifacts(
-                entities=entities,
-                tokens=doc,
-                tokens_indices=[t.idx for t in doc],
-                lemmas=[t.lower_ for t in doc],
-                nlp_engine=self,
-                language=language,
-                scores=scores,
-            )
+            return _LazyArtifacts(doc, entities, scores, self)
 
     engine = _EntitiesOnlySpacyEngine(models=[{"lang_code": LANGUAGE, "model_name": MODEL_NAME}])
     engine.load()

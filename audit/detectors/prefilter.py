@@ -18,6 +18,20 @@ PERSON, LOCATION                                      a letter (a spaCy entity i
                                                       a span with no letter is dropped, see pii.py)
 ====================================================  ==========================================
 
+Three digit types also need a minimum *number* of digits (``MIN_DIGITS``), counted over the
+whole text (a span's digits are a subset of the text's, so the count is a necessary condition):
+
+==============  ======  =====================================================================
+PHONE_NUMBER    4       presidio runs ``phonenumbers.PhoneNumberMatcher`` with leniency VALID:
+                        a match must be a valid number, whose national significant number is at
+                        least 4 digits in every region of the phonenumbers metadata (the global
+                        minimum ``possible_length``, AT fixed line; ``tests/test_pii.py`` derives
+                        it from the installed metadata and brute-forces all 1-3 digit strings).
+                        Letters never count: the matcher's candidates are digits and punctuation.
+CREDIT_CARD     13      presidio's only pattern: 4 + 3 + 3 + 3 digit groups at least.
+US_SSN          9       every presidio SSN pattern has exactly 9 digits.
+==============  ======  =====================================================================
+
 So for each text we ask presidio only for the types whose trigger is present, and texts with
 none of them (emoji, punctuation, whitespace) are never sent to the NLP model. This cannot
 lose a span: a recognizer skipped here could not have matched. Note what is *not* done: we do
@@ -46,17 +60,28 @@ TRIGGERS: Final[dict[str, re.Pattern[str]]] = {
     "URL": re.compile(r"\."),
 }
 
+#: entity type -> digits a text needs before the type is possible (see module docstring).
+MIN_DIGITS: Final[dict[str, int]] = {"PHONE_NUMBER": 4, "CREDIT_CARD": 13, "US_SSN": 9}
+_DIGIT: Final = re.compile(r"\d")
+
 #: Types that come (at least partly) from the spaCy NER model; the model runs only when one
 #: of these is possible.
 NER_TYPES: Final[frozenset[str]] = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 
 
 def possible_entities(text: str, entities: tuple[str, ...]) -> list[str]:
-    """The subset of ``entities`` whose trigger character occurs in ``text`` (order kept).
+    """The subset of ``entities`` whose trigger occurs in ``text`` (order kept).
 
     Types without a registered trigger are always kept (never filtered blindly).
     """
-    return [e for e in entities if e not in TRIGGERS or TRIGGERS[e].search(text)]
+    # Counted once per text, and only when a digit type is asked for: `\d` is Unicode
+    # (Nd), a superset of what presidio's patterns and phonenumbers accept as digits.
+    digits = len(_DIGIT.findall(text)) if any(e in MIN_DIGITS for e in entities) else 0
+    return [
+        e
+        for e in entities
+        if (e not in TRIGGERS or TRIGGERS[e].search(text)) and digits >= MIN_DIGITS.get(e, 0)
+    ]
 
 
 def needs_ner(possible: list[str]) -> bool:
