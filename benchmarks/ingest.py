@@ -1,6 +1,10 @@
 """Ingest throughput: generate an N-row canonical Parquet corpus with DuckDB, ingest it.
 
-Prints rows/s and peak RSS. Target (2 cores): >= 1 M rows/s, peak RSS < 4 GB.
+Prints rows/s, CPU seconds and peak RSS of the ingest, next to a baseline measured in the same
+run: a bare ``CREATE TABLE AS SELECT * FROM read_parquet(...)`` into a new DuckDB file. The
+baseline runs before and after the ingest; the ratio ingest/baseline is what stays
+comparable on a shared machine (both slow down together under load). Each phase runs in a
+fresh process so its peak RSS is its own. Target (2 cores): >= 1 M rows/s, peak RSS < 4 GB.
 
     uv run python benchmarks/ingest.py --rows 10000000
 """
@@ -8,10 +12,15 @@ Prints rows/s and peak RSS. Target (2 cores): >= 1 M rows/s, peak RSS < 4 GB.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -46,29 +55,106 @@ COPY (
 """
 
 
+@dataclass(frozen=True)
+class Phase:
+    """What one phase cost, measured inside its own process."""
+
+    seconds: float  # wall, until the database file is closed (data durable)
+    cpu: float  # user + system CPU of all threads of the process
+    peak_mb: float
+    detail: str = ""
+
+
+def _connect(path: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    # DuckDB draws a progress bar on long statements; it would interleave with the figures.
+    return duckdb.connect(path, config={"enable_progress_bar": False})
+
+
+def _generate(rows: int, path: str) -> Phase:
+    return _measure(lambda: _connect().execute(_GENERATE.format(path=path), [rows]))
+
+
+def _baseline(corpus: str, db: str) -> Phase:
+    """The floor: copy the Parquet file as-is into a new DuckDB file, nothing derived."""
+
+    def run() -> None:
+        con = _connect(db)
+        con.execute("CREATE TABLE t AS SELECT * FROM read_parquet(?)", [corpus])
+        con.close()
+
+    return _measure(run)
+
+
+def _ingest(corpus: str, db: str) -> Phase:
+    out: dict[str, str] = {}
+
+    def run() -> None:
+        con = open_store(db)
+        con.execute("SET enable_progress_bar = false")
+        s = ingest_corpus(con, corpus)
+        close = time.perf_counter()
+        con.close()
+        out["detail"] = (
+            f"items {s.items:,} (rejected {s.rejected}, row errors {s.row_errors}); "
+            f"ingest_corpus {s.seconds:.2f} s + close {time.perf_counter() - close:.2f} s"
+        )
+
+    phase = _measure(run)
+    return Phase(phase.seconds, phase.cpu, phase.peak_mb, out["detail"])
+
+
+def _measure(work: Callable[[], object]) -> Phase:
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return Phase(time.perf_counter() - wall, time.process_time() - cpu, peak)
+
+
+def _in_child(fn: Callable[..., Phase], *args: str | int) -> Phase:
+    """Run one phase in a fresh process (its own peak RSS, no warm caches of ours)."""
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     args = parser.parse_args()
+    n = args.rows
+    print(f"cores               {os.cpu_count()} (duckdb {duckdb.__version__})")
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus.parquet"
-        t0 = time.perf_counter()
-        duckdb.connect().execute(_GENERATE.format(path=corpus), [args.rows])
-        gen = time.perf_counter() - t0
-        con = open_store(Path(tmp) / "audit.duckdb")
-        summary = ingest_corpus(con, corpus)
-        con.close()
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        size_mb = corpus.stat().st_size / 1e6
-    print(f"rows generated      {args.rows:,} ({size_mb:.0f} MB parquet, {gen:.1f} s)")
+        corpus = str(Path(tmp) / "corpus.parquet")
+        gen = _in_child(_generate, n, corpus)
+        size_mb = Path(corpus).stat().st_size / 1e6
+        print(f"rows generated      {n:,} ({size_mb:.0f} MB parquet, {gen.seconds:.1f} s)")
+        print(f"load before         {_load()}")
+        base1 = _in_child(_baseline, corpus, str(Path(tmp) / "base1.duckdb"))
+        ing = _in_child(_ingest, corpus, str(Path(tmp) / "audit.duckdb"))
+        base2 = _in_child(_baseline, corpus, str(Path(tmp) / "base2.duckdb"))
+        db_mb = (Path(tmp) / "audit.duckdb").stat().st_size / 1e6
+        base_mb = (Path(tmp) / "base1.duckdb").stat().st_size / 1e6
+        print(f"load after          {_load()}")
+    base_s = (base1.seconds + base2.seconds) / 2
+    base_cpu = (base1.cpu + base2.cpu) / 2
+    print(f"{ing.detail}")
     print(
-        f"items ingested      {summary.items:,} (rejected {summary.rejected}, "
-        f"row errors {summary.row_errors})"
+        f"ingest              {ing.seconds:.2f} s wall, {ing.cpu:.2f} s CPU "
+        f"({ing.cpu / n * 1e6:.2f} CPU s per 1M rows), db {db_mb:,.0f} MB"
     )
-    print(f"ingest seconds      {summary.seconds:.2f}")
-    print(f"rows/s              {args.rows / summary.seconds:,.0f}")
-    print(f"peak RSS            {peak_mb:,.0f} MB")
+    print(f"rows/s              {n / ing.seconds:,.0f}")
+    print(f"peak RSS            {ing.peak_mb:,.0f} MB")
+    print(
+        f"baseline CTAS       {base1.seconds:.2f} / {base2.seconds:.2f} s wall (before / after), "
+        f"{base_cpu:.2f} s CPU ({base_cpu / n * 1e6:.2f} CPU s per 1M rows), db {base_mb:,.0f} MB"
+    )
+    print(f"baseline rows/s     {n / base_s:,.0f}")
+    print(f"ratio ingest/base   {ing.seconds / base_s:.2f} wall, {ing.cpu / base_cpu:.2f} CPU")
 
 
 if __name__ == "__main__":
