@@ -164,6 +164,22 @@ def hash_media(
     return written
 
 
+def _pending_sql(kind: InputKind) -> str:
+    return query("detect.sql", "pending_texts" if kind == "text" else "pending_images")
+
+
+def count_pending(
+    con: duckdb.DuckDBPyConnection, detector: str, version: str, kind: InputKind
+) -> int:
+    """How many contents :func:`pending_contents` will yield (for progress totals and ETA).
+
+    Counts over the very query that streams them, so the total and the stream cannot
+    disagree; DuckDB drops the unused text column, so this reads only hashes.
+    """
+    sql = _pending_sql(kind).strip().rstrip(";")
+    return con.execute(f"SELECT count(*) FROM ({sql})", [detector, version]).fetchall()[0][0]
+
+
 def pending_contents(
     con: duckdb.DuckDBPyConnection, detector: str, version: str, kind: InputKind
 ) -> Iterator[Content]:
@@ -172,11 +188,8 @@ def pending_contents(
     Runs on its own cursor so the caller can commit result batches meanwhile; the reader's
     snapshot is taken once, so each content is yielded exactly once.
     """
-    name = "pending_texts" if kind == "text" else "pending_images"
     cursor = con.cursor()
-    reader = cursor.sql(query("detect.sql", name), params=[detector, version]).to_arrow_reader(
-        FETCH_ROWS
-    )
+    reader = cursor.sql(_pending_sql(kind), params=[detector, version]).to_arrow_reader(FETCH_ROWS)
     for record_batch in reader:
         columns = record_batch.to_pydict()
         if kind == "text":

@@ -132,8 +132,12 @@ def _run_one(
     started = time.perf_counter()
     version, kind = cls.version, cls.input_kind
     stats = DetectorStats(version=version, contents=cache.count_contents(con, kind))
+    # Counted before streaming so the progress bar shows a total and an ETA.
+    total = cache.count_pending(con, name, version, kind)
     pending = cache.pending_contents(con, name, version, kind)
     label = f"detect {name}"
+    if progress:
+        progress(label, 0, total)
     if getattr(cls, "in_process", False):
         workers = 1
     for results in run_batches(
@@ -142,7 +146,7 @@ def _run_one(
         cache.store_results(con, name, version, results)
         stats.analysed += len(results)
         if progress:
-            progress(label, stats.analysed, None)
+            progress(label, stats.analysed, total)
     stats.cache_hits = max(stats.contents - stats.analysed, 0)
     _rebuild(con, name, version, kind, run_id)
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.

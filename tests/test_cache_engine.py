@@ -125,3 +125,54 @@ def test_importing_cli_loads_no_model_library() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+class BrokenSetupDetector:
+    """A detector whose setup() fails like the OCR detector without its tesseract binary."""
+
+    name = "broken"
+    version = "1"
+    input_kind = "text"
+
+    def setup(self) -> None:
+        """Fail the way pytesseract does when the binary is missing (multi-line message)."""
+        raise RuntimeError("tesseract is not installed or it's not in your PATH\nsee README")
+
+    def detect_batch(self, batch: list[Content]) -> list:  # type: ignore[type-arg]
+        """Never reached."""
+        raise AssertionError("detect_batch after a failed setup")
+
+    def describe(self) -> dict:  # type: ignore[type-arg]
+        """No versions."""
+        return {}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_setup_failure_is_one_clear_input_error(workers: int) -> None:
+    """The real cause reaches the user as one line (exit 2), not as 'workers crashed'."""
+    from audit.errors import EXIT_INPUT, InputError
+
+    con = _store([f"t{i}" for i in range(20)])
+    name = "test_cache_engine:BrokenSetupDetector"
+    with pytest.raises(InputError) as info:
+        run_detectors(con, [name], workers=workers)
+    assert str(info.value) == (
+        f"detector {name!r} could not start: "
+        "RuntimeError: tesseract is not installed or it's not in your PATH"
+    )
+    assert info.value.exit_code == EXIT_INPUT
+
+
+def test_detect_progress_reports_the_pending_total() -> None:
+    """The bar gets a total (distinct uncached contents) from the first update on."""
+    con = _store(["a", "a", "b", "c", None])
+    calls: list[tuple[str, int, int | None]] = []
+    run_detectors(con, [ECHO], workers=1, progress=lambda *a: calls.append(a))
+    label = f"detect {ECHO}"
+    assert calls[0] == (label, 0, 3) and calls[-1] == (label, 3, 3)
+    assert all(total == 3 for stage, _, total in calls if stage == label)
+
+    calls.clear()  # warm cache: nothing pending, and the bar says so
+    run_detectors(con, [ECHO], workers=1, progress=lambda *a: calls.append(a))
+    assert calls == [(label, 0, 0)]

@@ -188,6 +188,13 @@ class PiiDetector:
     name: ClassVar[str] = "pii"
     version: ClassVar[str] = "1"
     input_kind: ClassVar[str] = "text"
+    #: Imported once by the engine's forkserver, so pool workers fork with presidio and
+    #: spaCy already imported (~2 CPU-s per worker saved); the model is still loaded per worker.
+    preload: ClassVar[tuple[str, ...]] = (
+        "presidio_analyzer",
+        "audit.detectors.pii_recognizers",
+        MODEL_NAME,
+    )
 
     def __init__(
         self,

@@ -5,6 +5,14 @@ iterator and at most ``2 * workers`` batches are in flight. A worker that dies (
 segfault in a native library on a hostile image) does not end the scan: the pool is
 rebuilt, the batches that were in flight are re-run alone, and a batch that kills its worker
 again is retried item by item so only the poison content becomes an error Result.
+
+A detector whose ``setup()`` fails (a missing system binary, a broken model install) is not a
+crash: the worker keeps the exception text and the first batch re-raises it in the parent as
+one :class:`~audit.errors.InputError` line (exit 2) naming the detector and the cause.
+
+Start-up: workers come from a forkserver that has already imported the detector's heavy
+libraries (its ``preload`` class attribute), so each worker only loads its model instead of
+importing presidio/spaCy again (~2 CPU-seconds each).
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from audit.detectors.base import Content, Detector, Result, create_detector
+from audit.detectors.base import Content, Detector, Result, create_detector, detector_class
+from audit.errors import InputError
+from audit.offline import ensure_offline
 
 #: Native libraries must not each start a thread per core inside every worker.
 _WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -26,18 +36,50 @@ _WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THR
 MAX_CONSECUTIVE_CRASHES = 5
 
 _worker_detector: Detector | None = None
+#: Why this worker's detector could not start ("ExcType: message"), or None.
+_worker_setup_error: str | None = None
+
+
+class DetectorSetupError(Exception):
+    """A worker's detector failed in ``setup()``; carries the worker's exception text."""
+
+
+def _setup_failure(name: str, exc: BaseException) -> InputError:
+    """One clear line for the user: which detector, and the real cause."""
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    cause = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+    return InputError(f"detector {name!r} could not start: {cause}")
 
 
 def _init_worker(name: str, options: dict[str, Any]) -> None:
-    global _worker_detector
+    # An exception here would only break the pool ("a process in the initializer failed")
+    # and look like a crash; keep the text and report it with the first batch instead.
+    global _worker_detector, _worker_setup_error
     os.environ.update(_WORKER_ENV)
-    _worker_detector = create_detector(name, **options)
-    _worker_detector.setup()
+    try:
+        detector = create_detector(name, **options)
+        detector.setup()
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, see _run_batch
+        _worker_setup_error = str(_setup_failure(name, exc))
+        return
+    _worker_detector = detector
 
 
 def _run_batch(batch: list[Content]) -> list[Result]:
+    if _worker_setup_error is not None:
+        raise DetectorSetupError(_worker_setup_error)
     assert _worker_detector is not None, "worker initializer did not run"
     return _checked(batch, _worker_detector.detect_batch(batch))
+
+
+def _local_detector(name: str, options: dict[str, Any]) -> Detector:
+    """The detector for in-process runs, set up; a setup failure becomes an InputError."""
+    detector = create_detector(name, **options)
+    try:
+        detector.setup()
+    except Exception as exc:
+        raise _setup_failure(name, exc) from exc
+    return detector
 
 
 def _checked(batch: list[Content], results: list[Result]) -> list[Result]:
@@ -68,8 +110,7 @@ def iter_batches(
     options = dict(options or {})
     batches = _batches(contents, batch_size)
     if workers <= 1:
-        detector = create_detector(name, **options)
-        detector.setup()
+        detector = _local_detector(name, options)
         for batch in batches:
             yield _checked(batch, detector.detect_batch(batch))
         return
@@ -89,6 +130,25 @@ def iter_results(
         yield from results
 
 
+def _context(name: str) -> multiprocessing.context.BaseContext:
+    """forkserver (preloading the detector's libraries) where available, else spawn.
+
+    Never plain fork: the parent holds DuckDB, BLAS or model threads. The forkserver is one
+    per parent process, so the preload list only counts when it starts (the first pool of a
+    run); later pools still work, their workers just import their own libraries.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    preload = tuple(getattr(detector_class(name), "preload", ()))
+    if preload:
+        # The forkserver inherits this environment: model libraries imported there must
+        # already see the offline settings (tldextract reads them at import).
+        ensure_offline()
+    context.set_forkserver_preload([__name__, *preload])
+    return context
+
+
 class _PoolRunner:
     """A process pool with bounded in-flight batches and crash recovery."""
 
@@ -98,13 +158,9 @@ class _PoolRunner:
         self.pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        # forkserver/spawn: never fork a parent holding DuckDB, BLAS or model threads.
-        method = (
-            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        )
         return ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=multiprocessing.get_context(method),
+            mp_context=_context(self.name),
             initializer=_init_worker,
             initargs=(self.name, self.options),
         )
@@ -132,6 +188,8 @@ class _PoolRunner:
                         yield future.result()
                     except BrokenProcessPool:
                         crashed.append(batch)
+                    except DetectorSetupError as exc:
+                        raise InputError(str(exc)) from None
                 if crashed:
                     # Every batch still in flight died with the pool too.
                     crashed.extend(in_flight.values())
@@ -148,11 +206,15 @@ class _PoolRunner:
             return self.pool.submit(_run_batch, batch).result()
         except BrokenProcessPool:
             self._restart()
+        except DetectorSetupError as exc:
+            raise InputError(str(exc)) from None
         results = []
         for content in batch:
             try:
                 results.extend(self.pool.submit(_run_batch, [content]).result())
                 self.consecutive_crashes = 0
+            except DetectorSetupError as exc:
+                raise InputError(str(exc)) from None
             except BrokenProcessPool as exc:
                 self.consecutive_crashes += 1
                 if self.consecutive_crashes > MAX_CONSECUTIVE_CRASHES:
