@@ -1,7 +1,8 @@
 """Time every dashboard page on a synthetic audit DB of N items (default 1,000,000).
 
 The DB is generated in DuckDB with range() through audit.store (items, PII and face findings
-with 128-d embeddings, flags of 6 rules in two runs, decisions), then each page is rendered
+with 128-d embeddings, media_meta state and findings of the 200k images, flags of 6 rules in
+two runs, decisions), then each page is rendered
 with Streamlit's AppTest — cold (caches cleared) and warm — and a table is printed.
 
     uv run python benchmarks/dashboard.py [--items 1000000] [--db /tmp/bench.duckdb]
@@ -15,6 +16,10 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 warnings.filterwarnings("ignore")
 
@@ -43,7 +48,7 @@ def build(path: Path, n: int) -> None:
     con.execute(
         """
         INSERT INTO items (item_id, platform, author_id, created_at, text, media_path, visibility,
-                           author_age_at_post, opt_out, noai, deleted, extra)
+                           author_age_at_post, opt_out, noai, deleted, extra, media_uri)
         SELECT 'it-' || lpad(n::VARCHAR, 8, '0'),
                ['mastodon', 'bluesky', 'reddit', 'twitter'][n % 4 + 1],
                'user' || (n % 50000),
@@ -54,7 +59,8 @@ def build(path: Path, n: int) -> None:
                ['public', 'public', 'public', 'unlisted', 'followers', 'unknown'][n % 6 + 1],
                CASE WHEN n % 37 = 0 THEN 15 ELSE 20 + n % 40 END,
                n % 23 = 0, n % 29 = 0, n % 101 = 0,
-               json_object('handle', '@user' || (n % 50000))
+               json_object('handle', '@user' || (n % 50000)),
+               CASE WHEN n % 5 = 1 THEN 'img/' || n || '.jpg' END
         FROM range(?) t(n)
         """,
         [n],
@@ -81,6 +87,7 @@ def build(path: Path, n: int) -> None:
         FROM items WHERE media_path IS NOT NULL
         """
     )
+    _media_meta(con)
     for k, run_id in enumerate(("run-1", "run-2")):
         con.execute(
             "INSERT INTO runs VALUES (?, TIMESTAMP '2024-01-01' + to_days(?), "
@@ -111,6 +118,36 @@ def build(path: Path, n: int) -> None:
     )
     con.execute("CHECKPOINT")
     con.close()
+
+
+def _media_meta(con: duckdb.DuckDBPyConnection) -> None:
+    """media_meta state of the 200k images: 1 in 5 remote, the rest read; some signals."""
+    con.execute(
+        """
+        INSERT INTO media_files
+        SELECT media_uri, 'sha-' || item_id, 1000,
+               CASE WHEN hash(item_id) % 5 = 0 THEN 'not_local' ELSE 'ok' END, NULL, now()
+        FROM items WHERE media_uri IS NOT NULL
+        """
+    )
+    con.execute(
+        "INSERT INTO analysed SELECT 'media_meta', '1', content_sha256, 'ok', NULL, 0, now() "
+        "FROM media_files WHERE status = 'ok'"
+    )
+    con.execute(
+        """
+        INSERT INTO findings (item_id, detector, detector_version, content_sha256, entity_type,
+                              attributes)
+        SELECT i.item_id, 'media_meta', '1', m.content_sha256, t.entity_type, t.attributes::JSON
+        FROM items i JOIN media_files m ON m.media_uri = i.media_uri AND m.status = 'ok'
+        JOIN (VALUES (3, 'EMBEDDED_METADATA', '{"exif": true}'),
+                     (7, 'GPS_LOCATION', '{"lat": 48.85, "lon": 2.29}'),
+                     (11, 'TRAINING_RESERVATION', '{"reservation": "prohibited"}'),
+                     (13, 'C2PA_MANIFEST', '{"container": "jumbf"}'),
+                     (17, 'CAMERA_SERIAL', '{"value": "SN"}')) t(k, entity_type, attributes)
+          ON hash(i.item_id) % t.k = 0 AND (t.k = 3 OR hash(i.item_id) % 3 = 0)
+        """
+    )
 
 
 def time_pages(db: Path) -> list[tuple[str, float, float]]:
