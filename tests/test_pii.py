@@ -134,3 +134,76 @@ def test_odd_text_does_not_fail_the_batch() -> None:
     results = pii_detector().detect_batch(batch)
     assert [r.sha256 for r in results] == ["a", "b", "c"]
     assert all(r.error is None for r in results)
+
+
+@pytest.mark.parametrize(
+    ("with_context", "without"),
+    [
+        ("my phone number is 212-555-1234", "it was 212-555-1234"),
+        ("follow @cool_kid", "so @cool_kid said"),
+    ],
+)
+def test_context_words_still_raise_the_score(with_context: str, without: str) -> None:
+    """Lemmas/keywords are built lazily now; presidio's context enhancer must still see them."""
+    (boosted,), (plain,) = pii_detector().analyze_texts([with_context, without])
+    assert boosted.score > plain.score
+
+
+def test_phone_needs_four_digits_in_phonenumbers_metadata() -> None:
+    """MIN_DIGITS["PHONE_NUMBER"] is the shortest valid national number in any region."""
+    from phonenumbers import PhoneMetadata
+    from phonenumbers.phonenumberutil import (
+        COUNTRY_CODES_FOR_NON_GEO_REGIONS,
+        SUPPORTED_REGIONS,
+    )
+
+    metadata = [PhoneMetadata.metadata_for_region(r) for r in SUPPORTED_REGIONS] + [
+        PhoneMetadata.metadata_for_nongeo_region(c) for c in COUNTRY_CODES_FOR_NON_GEO_REGIONS
+    ]
+    lengths = [
+        length
+        for md in metadata
+        for desc in vars(md).values()
+        if hasattr(desc, "national_number_pattern") and desc.national_number_pattern
+        for length in (desc.possible_length or ())
+        if length > 0
+    ]
+    assert min(lengths) >= prefilter.MIN_DIGITS["PHONE_NUMBER"]
+
+
+def test_phone_recognizer_finds_nothing_below_four_digits() -> None:
+    """Brute force: presidio's PhoneRecognizer on every 1-3 digit string, in three settings."""
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    recognizer = PhoneRecognizer()
+    shortest = prefilter.MIN_DIGITS["PHONE_NUMBER"]
+    found = [
+        text
+        for n in range(1, shortest)
+        for i in range(10**n)
+        for text in (f"call {i:0{n}d} now", f"tel: +{i:0{n}d}", f"({i:0{n}d})")
+        if recognizer.analyze(text, ["PHONE_NUMBER"])
+    ]
+    assert found == []
+    assert recognizer.analyze("call 1640 now", ["PHONE_NUMBER"])  # 4 digits can match
+
+
+def test_min_digits_rows_were_derived_from_these_presidio_patterns() -> None:
+    """CREDIT_CARD needs 13 digits and US_SSN 9 in these exact patterns; re-derive if they change."""
+    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, UsSsnRecognizer
+
+    assert [p.regex for p in CreditCardRecognizer.PATTERNS] == [
+        r"\b(?!1\d{12}(?!\d))((4\d{3})|(5[0-5]\d{2})|(6\d{3})|(1\d{3})|(3\d{3}))[- ]?(\d{3,4})[- ]?(\d{3,4})[- ]?(\d{3,5})\b"  # noqa: E501
+    ]
+    assert [p.regex for p in UsSsnRecognizer.PATTERNS] == [
+        r"\b([0-9]{5})-([0-9]{4})\b",
+        r"\b([0-9]{3})-([0-9]{6})\b",
+        r"\b(([0-9]{3})-([0-9]{2})-([0-9]{4}))\b",
+        r"\b[0-9]{9}\b",
+        r"\b([0-9]{3})[- .]([0-9]{2})[- .]([0-9]{4})\b",
+    ]
+    assert prefilter.MIN_DIGITS == {"PHONE_NUMBER": 4, "CREDIT_CARD": 13, "US_SSN": 9}
+    twelve = prefilter.possible_entities("card 4111 1111 1111", DEFAULT_ENTITIES)
+    assert "US_SSN" in twelve and "CREDIT_CARD" not in twelve
+    three = prefilter.possible_entities("3 kids, 2 dogs, 1 cat", DEFAULT_ENTITIES)
+    assert "DATE_TIME" in three and "PHONE_NUMBER" not in three
