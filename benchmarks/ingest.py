@@ -67,7 +67,9 @@ class Phase:
 
 def _connect(path: str = ":memory:") -> duckdb.DuckDBPyConnection:
     # DuckDB draws a progress bar on long statements; it would interleave with the figures.
-    return duckdb.connect(path, config={"enable_progress_bar": False})
+    con = duckdb.connect(path)
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _generate(rows: int, path: str) -> Phase:
