@@ -17,9 +17,9 @@ importing presidio/spaCy again (~2 CPU-seconds each).
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import multiprocessing
-import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -29,8 +29,8 @@ from audit.detectors.base import Content, Detector, Result, create_detector, det
 from audit.errors import InputError
 from audit.offline import ensure_offline
 
-#: Native libraries must not each start a thread per core inside every worker.
-_WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Imported first in the forkserver and in every worker: pins BLAS/OpenMP threads to 1.
+_WORKER_ENV_MODULE = "audit.engine.worker_env"
 
 #: Item-by-item retries that may kill a worker in a row before we call the install broken.
 MAX_CONSECUTIVE_CRASHES = 5
@@ -55,7 +55,7 @@ def _init_worker(name: str, options: dict[str, Any]) -> None:
     # An exception here would only break the pool ("a process in the initializer failed")
     # and look like a crash; keep the text and report it with the first batch instead.
     global _worker_detector, _worker_setup_error
-    os.environ.update(_WORKER_ENV)
+    importlib.import_module(_WORKER_ENV_MODULE)
     try:
         detector = create_detector(name, **options)
         detector.setup()
@@ -145,7 +145,7 @@ def _context(name: str) -> multiprocessing.context.BaseContext:
         # The forkserver inherits this environment: model libraries imported there must
         # already see the offline settings (tldextract reads them at import).
         ensure_offline()
-    context.set_forkserver_preload([__name__, *preload])
+    context.set_forkserver_preload([_WORKER_ENV_MODULE, __name__, *preload])
     return context
 
 
