@@ -1,0 +1,101 @@
+"""Dashboard hygiene the dashboard tests leave implicit: the `audit dashboard` default binds
+127.0.0.1, and the only writes it can make are the decisions / access_log appends.
+
+(tests/test_dashboard_units.py checks streamlit_command with an explicit address; here the
+CLI default is checked, and every write path of dashboard/ is enumerated.)
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from audit.store import open_store, query
+
+DASHBOARD = ROOT / "dashboard"
+APPENDS = {"insert_decision": "decisions", "insert_access": "access_log"}
+
+
+def test_cli_default_binds_localhost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import audit.commands.dashboard as command
+    from audit.cli import app
+
+    db = tmp_path / "audit.duckdb"
+    open_store(db).close()
+    calls: list[list[str]] = []
+    monkeypatch.setattr(command.subprocess, "call", lambda cmd, **_: calls.append(cmd) or 0)
+    result = CliRunner().invoke(app, ["dashboard", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    (cmd,) = calls
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+
+
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (getattr(node.func, "id", None) == name or getattr(node.func, "attr", None) == name)
+    ]
+
+
+def test_only_db_module_opens_the_database() -> None:
+    offenders = []
+    for path in DASHBOARD.rglob("*.py"):
+        if path == DASHBOARD / "lib" / "db.py":
+            continue
+        tree = ast.parse(path.read_text())
+        if _calls(tree, "open_store") or _calls(tree, "connect") or _calls(tree, "_retry_open"):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_read_write_connection_only_in_writer_and_only_for_appends() -> None:
+    db_tree = ast.parse((DASHBOARD / "lib" / "db.py").read_text())
+    writable = [
+        fn.name
+        for fn in ast.walk(db_tree)
+        if isinstance(fn, ast.FunctionDef)
+        for call in _calls(fn, "_retry_open")
+        if any(
+            k.arg == "read_only" and getattr(k.value, "value", None) is False for k in call.keywords
+        )
+    ]
+    assert writable == ["writer"]
+    # Every `with writer(...)` block runs only the two append queries.
+    used: set[str] = set()
+    for path in DASHBOARD.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.With) and any(
+                isinstance(i.context_expr, ast.Call)
+                and getattr(i.context_expr.func, "id", "") == "writer"
+                for i in node.items
+            ):
+                block = ast.Module(body=node.body, type_ignores=[])
+                names = [c.args[1].value for c in _calls(block, "query")]
+                assert names and len(names) == len(_calls(block, "execute")), ast.unparse(node)
+                used.update(names)
+    assert used <= set(APPENDS), used
+    for name, table in APPENDS.items():
+        sql = query("dashboard.sql", name).strip()
+        assert re.fullmatch(rf"INSERT INTO {table} \([^;]*\)\s*VALUES \([^;]*\)", sql), sql
+
+
+def test_reader_connection_refuses_writes(tmp_path: Path) -> None:
+    from dashboard.lib.db import reader
+
+    db = tmp_path / "audit.duckdb"
+    open_store(db).close()
+    with reader(db) as con:
+        for sql in ("INSERT INTO decisions (item_id, decision, reviewer) VALUES ('a', 'x', 'r')",
+                    "DELETE FROM items", "DROP TABLE flags"):  # fmt: skip
+            with pytest.raises(duckdb.Error, match="read-only"):
+                con.execute(sql)
