@@ -1,9 +1,10 @@
 """Benchmark: evaluate the shipped rule pack over a generated store.
 
-Builds N items (default 10 M) with DuckDB ``range()`` straight into a temporary audit
-database, plus findings for a realistic fraction (30% of items with 1–2 PII findings, 5%
-with faces, 1% with minor cues), then times ``evaluate_rules``. Prints seconds, items/s
-and per-rule timings.
+Builds N items (default 10 M, one author per 20 items unless --authors) with DuckDB
+``range()`` straight into a temporary audit database, plus findings for a realistic
+fraction (30% of items with 1–2 PII findings, 5% with faces, 1% with minor cues, 2% with
+image metadata), then times ``evaluate_rules``. Prints wall and CPU seconds (all threads),
+the load average, items/s, phase timings and flags per rule.
 
     uv run python benchmarks/rules.py --items 1000000
 """
@@ -22,7 +23,7 @@ from audit.store import open_store
 ITEMS_SQL = """
 INSERT INTO items (item_id, platform, author_id, created_at, text, visibility,
                    author_age_at_post, opt_out, noai, license, deleted, extra)
-SELECT 'p' || i, ['reddit', 'mastodon', 'bluesky'][1 + i % 3], 'a' || (hash(i) % ($n // 20)),
+SELECT 'p' || i, ['reddit', 'mastodon', 'bluesky'][1 + i % 3], 'a' || (hash(i) % $authors),
        TIMESTAMP '2020-01-01' + to_seconds(i % 100000000),
        'post number ' || i,
        CASE WHEN i % 100 < 80 THEN 'public' WHEN i % 100 < 88
@@ -53,39 +54,57 @@ SELECT 'p' || i, 'minor_cues', 'AGE_CUE', 1.0, 0, 8, NULL
 FROM range($n) t(i) WHERE i % 100 = 11
 """
 
+MEDIA_SQL = """
+INSERT INTO findings (item_id, detector, entity_type, score, attributes)
+SELECT 'p' || i, 'media_meta',
+       ['GPS_LOCATION', 'CAMERA_SERIAL', 'TRAINING_RESERVATION', 'TRAINING_RESERVATION'][1 + i % 4],
+       1.0, CASE WHEN i % 4 = 2 THEN '{"reservation": "constrained"}'
+                 WHEN i % 4 = 3 THEN '{"reservation": "prohibited"}' END::JSON
+FROM range($n) t(i) WHERE i % 50 = 7
+"""
+
+
+def build_store(con, items: int, authors: int) -> None:
+    """Generate ``items`` items by ``authors`` authors and their findings into ``con``."""
+    for sql in (ITEMS_SQL, FINDINGS_SQL, MEDIA_SQL):
+        con.execute(sql.replace("$authors", str(authors)).replace("$n", str(items)))
+    con.execute("INSERT INTO extra_columns VALUES ('subreddit', 'VARCHAR')")
+    con.execute("CHECKPOINT")
+
+
+def timed_evaluation(con, ruleset, items: int) -> None:
+    """Evaluate ``ruleset`` once and print wall/CPU seconds, load, phases and flags per rule."""
+    cpu = os.times()
+    summary = evaluate_rules(con, ruleset, "bench")
+    cpu_s = sum(os.times()[:2]) - sum(cpu[:2])  # user + sys of all DuckDB threads
+    print(
+        f"evaluated {len(ruleset)} rules in {summary.seconds:.1f} s wall, {cpu_s:.1f} s CPU "
+        f"({os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}) — "
+        f"{items / summary.seconds:,.0f} items/s, {summary.flags:,} flags"
+    )
+    print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.phase_seconds.items()))
+    for rule_id, flags in sorted(summary.per_rule.items(), key=lambda kv: -kv[1]):
+        print(f"  {flags:>11,}  {rule_id}")
+    for rule_id, why in summary.skipped.items():
+        print(f"  skipped {rule_id}: {why}")
+
 
 def main() -> None:
     """Build the store, evaluate the shipped pack, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000_000)
+    parser.add_argument("--authors", type=int, default=None, help="default: items / 20")
     parser.add_argument("--rules", type=Path, default=Path(__file__).parent.parent / "rules")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         con = open_store(Path(tmp) / "audit.duckdb")
         started = time.perf_counter()
-        con.execute(ITEMS_SQL.replace("$n", str(args.items)))
-        con.execute(FINDINGS_SQL.replace("$n", str(args.items)))
-        con.execute("INSERT INTO extra_columns VALUES ('subreddit', 'VARCHAR')")
-        con.execute("CHECKPOINT")
+        build_store(con, args.items, args.authors or max(1, args.items // 20))
         findings = con.execute("SELECT count(*) FROM findings").fetchall()[0][0]
         print(
             f"generated {args.items:,} items, {findings:,} findings in {time.perf_counter() - started:.1f} s"
         )
-        ruleset = load_rules(args.rules)
-        cpu = os.times()
-        summary = evaluate_rules(con, ruleset, "bench")
-        cpu_s = sum(os.times()[:2]) - sum(cpu[:2])  # user + sys of all DuckDB threads
-        rate = args.items / summary.seconds
-        print(
-            f"evaluated {len(ruleset)} rules in {summary.seconds:.1f} s wall, {cpu_s:.1f} s CPU "
-            f"({os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}) — {rate:,.0f} items/s, "
-            f"{summary.flags:,} flags"
-        )
-        print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.phase_seconds.items()))
-        for rule_id, seconds in sorted(summary.rule_seconds.items(), key=lambda kv: -kv[1]):
-            print(f"  {seconds:6.2f} s  {summary.per_rule[rule_id]:>11,}  {rule_id}")
-        for rule_id, why in summary.skipped.items():
-            print(f"  skipped {rule_id}: {why}")
+        timed_evaluation(con, load_rules(args.rules), args.items)
         con.close()
 
 

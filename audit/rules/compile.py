@@ -1,21 +1,23 @@
-"""Compile a rule's `match` tree into one parameterised DuckDB statement over ``item_view i``.
+"""Compile rules into parameterised DuckDB SQL over ``rule_items i`` in the sandbox.
 
 This is the only place rule SQL is built. Identifiers come from the validated column
 catalogue (audit/rules/columns.py), never from rule text; every value is a bound ``$n``
 parameter. Semantics (DESIGN.md): a comparison on a missing value is false, never NULL
 (``coalesce(..., false)``), so ``not`` of it is true.
 
-The statement inserts ``(item_id, rule_id, evidence)`` rows into ``rule_hits`` of the
-sandbox database (audit/rules/sandbox.py). Evidence lists the satisfied conditions in
-plain words and the item's findings that a detector condition looked at (positions and
-scores only, never the matched text). Aggregate conditions become materialised CTEs,
-one group row per matching group, joined back to their items.
+A pack compiles into a :class:`Plan`: the shared tables of audit/rules/pack.py (each
+detector condition evaluated once over the findings, one group table per ``group_by``),
+then one ``INSERT INTO rule_hits`` whose UNION ALL branches are the rules — one pass, no
+per-rule subqueries. Each branch writes ``(item_id, rule_id, severity, action, evidence)``;
+evidence lists the satisfied conditions in plain words and the item's findings that a
+detector condition looked at (positions and scores only, never the matched text).
+A rule compiled alone (:func:`compile_rule`) is a plan of one: what `audit rules explain`
+shows and the rule catalogue records.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from audit.rules.columns import ITEM_VIEW_KINDS, FieldRef, resolve_field
@@ -25,15 +27,14 @@ from audit.rules.model import (
     AggregateCondition,
     AllCondition,
     AnyCondition,
+    AnyDetectorCondition,
     AnyItemHaving,
     DistinctHaving,
-    FacesCondition,
     FieldCondition,
-    MinorCuesCondition,
     NotCondition,
-    PiiCondition,
     ShareHaving,
 )
+from audit.rules.pack import Binder, GroupTable, PackTables, Statement
 from audit.rules.problems import Problem, RuleLoadError
 from audit.store import query
 
@@ -44,38 +45,62 @@ Path_ = tuple[Any, ...]
 
 
 @dataclass
+class Plan:
+    """A compiled pack: statements to run in order in the sandbox, and what they read."""
+
+    statements: list[Statement]
+    rule_ids: list[str]
+    columns: set[str]  # item_view columns the statements read
+    detectors: set[str]  # detectors whose findings the statements read
+
+    @property
+    def uses_findings(self) -> bool:
+        """Whether any statement reads the findings."""
+        return bool(self.detectors)
+
+    @property
+    def sql(self) -> str:
+        """Every statement, for display."""
+        return ";\n\n".join(s.sql for s in self.statements)
+
+    @property
+    def params(self) -> list[list[Any]]:
+        """The parameters of each statement, in order."""
+        return [s.params for s in self.statements]
+
+
+@dataclass
 class CompiledRule:
-    """A rule ready to run: SQL text, its parameters, and what it reads."""
+    """A rule compiled alone: its plan of one (for explain and the catalogue), and what it reads."""
 
     rule_id: str
     sql: str
-    params: list[Any]
-    columns: set[str]  # item_view columns the statement reads
+    params: list[list[Any]]
+    columns: set[str]
     uses_findings: bool
-    extra_names: set[str]  # source columns (items.extra) the statement reads
+    extra_names: set[str]  # source columns (items.extra) the rule reads
     is_aggregate: bool  # flags depend on other items of a group
     skip_reason: str | None = None  # set when the corpus lacks a column in requires_columns
 
 
 @dataclass
 class _State:
+    """Compilation state of one rule inside a pack."""
+
     loaded: LoadedRule
     extra_columns: set[str] | None
-    params: list[Any] = field(default_factory=list)
-    ctes: list[str] = field(default_factory=list)
+    tables: PackTables
+    binder: Binder  # the statement the current condition lands in (hits or a group table)
     columns: set[str] = field(default_factory=lambda: {"item_id"})
-    finding_filters: list[str] = field(default_factory=list)  # shown as item evidence
-    uses_findings: bool = False
+    evidence_keys: list[int] = field(default_factory=list)  # detector conditions shown
+    joins: dict[str, str] = field(default_factory=dict)  # group table → alias in the branch
     problems: list[Problem] = field(default_factory=list)
     missing_required: set[str] = field(default_factory=set)
     extra_names: set[str] = field(default_factory=set)
 
     def bind(self, value: Any) -> str:
-        """Add a parameter; returns its ``$n`` placeholder."""
-        if isinstance(value, datetime | date):
-            value = value.isoformat()
-        self.params.append(value)
-        return f"${len(self.params)}"
+        """Bind a value in the statement being built."""
+        return self.binder.bind(value)
 
 
 def _column(state: _State, ref: FieldRef, path: Path_, value_kind: str | None = None) -> str:
@@ -139,45 +164,52 @@ def _field(state: _State, cond: FieldCondition, path: Path_) -> str:
     return f"coalesce({expr}, false)"
 
 
-def _finding_filter(state: _State, cond: PiiCondition | FacesCondition | MinorCuesCondition) -> str:
-    parts = [f"f.detector = {state.bind(cond.detector)}"]
+def _finding_filter(cond: AnyDetectorCondition, binder: Binder) -> str:
+    """Which findings a detector condition counts (over ``findings f``)."""
+    parts = [f"f.detector = {binder.bind(cond.detector)}"]
     types = getattr(cond, "types", None)
     if types:
-        parts.append(f"list_contains({state.bind(list(types))}::VARCHAR[], f.entity_type)")
+        parts.append(f"list_contains({binder.bind(list(types))}::VARCHAR[], f.entity_type)")
     if cond.min_score is not None:
-        parts.append(f"f.score >= {state.bind(cond.min_score)}")
+        parts.append(f"f.score >= {binder.bind(cond.min_score)}")
     if getattr(cond, "min_size_px", None):
-        parts.append(f"{query('rules.sql', 'face_size_px')} >= {state.bind(cond.min_size_px)}")
+        parts.append(f"{query('rules.sql', 'face_size_px')} >= {binder.bind(cond.min_size_px)}")
     return "(" + " AND ".join(parts) + ")"
 
 
-def _detector(
-    state: _State, cond: PiiCondition | FacesCondition | MinorCuesCondition, in_group: bool
-) -> str:
-    where = _finding_filter(state, cond)
-    state.uses_findings = True
-    if not in_group:  # inside an aggregate the evidence is the group label, not item spans
-        state.finding_filters.append(where)
-    # an uncorrelated semi-join: DuckDB hashes the qualifying item ids once
-    having = (
-        ""
-        if cond.min_count == 1
-        else f" GROUP BY f.item_id HAVING count(*) >= {state.bind(cond.min_count)}"
+def _detector(state: _State, cond: AnyDetectorCondition, in_group: bool) -> str:
+    # conditions that count the same findings share one count column of rule_detect
+    key = (
+        cond.detector,
+        tuple(getattr(cond, "types", None) or ()),
+        cond.min_score,
+        getattr(cond, "min_size_px", None),
     )
-    return f"i.item_id IN (SELECT f.item_id FROM findings f WHERE {where}{having})"
+    # inside an aggregate the evidence is the group label, not item spans
+    index = state.tables.detector_index(
+        key, lambda binder: _finding_filter(cond, binder), evidence=not in_group
+    )
+    state.tables.detectors.add(cond.detector)
+    if not in_group:
+        state.evidence_keys.append(index)
+    return f"coalesce(i.rule_d{index}, 0) >= {state.bind(cond.min_count)}"
 
 
-def _having_parts(state: _State, having: Any, hpath: Path_) -> tuple[str, str, str, str]:
-    """(per-item SQL, group test, label format, label args) for one kind of `having`.
+def _having_parts(
+    state: _State, having: Any, hpath: Path_, n: int
+) -> tuple[str, str, str, str, bool]:
+    """(per-item SQL, group test, label format, label args, distinct) for one `having`.
 
-    Group columns available to the test and label: g, n (items), hits (items matching the
-    per-item condition), example (smallest matching item id), distinct_n.
+    Group columns available to the test and label (suffix ``n``): n (items), hits<n>
+    (items matching the per-item condition), example<n> (smallest matching item id),
+    distinct<n>.
     """
     if isinstance(having, DistinctHaving):
         spec = having.distinct_count
         value = _column(state, resolve_field(spec.field), (*hpath, "distinct_count", "field"))
-        test = f"distinct_n >= {state.bind(spec.ge)}"
-        return value, test, "%s %s: %d distinct %s values", f"distinct_n, {state.bind(spec.field)}"
+        test = f"distinct{n} >= {state.bind(spec.ge)}"
+        fmt, args = "%s %s: %d distinct %s values", f"distinct{n}, {state.bind(spec.field)}"
+        return value, test, fmt, args, True
     if isinstance(having, AnyItemHaving):
         inner, wpath = having.any_item, (*hpath, "any_item")
     elif isinstance(having, ShareHaving):
@@ -187,36 +219,44 @@ def _having_parts(state: _State, having: Any, hpath: Path_) -> tuple[str, str, s
     where = _expr(state, inner, wpath, units=None, in_group=True)
     said = state.bind(describe(inner))
     if isinstance(having, ShareHaving):
-        test = f"hits >= {state.bind(having.share_of_items.ge)} * n"
-        return where, test, "%s %s: %.0f%% of %d items matched: %s", f"100.0 * hits / n, n, {said}"
+        test = f"hits{n} >= {state.bind(having.share_of_items.ge)} * n"
+        fmt = "%s %s: %.0f%% of %d items matched: %s"
+        return where, test, fmt, f"100.0 * hits{n} / n, n, {said}", False
     need = 1 if isinstance(having, AnyItemHaving) else having.count_of_items.ge
-    test = f"hits >= {state.bind(need)}"
+    test = f"hits{n} >= {state.bind(need)}"
     fmt = "%s %s: %d of %d items matched (e.g. item %s): %s"
-    return where, test, fmt, f"hits, n, example, {said}"
+    return where, test, fmt, f"hits{n}, n, example{n}, {said}", False
 
 
 def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[str, str]:
     """Returns (boolean SQL, evidence label SQL) for a group-level condition.
 
-    One materialised CTE per aggregate: the per-item condition is evaluated once per item,
-    counted per group, and only matching groups (with their evidence label) are kept.
+    The per-item condition is evaluated once per item into the pack's group table for this
+    ``group_by`` (shared with other aggregates on the same field); the branch joins the
+    table and reads this aggregate's label column (NULL: the group does not match).
     """
     agg = cond.aggregate
     group = _column(state, resolve_field(agg.group_by), (*path, "aggregate", "group_by"))
-    per_item, test, fmt, args = _having_parts(state, agg.having, (*path, "aggregate", "having"))
-    distinct = isinstance(agg.having, DistinctHaving)
-    w = "true" if distinct else "w"
-    name = f"agg_{len(state.ctes) + 1}"
-    state.ctes.append(
-        f"{name} AS MATERIALIZED (SELECT g, printf({state.bind(fmt)}, {state.bind(agg.group_by)}, g, {args}) AS label "
-        f"FROM (SELECT g, count(*) AS n, count(*) FILTER (WHERE {w}) AS hits, "
-        f"min(item_id) FILTER (WHERE {w}) AS example, "
-        f"{'count(DISTINCT w)' if distinct else 'NULL'} AS distinct_n "
-        f"FROM (SELECT {group} AS g, i.item_id, {per_item} AS w FROM item_view i WHERE {group} IS NOT NULL) "
-        f"GROUP BY g) WHERE {test})"
+    table: GroupTable = state.tables.group(group)
+    n = len(table.labels) + 1
+    outer, state.binder = state.binder, table.binder
+    try:
+        per_item, test, fmt, args, distinct = _having_parts(
+            state, agg.having, (*path, "aggregate", "having"), n
+        )
+        label = f"printf({state.bind(fmt)}, {state.bind(agg.group_by)}, g, {args})"
+    finally:
+        state.binder = outer
+    w = "true" if distinct else f"w{n}"
+    table.per_item.append(f"{per_item} AS w{n}")
+    table.aggregates.append(
+        f"count(*) FILTER (WHERE {w}) AS hits{n}, min(item_id) FILTER (WHERE {w}) AS example{n}, "
+        f"{f'count(DISTINCT w{n})' if distinct else 'NULL'} AS distinct{n}"
     )
-    test_sql = f"coalesce({group} IN (SELECT g FROM {name}), false)"
-    return test_sql, f"(SELECT a.label FROM {name} a WHERE a.g = {group})"
+    table.labels.append(f"CASE WHEN {test} THEN {label} END AS label{n}")
+    table.tests.append(test)
+    alias = state.joins.setdefault(table.name, f"g{len(state.joins) + 1}")
+    return f"({alias}.label{n} IS NOT NULL)", f"{alias}.label{n}"
 
 
 def _expr(
@@ -269,48 +309,84 @@ def _evidence(state: _State, units: list[tuple[str, str]]) -> str:
         label if test == "true" else f"CASE WHEN {test} THEN {label} END" for test, label in units
     )
     conditions = f"list_filter([{labels}], lambda x: x IS NOT NULL)"
-    findings = "coalesce(e.findings, [])" if state.finding_filters else "[]"
+    findings = "[]"
+    if state.evidence_keys:
+        keys = f"{state.bind(sorted(set(state.evidence_keys)))}::INTEGER[]"
+        findings = query("rules.sql", "evidence_findings").replace("/*KEYS*/", keys)
     return f"to_json({{'conditions': {conditions}, 'findings': {findings}}})"
 
 
-def _evidence_join(state: _State) -> str:
-    """LEFT JOIN of the per-item findings a detector condition looked at (one hash join)."""
-    if not state.finding_filters:
-        return ""
-    body = query("rules.sql", "evidence_findings").replace(
-        "/*FILTER*/", " OR ".join(dict.fromkeys(state.finding_filters))
+def _branch(state: _State) -> str:
+    """The rule's SELECT of (item_id, rule_id, severity, action, evidence) rows."""
+    rule = state.loaded.rule
+    head = ", ".join(state.bind(v) for v in (rule.id, rule.severity, rule.action))
+    units: list[tuple[str, str]] = []
+    where = _expr(state, rule.match, ("match",), units, certain=True)
+    evidence = _evidence(state, units)
+    groups = {t.name: t for t in state.tables.groups.values()}
+    joins = "".join(
+        f" LEFT JOIN {name} {alias} ON {alias}.g = {groups[name].group_sql}"
+        for name, alias in state.joins.items()
     )
-    state.ctes.append(f"rule_evidence AS ({body})")
-    return " LEFT JOIN rule_evidence e ON e.item_id = i.item_id"
+    return (
+        query("rules.sql", "rule_branch")
+        .replace("/*RULE*/", head)
+        .replace("/*EVIDENCE*/", evidence)
+        .replace("/*JOINS*/", joins)
+        .replace("/*MATCH*/", where)
+    )
+
+
+@dataclass
+class _Compiled:
+    plan: Plan
+    states: list[_State]
+
+
+def _compile(loaded_rules: list[LoadedRule], extra_columns: set[str] | None) -> _Compiled:
+    tables, hits = PackTables(), Binder()
+    states, branches, problems = [], [], []
+    for loaded in loaded_rules:
+        state = _State(loaded, extra_columns, tables, hits)
+        branches.append(_branch(state))
+        problems.extend(state.problems)
+        states.append(state)
+    if problems:
+        raise RuleLoadError(problems)
+    insert = query("rules.sql", "insert_hits") + "\n" + "\nUNION ALL\n".join(branches)
+    plan = Plan(
+        statements=[*tables.statements(), Statement(insert, hits.params)] if branches else [],
+        rule_ids=[r.rule.id for r in loaded_rules],
+        columns=set().union({"item_id"}, *(s.columns for s in states)),
+        detectors=set(tables.detectors),
+    )
+    return _Compiled(plan, states)
+
+
+def compile_pack(loaded_rules: list[LoadedRule], extra_columns: set[str] | None = None) -> Plan:
+    """Compile rules to run together; ``extra_columns`` (names in the store's extra_columns)
+    enables the check that every ``extra.<name>`` field exists. Raises :class:`RuleLoadError`.
+
+    Call with the rules :func:`compile_rules` did not mark as skipped.
+    """
+    return _compile(loaded_rules, extra_columns).plan
 
 
 def compile_rule(loaded: LoadedRule, extra_columns: set[str] | None = None) -> CompiledRule:
-    """Compile one rule; ``extra_columns`` (names in the store's extra_columns) enables the
-    check that every ``extra.<name>`` field exists. Raises :class:`RuleLoadError`."""
-    state = _State(loaded, extra_columns)
-    rule_id = state.bind(loaded.rule.id)
-    units: list[tuple[str, str]] = []
-    where = _expr(state, loaded.rule.match, ("match",), units, certain=True)
-    if state.problems:
-        raise RuleLoadError(state.problems)
-    is_aggregate = bool(state.ctes)
-    evidence, join = _evidence(state, units), _evidence_join(state)
-    with_clause = f"WITH {', '.join(state.ctes)} " if state.ctes else ""
-    sql = (
-        f"INSERT INTO rule_hits {with_clause}"
-        f"SELECT i.item_id, {rule_id}, {evidence} FROM item_view i{join} WHERE {where}"
-    )
+    """Compile one rule as a plan of its own. Raises :class:`RuleLoadError`."""
+    compiled = _compile([loaded], extra_columns)
+    state = compiled.states[0]
     skip = None
     if state.missing_required:
         skip = f"corpus has no source column {', '.join(sorted(state.missing_required))}"
     return CompiledRule(
         rule_id=loaded.rule.id,
-        sql=sql,
-        params=state.params,
-        columns=state.columns,
-        uses_findings=state.uses_findings,
+        sql=compiled.plan.sql,
+        params=compiled.plan.params,
+        columns=compiled.plan.columns,
+        uses_findings=compiled.plan.uses_findings,
         extra_names=state.extra_names,
-        is_aggregate=is_aggregate,
+        is_aggregate=bool(state.tables.groups),
         skip_reason=skip,
     )
 

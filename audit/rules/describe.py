@@ -9,6 +9,7 @@ from audit.rules.model import (
     AggregateCondition,
     AllCondition,
     AnyCondition,
+    AnyDetectorCondition,
     AnyItemHaving,
     CountHaving,
     DistinctHaving,
@@ -20,6 +21,9 @@ from audit.rules.model import (
     ShareHaving,
 )
 
+DetectorCond = AnyDetectorCondition
+#: Where a registered detector's findings come from, for evidence wording.
+_FOUND_IN = {"media_meta": "in the image metadata", "ocr_text": "in text in the image"}
 _SYMBOL = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
 
 
@@ -49,7 +53,7 @@ def _field(cond: FieldCondition) -> str:
     return f"{name} matches /{value}/"
 
 
-def _qualifiers(cond: PiiCondition | FacesCondition | MinorCuesCondition) -> str:
+def _qualifiers(cond: DetectorCond) -> str:
     parts = []
     if getattr(cond, "min_size_px", None):
         parts.append(f"≥ {cond.min_size_px} px")
@@ -58,7 +62,7 @@ def _qualifiers(cond: PiiCondition | FacesCondition | MinorCuesCondition) -> str
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def _detector(cond: PiiCondition | FacesCondition | MinorCuesCondition) -> str:
+def _detector(cond: DetectorCond) -> str:
     count = "" if cond.min_count == 1 else f"at least {cond.min_count} "
     if isinstance(cond, PiiCondition):
         kinds = " or ".join(cond.types) if cond.types else "personal data"
@@ -66,15 +70,19 @@ def _detector(cond: PiiCondition | FacesCondition | MinorCuesCondition) -> str:
     if isinstance(cond, FacesCondition):
         noun = "face" if cond.min_count == 1 else "faces"
         return f"{count or 'a '}{noun} in the image{_qualifiers(cond)}"
-    kinds = " or ".join(cond.types) if cond.types else "minor cues"
-    return f"{count}{kinds} found{_qualifiers(cond)}"
+    if isinstance(cond, MinorCuesCondition):
+        kinds = " or ".join(cond.types) if cond.types else "minor cues"
+        return f"{count}{kinds} found{_qualifiers(cond)}"
+    kinds = " or ".join(cond.types) if cond.types else f"{cond.detector} findings"
+    where = _FOUND_IN.get(cond.detector, f"by the {cond.detector} detector")
+    return f"{count}{kinds} found {where}{_qualifiers(cond)}"
 
 
 def describe(cond: Any) -> str:
     """One line of plain words for a condition (nested conditions in parentheses)."""
     if isinstance(cond, FieldCondition):
         return _field(cond)
-    if isinstance(cond, PiiCondition | FacesCondition | MinorCuesCondition):
+    if isinstance(cond, DetectorCond):
         return _detector(cond)
     if isinstance(cond, AllCondition):
         return "(" + " and ".join(describe(c) for c in cond.all) + ")"

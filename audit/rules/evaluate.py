@@ -1,7 +1,9 @@
-"""Evaluate a rule pack over the audit store: set-based, one statement per rule, sandboxed.
+"""Evaluate a rule pack over the audit store: set-based, all rules in one pass, sandboxed.
 
-Writes ``rule_catalog`` (what was evaluated, with the compiled SQL) and ``flags`` for the
-run. Rule SQL runs in the locked sandbox (audit/rules/sandbox.py), never on ``con``.
+Writes ``rule_catalog`` (what was evaluated, with each rule's SQL compiled alone) and
+``flags`` for the run. The pack's plan (audit/rules/compile.py) runs in the locked sandbox
+(audit/rules/sandbox.py), never on ``con``; when it fails, each rule is run alone to name
+the one at fault with its file:line.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from audit.rules.compile import CompiledRule, compile_rules, source_projection
-from audit.rules.loader import RuleSet
+from audit.rules.compile import CompiledRule, Plan, compile_pack, compile_rules, source_projection
+from audit.rules.loader import LoadedRule, RuleSet
 from audit.rules.problems import Problem, RuleLoadError
-from audit.rules.sandbox import copy_in, open_sandbox
+from audit.rules.sandbox import BATCH_ROWS, copy_in, open_sandbox
 from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]
@@ -29,7 +31,6 @@ class RulesSummary:
     per_rule: dict[str, int]
     seconds: float
     skipped: dict[str, str] = field(default_factory=dict)  # rule id → why it did not run
-    rule_seconds: dict[str, float] = field(default_factory=dict)
     phase_seconds: dict[str, float] = field(default_factory=dict)  # copy_in, rules, write
 
     @property
@@ -61,40 +62,70 @@ def _catalog_rows(run_id: str, ruleset: RuleSet, compiled: list[CompiledRule]) -
                 loaded.file,
                 loaded.sha256,
                 match_json,
-                None if comp.skip_reason else comp.sql,
+                None if comp.skip_reason else comp.sql,  # the rule compiled alone
             ]
         )
     return rows
 
 
+def _run_plan(sandbox: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """Run a plan's statements as one transaction (a failure leaves no table behind)."""
+    sandbox.execute(query("rules.sql", "begin"))
+    try:
+        for statement in plan.statements:
+            sandbox.execute(statement.sql, statement.params)
+    except BaseException:
+        sandbox.execute(query("rules.sql", "rollback"))
+        raise
+    sandbox.execute(query("rules.sql", "commit"))
+
+
+def _culprit(
+    sandbox: duckdb.DuckDBPyConnection, active: list[LoadedRule], extra: set[str]
+) -> RuleLoadError | None:
+    """After the pack failed: the first rule that fails on its own, as a file:line problem."""
+    for loaded in active:
+        try:
+            _run_plan(sandbox, compile_pack([loaded], extra))
+        except duckdb.Error as exc:
+            detail = str(exc).split("\n", 1)[0]
+            return RuleLoadError(
+                [Problem(loaded.file, loaded.line, "match", f"cannot be evaluated: {detail}")]
+            )
+        finally:  # keep the sandbox as the pack left it: no hits, no tables
+            sandbox.execute(query("rules.sql", "begin"))
+            sandbox.execute("DELETE FROM rule_hits")
+            sandbox.execute(query("rules.sql", "commit"))
+    return None
+
+
 def _run_in_sandbox(
     con: duckdb.DuckDBPyConnection,
-    ruleset: RuleSet,
-    active: list[CompiledRule],
+    plan: Plan,
+    active: list[LoadedRule],
+    extra: set[str],
     progress: Progress | None,
 ) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
     sandbox = open_sandbox()
-    columns = set().union(*(c.columns for c in active)) if active else {"item_id"}
-    copy_in(sandbox, con.sql(source_projection(columns)), "copy_items")
-    if any(c.uses_findings for c in active):
-        copy_in(sandbox, con.sql(query("rules.sql", "read_findings")), "copy_findings")
+    mark = time.perf_counter()
+    copy_in(sandbox, con.sql(source_projection(plan.columns)), "copy_items")
+    if plan.uses_findings:
+        findings = con.sql(query("rules.sql", "read_findings"), params=[sorted(plan.detectors)])
+        copy_in(sandbox, findings, "copy_findings")
     else:
         sandbox.execute(query("rules.sql", "empty_findings"))
-    timings = {}
-    for n, comp in enumerate(active):
-        started = time.perf_counter()
-        try:
-            sandbox.execute(comp.sql, comp.params)
-        except duckdb.Error as exc:
-            loaded = ruleset.get(comp.rule_id)
-            detail = str(exc).split("\n", 1)[0]
-            raise RuleLoadError(
-                [Problem(loaded.file, loaded.line, "match", f"cannot be evaluated: {detail}")]
-            ) from exc
-        timings[comp.rule_id] = time.perf_counter() - started
-        if progress:
-            progress("rules", n + 1, len(active))
-    return sandbox, timings
+    copied = time.perf_counter()
+    try:
+        _run_plan(sandbox, plan)
+    except duckdb.Error as exc:
+        culprit = _culprit(sandbox, active, extra)
+        sandbox.close()
+        if culprit is not None:
+            raise culprit from exc
+        raise
+    if progress:
+        progress("rules", len(active), len(active))
+    return sandbox, {"copy_in": copied - mark, "rules": time.perf_counter() - copied}
 
 
 def evaluate_rules(
@@ -112,8 +143,10 @@ def evaluate_rules(
     started = time.perf_counter()
     extra = {row[0] for row in con.execute(query("rules.sql", "extra_column_names")).fetchall()}
     compiled = compile_rules(ruleset.rules, extra)
-    active = [c for c in compiled if c.skip_reason is None]
-    sandbox, timings = _run_in_sandbox(con, ruleset, active, progress)
+    skipped = {c.rule_id: c.skip_reason for c in compiled if c.skip_reason}
+    active = [r for r in ruleset.rules if r.rule.id not in skipped]
+    plan = compile_pack(active, extra)
+    sandbox, phases = _run_in_sandbox(con, plan, active, extra, progress)
     evaluated = time.perf_counter()
     try:
         con.execute(query("rules.sql", "clear_run"), [run_id])
@@ -122,7 +155,8 @@ def evaluate_rules(
             query("rules.sql", "insert_catalog"), _catalog_rows(run_id, ruleset, compiled)
         )
         con.register(
-            "rules_hits_in", sandbox.sql(query("rules.sql", "read_hits")).to_arrow_reader(500_000)
+            "rules_hits_in",
+            sandbox.sql(query("rules.sql", "read_hits")).to_arrow_reader(BATCH_ROWS),
         )
         try:
             con.execute(query("rules.sql", "insert_flags"), [run_id])
@@ -131,14 +165,10 @@ def evaluate_rules(
     finally:
         sandbox.close()
     counts = dict(con.execute(query("rules.sql", "flag_counts"), [run_id]).fetchall())
+    phases["write"] = time.perf_counter() - evaluated
     return RulesSummary(
-        per_rule={c.rule_id: counts.get(c.rule_id, 0) for c in active},
+        per_rule={rule_id: counts.get(rule_id, 0) for rule_id in plan.rule_ids},
         seconds=time.perf_counter() - started,
-        skipped={c.rule_id: c.skip_reason for c in compiled if c.skip_reason},
-        rule_seconds=timings,
-        phase_seconds={
-            "copy_in": evaluated - started - sum(timings.values()),
-            "rules": sum(timings.values()),
-            "write": time.perf_counter() - evaluated,
-        },
+        skipped=skipped,
+        phase_seconds=phases,
     )

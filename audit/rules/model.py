@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from audit.detectors.base import REGISTRY
 from audit.rules.columns import OPERATORS_BY_KIND, SETTABLE_COLUMNS, FieldRef, resolve_field
 from audit.schema import ACTIONS, RULE_STATUSES, SEVERITIES
 
@@ -45,7 +46,16 @@ FIELD_OPERATORS = (
     "contains",
     "matches",
 )
+#: Detectors with their own condition model (wording, faces' box size); every other
+#: registered detector (audit.detectors.base.REGISTRY) takes a generic condition.
 DETECTORS = ("pii", "faces", "minor_cues")
+#: Entity type a self-test finding gets when the case gives none.
+DEFAULT_ENTITY = {
+    "pii": "PERSON",
+    "faces": "FACE",
+    "minor_cues": "AGE_CUE",
+    "media_meta": "GPS_LOCATION",
+}
 _ENTITY_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
@@ -211,9 +221,48 @@ class MinorCuesCondition(_Strict):
     _types = field_validator("types")(_check_entity_types)
 
 
+def _registered(name: str) -> str:
+    if name not in REGISTRY:
+        known = ", ".join(dict.fromkeys([*DETECTORS, *REGISTRY]))
+        raise ValueError(f"must be one of {known} — got {name!r}")
+    return name
+
+
+class RegisteredDetectorCondition(_Strict):
+    """At least `min_count` findings of any other registered detector (e.g. media_meta)."""
+
+    detector: str = Field(description="a registered detector name, e.g. media_meta")
+    types: list[str] | None = Field(None, min_length=1, description="entity types to count")
+    min_score: float | None = Field(None, ge=0, le=1)
+    min_count: int = Field(1, ge=1)
+
+    _types = field_validator("types")(_check_entity_types)
+    _name = field_validator("detector")(_registered)
+
+
+def _detector_tag(value: Any) -> str | None:
+    name = value.get("detector") if isinstance(value, dict) else getattr(value, "detector", None)
+    if not isinstance(name, str):
+        return None
+    return f"{name}-detector" if name in DETECTORS else "registered-detector"
+
+
+DETECTOR_TAGS = (*(f"{d}-detector" for d in DETECTORS), "registered-detector")
+
 DetectorCondition = Annotated[
-    PiiCondition | FacesCondition | MinorCuesCondition, Field(discriminator="detector")
+    Annotated[PiiCondition, Tag("pii-detector")]
+    | Annotated[FacesCondition, Tag("faces-detector")]
+    | Annotated[MinorCuesCondition, Tag("minor_cues-detector")]
+    | Annotated[RegisteredDetectorCondition, Tag("registered-detector")],
+    Discriminator(
+        _detector_tag,
+        custom_error_type="detector_kind",
+        custom_error_message="detector must be a name, e.g. pii, faces, minor_cues, media_meta",
+    ),
 ]
+AnyDetectorCondition = (
+    PiiCondition | FacesCondition | MinorCuesCondition | RegisteredDetectorCondition
+)
 
 # ---------------------------------------------------------------- combinators
 
@@ -341,7 +390,7 @@ Condition = Annotated[
 #: Tags that pydantic puts in error locations; the loader drops them.
 DISCRIMINATOR_TAGS = frozenset(
     {f"{k}-node" for k in CONDITION_KINDS + HAVING_KINDS}
-    | set(DETECTORS)
+    | set(DETECTOR_TAGS)
     | {"item-case", "group-case"}
 )
 
@@ -351,8 +400,10 @@ DISCRIMINATOR_TAGS = frozenset(
 class Finding(_Strict):
     """A detector output given directly in a test case (the self-test runs no model)."""
 
-    detector: Literal[(*DETECTORS, "media_meta")]  # type: ignore[valid-type]
-    entity_type: str | None = Field(None, description="default: PERSON / FACE / AGE_CUE")
+    detector: str = Field(description="a registered detector name")
+    entity_type: str | None = Field(
+        None, description="default: PERSON / FACE / AGE_CUE / GPS_LOCATION (pii / faces / …)"
+    )
     score: float = Field(1.0, ge=0, le=1)
     size_px: int | None = Field(None, ge=1, description="faces: side of the face box in px")
     start: int | None = Field(None, ge=0)
@@ -362,6 +413,13 @@ class Finding(_Strict):
     )
 
     _types = field_validator("entity_type")(lambda v: (_check_entity_types([v]) or [None])[0])
+    _name = field_validator("detector")(_registered)
+
+    @model_validator(mode="after")
+    def _entity_known(self) -> Finding:
+        if self.entity_type is None and self.detector not in DEFAULT_ENTITY:
+            raise ValueError(f"give entity_type for a {self.detector} finding")
+        return self
 
 
 def _check_item_fields(item: dict[str, Any]) -> dict[str, Any]:

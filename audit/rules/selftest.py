@@ -16,17 +16,11 @@ import duckdb
 from audit.rules.compile import compile_rule
 from audit.rules.evaluate import evaluate_rules
 from audit.rules.loader import LoadedRule, RuleSet
-from audit.rules.model import Finding, GroupCase, ItemCase
+from audit.rules.model import DEFAULT_ENTITY, Finding, GroupCase, ItemCase
 from audit.schema import all_item_columns
 from audit.store import open_memory, query
 
 RUN_ID = "selftest"
-_DEFAULT_ENTITY = {
-    "pii": "PERSON",
-    "faces": "FACE",
-    "minor_cues": "AGE_CUE",
-    "media_meta": "GPS_LOCATION",
-}
 _DEFAULT_FACE_PX = 64
 
 
@@ -75,7 +69,7 @@ def insert_finding(con: duckdb.DuckDBPyConnection, item_id: str, f: Finding) -> 
         bbox = [0, side, side, 0]  # [top, right, bottom, left]
     start = f.start if f.start is not None else (None if f.detector == "faces" else 0)
     end = f.end if f.end is not None else (None if start is None else start + 10)
-    entity = f.entity_type or _DEFAULT_ENTITY[f.detector]
+    entity = f.entity_type or DEFAULT_ENTITY[f.detector]
     attributes = json.dumps(f.attributes) if f.attributes is not None else None
     con.execute(
         query("rules.sql", "selftest_finding"),

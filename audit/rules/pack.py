@@ -1,0 +1,124 @@
+"""The tables a compiled rule pack shares: detector summaries and group tables.
+
+Rules of one pack are evaluated together (audit/rules/compile.py). What several rules
+need is computed once in the sandbox before their conditions run:
+
+* ``rule_detect``: every distinct detector condition of the pack evaluated in one pass
+  over the findings — a count per item and condition (``rule_d<n>``) and the findings
+  that evidence shows (``rule_ev``) — joined once to the items as ``rule_items``;
+* ``rule_groups_<n>``: one table per ``group_by`` expression holding the groups that
+  some aggregate condition accepts, one evidence label column per aggregate.
+
+Each statement binds its own parameters (:class:`Binder`): DuckDB wants exactly the
+parameters a statement names. The SQL skeletons are the named blocks of audit/sql/rules.sql.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from audit.store import query
+
+
+@dataclass
+class Binder:
+    """The bound parameters of one statement."""
+
+    params: list[Any] = field(default_factory=list)
+
+    def bind(self, value: Any) -> str:
+        """Add a parameter; returns its ``$n`` placeholder."""
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a plan and its parameters."""
+
+    sql: str
+    params: list[Any]
+
+
+@dataclass
+class GroupTable:
+    """The aggregates of the pack that group by one expression."""
+
+    name: str
+    group_sql: str  # over rule_items i; holds no parameters (column names only)
+    binder: Binder = field(default_factory=Binder)
+    per_item: list[str] = field(default_factory=list)  # "<expr> AS w<n>"
+    aggregates: list[str] = field(default_factory=list)  # "count(*) FILTER ... AS hits<n>"
+    labels: list[str] = field(default_factory=list)  # "CASE WHEN <test> THEN ... END AS label<n>"
+    tests: list[str] = field(default_factory=list)
+
+    def statement(self) -> Statement:
+        """The CREATE TABLE statement of this group table."""
+        sql = (
+            query("rules.sql", "group_table")
+            .replace("/*NAME*/", self.name)
+            .replace("/*LABELS*/", ", ".join(self.labels))
+            .replace("/*AGGREGATES*/", ", ".join(self.aggregates))
+            .replace("/*PER_ITEM*/", ", ".join(self.per_item))
+            .replace("/*GROUP*/", self.group_sql)
+            .replace("/*TESTS*/", " OR ".join(self.tests))
+        )
+        return Statement(sql, self.binder.params)
+
+
+@dataclass
+class PackTables:
+    """Detector conditions and group tables shared by the rules of one pack."""
+
+    detect: Binder = field(default_factory=Binder)
+    filters: dict[Any, int] = field(default_factory=dict)  # condition key → index
+    filter_sql: list[str] = field(default_factory=list)
+    evidence: set[int] = field(default_factory=set)  # indexes whose findings evidence shows
+    detectors: set[str] = field(default_factory=set)
+    groups: dict[str, GroupTable] = field(default_factory=dict)  # group SQL → table
+
+    def detector_index(self, key: Any, build: Any, *, evidence: bool) -> int:
+        """Index of a detector condition (``key`` identifies it; ``build(binder)`` → SQL)."""
+        index = self.filters.get(key)
+        if index is None:
+            index = self.filters[key] = len(self.filter_sql) + 1
+            self.filter_sql.append(build(self.detect))
+        if evidence:
+            self.evidence.add(index)
+        return index
+
+    def group(self, group_sql: str) -> GroupTable:
+        """The group table for a group_by expression (created on first use)."""
+        if group_sql not in self.groups:
+            name = f"rule_groups_{len(self.groups) + 1}"
+            self.groups[group_sql] = GroupTable(name, group_sql)
+        return self.groups[group_sql]
+
+    def statements(self) -> list[Statement]:
+        """Statements that build ``rule_items`` and the group tables, in order."""
+        if not self.filter_sql:
+            out = [Statement(query("rules.sql", "items_plain"), [])]
+        else:
+            n = range(1, len(self.filter_sql) + 1)
+            keys = ", ".join(f"CASE WHEN m{i} THEN {i} END" for i in sorted(self.evidence))
+            sql = (
+                query("rules.sql", "detector_summary")
+                .replace(
+                    "/*COUNTS*/", ", ".join(f"count(*) FILTER (WHERE m{i}) AS rule_d{i}" for i in n)
+                )
+                .replace("/*KEYS*/", keys)
+                .replace(
+                    "/*MATCHES*/",
+                    ", ".join(f"{s} AS m{i}" for i, s in zip(n, self.filter_sql, strict=True)),
+                )
+                .replace("/*ANY*/", " OR ".join(f"m{i}" for i in n))
+            )
+            out = [
+                Statement(sql, self.detect.params),
+                Statement(query("rules.sql", "items_with_detectors"), []),
+            ]
+        return out + [g.statement() for g in self.groups.values()]
