@@ -4,7 +4,8 @@ Only worker processes import this module: the engine's forkserver imports it fir
 any preloaded library loads numpy/OpenBLAS, which read these variables once, at load), and
 each worker imports it again in its initializer (for the spawn fallback). Without it every
 worker would start one BLAS thread per core, and N workers on N cores would fight over them.
-The parent never imports it, so its own environment is left alone.
+The scan's parent never imports it, so its own environment is left alone (benchmarks import
+it first, to make their in-process runs per-core figures).
 """
 
 from __future__ import annotations
