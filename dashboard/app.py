@@ -33,6 +33,7 @@ pages = {
             _VIEWS / "overview.py", title="Overview", icon=":material/monitoring:", default=True
         ),
         st.Page(_VIEWS / "rules.py", title="Rules", icon=":material/rule:"),
+        st.Page(_VIEWS / "groups.py", title="Groups", icon=":material/groups:"),
         st.Page(_VIEWS / "items.py", title="Items", icon=":material/table_rows:"),
     ],
     "Act": [

@@ -435,7 +435,8 @@ def render_html(report: dict[str, Any]) -> str:
     """The complete report page for ``report`` (from collect_report)."""
     import plotly.offline
 
-    # imported here: html_media builds on this module's helpers
+    # imported here: html_media and html_groups build on this module's helpers
+    from audit.report.html_groups import groups_section
     from audit.report.html_media import media_section
 
     manifest = report.get("manifest") or {}
@@ -452,6 +453,7 @@ def render_html(report: dict[str, Any]) -> str:
             _platforms(report),
             _over_time(report),
             _rules(report),
+            groups_section(report),
             _pii(report),
             _samples(report),
             _errors(report),

@@ -106,7 +106,8 @@ SELECT * FROM item_flags
 -- name: item_rows
 -- One row per item in scope with its flag summary and current decision.
 -- Extra parameters: $rule_id (NULL = any), $search (item/author id prefix, '' = any),
--- $flagged_only BOOLEAN, $decision ('' any, 'undecided', or a decision value).
+-- $flagged_only BOOLEAN, $decision ('' any, 'undecided', or a decision value),
+-- $group_kind ('' = any) with $group_key and $group_platform (report.sql group_items).
 item_rows AS (
     SELECT items.item_id, items.platform, items.author_id, items.created_at, items.visibility,
            items.media_path IS NOT NULL AS has_media,
@@ -123,6 +124,8 @@ item_rows AS (
       AND ($search::VARCHAR = '' OR starts_with(items.item_id, $search::VARCHAR)
            OR starts_with(items.author_id, $search::VARCHAR))
       AND (NOT $flagged_only::BOOLEAN OR x.n_flags > 0)
+      -- a group of the Groups page: report.sql's own definition of its items
+      AND ($group_kind::VARCHAR = '' OR items.item_id IN (SELECT item_id FROM {report.group_items}))
       AND ($decision::VARCHAR = ''
            OR ($decision::VARCHAR = 'undecided' AND d.decision IS NULL)
            OR d.decision = $decision::VARCHAR)
@@ -174,6 +177,14 @@ SELECT category, items, share FROM {report.kpi_exposure}
 -- name: media
 -- report.sql's media_meta signals (GPS, training reservation, C2PA, camera ids, stripped) in scope.
 SELECT * FROM {report.kpi_media}
+
+-- name: group_kinds
+-- report.sql's group kinds with data in scope (author, platform, subreddit, source_file, domain).
+SELECT kind FROM {report.group_kinds} ORDER BY pos
+
+-- name: groups
+-- report.sql's exposure-by-group table in scope: $group_kind, $limit, $min_items.
+SELECT * FROM {report.kpi_groups} ORDER BY rank
 
 -- name: rule_stats
 -- report.sql's per-rule figures in the filtered scope, plus rationale and review progress.

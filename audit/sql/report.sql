@@ -262,3 +262,111 @@ ORDER BY item_id;
 SELECT f.item_id, f.entity_type, substr(i.text, f."start" + 1, f."end" - f."start") AS value
 FROM findings f JOIN items i USING (item_id)
 WHERE f.detector = 'pii' AND f."start" IS NOT NULL AND list_contains($item_ids, f.item_id);
+
+-- Exposure by group: which authors and sources concentrate the flagged items. A group kind
+-- ($group_kind) says how items are grouped:
+--   author       author_id within a platform (the same id on two platforms is two accounts)
+--   platform     the item's platform
+--   subreddit    extra.subreddit (listed by group_kinds only when the corpus has the column)
+--   source_file  the corpus file the item was read from
+--   domain       host of the item's URL, lower case, without "www." and credentials (LAION)
+-- Items whose key is missing belong to no group, as in aggregate rules (docs/RULES.md).
+
+-- name: group_keys
+-- The group of every item under $group_kind. group_by is the rule-language field of the kind:
+-- an aggregate rule grouping by it writes evidence labelled "<group_by> <key>: ..." (NULL for
+-- domain, which no rule can group by).
+SELECT item_id,
+       CASE $group_kind::VARCHAR
+           WHEN 'author'      THEN author_id
+           WHEN 'platform'    THEN platform
+           WHEN 'subreddit'   THEN extra ->> 'subreddit'
+           WHEN 'source_file' THEN source_file
+           -- userinfo (user:password@) is skipped: it can name a person
+           WHEN 'domain'      THEN nullif(regexp_replace(regexp_extract(
+                                      lower(url), '^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#]+)', 1),
+                                      '^www\.', ''), '')
+       END AS group_key,
+       CASE WHEN $group_kind::VARCHAR = 'author' THEN platform END AS group_platform,
+       CASE $group_kind::VARCHAR
+           WHEN 'author' THEN 'author_id' WHEN 'platform' THEN 'platform'
+           WHEN 'subreddit' THEN 'extra.subreddit' WHEN 'source_file' THEN 'source_file'
+       END AS group_by
+FROM items;
+
+-- name: group_kinds
+-- The group kinds this corpus has data for, in display order.
+SELECT pos, kind FROM (VALUES
+    (1, 'author',      EXISTS (SELECT 1 FROM items WHERE author_id IS NOT NULL)),
+    (2, 'platform',    EXISTS (SELECT 1 FROM items WHERE platform IS NOT NULL)),
+    (3, 'subreddit',   EXISTS (SELECT 1 FROM extra_columns WHERE name = 'subreddit')),
+    (4, 'source_file', EXISTS (SELECT 1 FROM items WHERE source_file IS NOT NULL)),
+    (5, 'domain',      EXISTS (SELECT 1 FROM items WHERE url IS NOT NULL))
+) k(pos, kind, present)
+WHERE present
+ORDER BY pos;
+
+-- name: group_items
+-- The items of one group (dashboard drill-down): $group_kind, $group_key, $group_platform
+-- (the author's platform; NULL for the other kinds).
+SELECT item_id FROM ({report.group_keys})
+WHERE group_key = $group_key::VARCHAR
+  AND group_platform IS NOT DISTINCT FROM $group_platform::VARCHAR;
+
+-- name: kpi_groups
+-- The top $limit groups of kind $group_kind with at least $min_items items, by flagged share
+-- (flagged items / items), then size, then key (rank 1 = most exposed). Per group: items, flagged and excluded items,
+-- the 3 rules that flag most of its items, and the group-level evidence of aggregate rules
+-- that group by this kind's field (the label starts "<group_by> <key>: "; it repeats only the
+-- key and the rule's own words, never an item's value). groups_total: groups before LIMIT.
+WITH g AS (
+    SELECT * FROM ({report.group_keys}) WHERE group_key IS NOT NULL
+), per_item AS (
+    SELECT item_id, bool_or(action = 'exclude') AS excluded
+    FROM flags WHERE run_id = $run_id GROUP BY item_id
+), stats AS (
+    SELECT g.group_key, g.group_platform, any_value(g.group_by) AS group_by,
+           count(*)                                AS items,
+           count(f.item_id)                        AS flagged_items,
+           count(*) FILTER (WHERE f.excluded)      AS excluded_items
+    FROM g LEFT JOIN per_item f USING (item_id)
+    GROUP BY g.group_key, g.group_platform
+    HAVING count(*) >= $min_items
+), ranked AS (
+    SELECT *, flagged_items / items AS flagged_share, count(*) OVER () AS groups_total,
+           row_number() OVER (ORDER BY flagged_items / items DESC, items DESC, group_key,
+                              group_platform NULLS FIRST) AS rank
+    FROM stats
+), top AS (
+    SELECT * FROM ranked WHERE rank <= $limit
+), hits AS (
+    -- flags of the shown groups' items only, so rules and evidence stay cheap with many groups
+    SELECT t.group_key, t.group_platform, t.group_by, fl.item_id, fl.rule_id, fl.evidence
+    FROM top t
+    JOIN g ON g.group_key = t.group_key AND g.group_platform IS NOT DISTINCT FROM t.group_platform
+    JOIN flags fl ON fl.item_id = g.item_id AND fl.run_id = $run_id
+), rule_hits AS (
+    SELECT group_key, group_platform,
+           list({'rule_id': rule_id, 'items': n} ORDER BY n DESC, rule_id)[1:3] AS top_rules
+    FROM (SELECT group_key, group_platform, rule_id, count(DISTINCT item_id) AS n
+          FROM hits GROUP BY ALL)
+    GROUP BY ALL
+), labels AS (
+    SELECT group_key, group_platform, list(DISTINCT label ORDER BY label)[1:3] AS evidence
+    FROM (SELECT group_key, group_platform, group_by,
+                 unnest(json_extract_string(evidence, '$.conditions[*]')) AS label
+          FROM hits)
+    WHERE starts_with(label, group_by || ' ' || group_key || ': ')
+    GROUP BY ALL
+)
+SELECT t.rank, t.group_key, t.group_platform AS platform, t.items, t.flagged_items, t.flagged_share,
+       t.excluded_items,
+       coalesce(r.top_rules, []) AS top_rules,
+       coalesce(l.evidence, []::VARCHAR[]) AS evidence,
+       t.groups_total
+FROM top t
+LEFT JOIN rule_hits r
+  ON r.group_key = t.group_key AND r.group_platform IS NOT DISTINCT FROM t.group_platform
+LEFT JOIN labels l
+  ON l.group_key = t.group_key AND l.group_platform IS NOT DISTINCT FROM t.group_platform
+ORDER BY t.rank;

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from audit.report.json import GROUP_LIMIT, GROUP_MIN_ITEMS, report_query
 from audit.schema import DECISIONS
 from audit.store import query
 from dashboard.lib.db import bind, reader, writer
@@ -71,10 +72,30 @@ class ItemQuery:
     decision: str = ""  # '' any, 'undecided', or one of audit.schema.DECISIONS
     sort: str = "severity"
     descending: bool = True
+    # one group of the Groups page (report.sql group_items); '' = no group filter
+    group_kind: str = ""
+    group_key: str = ""
+    group_platform: str | None = None
 
     def params(self) -> dict[str, Any]:
         """The table filters as named SQL parameters."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row of the Groups page: what the Items page filters on when drilling down."""
+
+    kind: str
+    key: str
+    platform: str | None = None
+
+    def item_query(self) -> ItemQuery:
+        """Every item of the group, flagged or not (the group's "items" figure)."""
+        return ItemQuery(
+            flagged_only=False, group_kind=self.kind, group_key=self.key,
+            group_platform=self.platform,
+        )  # fmt: skip
 
 
 @dataclass
@@ -121,16 +142,21 @@ OVERVIEW_PARTS = (
 )
 
 
+def _with_report(sql: str) -> str:
+    """``sql`` with each ``{report.NAME}`` replaced by report.sql block NAME as a subquery."""
+    return _REPORT_REF.sub(lambda m: f"(\n{report_query(m.group(1))}\n)", sql)
+
+
 def scoped(*blocks: str, scope: tuple[str, ...] = SCOPE) -> str:
     """Compose ``WITH <scope>[, item_rows] <body>``; the last block is the body.
 
-    ``{report.NAME}`` in a body becomes the report.sql block NAME as a subquery: it reads the
+    ``{report.NAME}`` in a block becomes the report.sql block NAME as a subquery: it reads the
     shadowed (filtered) ``items``/``flags``/``item_view`` of the scope, so the KPIs have one
     definition, shared with report.json.
     """
     *ctes, body = blocks
-    text = _REPORT_REF.sub(lambda m: f"(\n{query(REPORT_SQL, m.group(1))}\n)", query(SQL, body))
-    return "WITH " + ",\n".join(query(SQL, b) for b in (*scope, *ctes)) + "\n" + text
+    parts = [_with_report(query(SQL, b)) for b in (*scope, *ctes)]
+    return "WITH " + ",\n".join(parts) + "\n" + _with_report(query(SQL, body))
 
 
 # --- run and version lookups (uncached: cheap, and they form the cache keys) -------------
@@ -217,6 +243,24 @@ def media(scope: Scope) -> dict[str, Any]:
 def rule_stats(scope: Scope) -> pd.DataFrame:
     """Per-rule metadata of the run with flag counts in scope and review progress."""
     return run_sql(scope.db, scoped("rule_stats"), scope.params())
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def group_kinds(scope: Scope) -> list[str]:
+    """The group kinds the scope has data for (report.sql ``group_kinds``), in display order."""
+    return run_sql(scope.db, scoped("group_kinds"), scope.params())["kind"].tolist()
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def groups(
+    scope: Scope, kind: str, limit: int = GROUP_LIMIT, min_items: int = GROUP_MIN_ITEMS
+) -> pd.DataFrame:
+    """report.sql ``kpi_groups`` in the scope: the most exposed groups of ``kind``.
+
+    Unfiltered, the rows equal report.json's ``groups.kinds[kind].rows``.
+    """
+    params = scope.params() | {"group_kind": kind, "limit": limit, "min_items": min_items}
+    return run_sql(scope.db, scoped("groups"), params)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)

@@ -1,7 +1,9 @@
 """Items page: a filterable, sortable, paginated table over the whole corpus, and item detail.
 
 Only one page of rows ever leaves DuckDB; the total is counted in SQL. ``?rule=`` and
-``?item=`` in the URL (or the Rules page) pre-filter the table and open an item.
+``?item=`` in the URL (or the Rules page) pre-filter the table and open an item;
+``?group_kind=author&group=<id>&group_platform=<platform>`` (or the Groups page) shows one
+author's or source's items.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import math
 
 import streamlit as st
 
+from audit.report.html_groups import GROUP_KINDS
 from dashboard.lib import data, state
 from dashboard.lib.item_panel import item_panel
 from dashboard.lib.style import DECISION_LABELS, page_header, severity_styler
@@ -33,6 +36,22 @@ if "rule" in qp and st.session_state.get("_qp_rule") != qp["rule"]:
     st.session_state["items_rule"] = st.session_state["_qp_rule"] = qp["rule"]
 if "item" in qp and "items_item" not in st.session_state:
     st.session_state["items_item"] = qp["item"]
+if "group_kind" in qp and "group" in qp:
+    link = data.Group(qp["group_kind"], qp["group"], qp.get("group_platform"))
+    if st.session_state.get("_qp_group") != link:
+        st.session_state["items_group"] = st.session_state["_qp_group"] = link
+        st.session_state["items_flagged"] = False
+group: data.Group | None = st.session_state.get("items_group")
+if group is not None:
+    where = f" on {group.platform}" if group.platform else ""
+    g_left, g_right = st.columns([5, 1])
+    label = GROUP_KINDS.get(group.kind, (group.kind, group.kind))[1].lower()
+    g_left.info(f"Only the items of {label} `{group.key}`{where}, flagged or not.")
+    if g_right.button("Show all items", key="items_group_clear", width="stretch"):
+        del st.session_state["items_group"]
+        for k in ("group_kind", "group", "group_platform"):
+            st.query_params.pop(k, None)
+        st.rerun()
 
 rule_ids = data.rule_stats(scope)["rule_id"].tolist()
 if st.session_state.get("items_rule") not in (None, ANY_RULE, *rule_ids):
@@ -48,7 +67,9 @@ sort = c4.selectbox(
 )
 with c5:
     descending = st.toggle("Descending", value=True, key="items_desc")
-    flagged_only = st.toggle("Flagged only", value=True, key="items_flagged")
+    # default set through session state: the Groups page turns it off when drilling down
+    st.session_state.setdefault("items_flagged", True)
+    flagged_only = st.toggle("Flagged only", key="items_flagged")
 
 iq = data.ItemQuery(
     rule_id=None if rule == ANY_RULE else rule,
@@ -57,6 +78,9 @@ iq = data.ItemQuery(
     decision=decision,
     sort=sort,
     descending=descending,
+    group_kind=group.kind if group else "",
+    group_key=group.key if group else "",
+    group_platform=group.platform if group else None,
 )
 total = data.items_count(scope, iq)
 pages = max(1, math.ceil(total / PAGE_SIZE))

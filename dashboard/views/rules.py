@@ -73,5 +73,6 @@ with st.container(border=True):
         st.metric("Items flagged", f"{int(rule['items']):,}")
     if st.button(f"Open its {int(rule['items']):,} items →", type="primary", key="rules_open"):
         st.session_state["items_rule"] = rule_id
+        st.session_state.pop("items_group", None)  # a rule's items, not one group's
         st.session_state["items_page"] = 0
         st.switch_page("views/items.py")
