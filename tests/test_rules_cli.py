@@ -16,7 +16,7 @@ from audit.rules.lint import lint
 from audit.rules.selftest import run_selftests
 
 SHIPPED = Path(__file__).parent.parent / "rules"
-CATEGORIES = {"visibility", "consent", "minors", "faces", "pii", "licensing"}
+CATEGORIES = {"visibility", "consent", "minors", "faces", "pii", "licensing", "location"}
 
 
 def run(*args: str):

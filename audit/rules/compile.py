@@ -17,6 +17,7 @@ shows and the rule catalogue records.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,7 +245,10 @@ def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[st
         per_item, test, fmt, args, distinct = _having_parts(
             state, agg.having, (*path, "aggregate", "having"), n
         )
-        label = f"printf({state.bind(fmt)}, {state.bind(agg.group_by)}, g, {args})"
+        # JSON-encoded once per group, not once per flagged item
+        label = (
+            f"to_json(printf({state.bind(fmt)}, {state.bind(agg.group_by)}, g, {args}))::VARCHAR"
+        )
     finally:
         state.binder = outer
     w = "true" if distinct else f"w{n}"
@@ -285,7 +289,7 @@ def _expr(
         return "(" + joiner.join(parts) + ")"
     if isinstance(cond, NotCondition):
         sql = f"(NOT {_expr(state, cond.not_, (*path, 'not'), None, in_group)})"
-        label_sql = state.bind(describe(cond)) if units is not None else ""
+        label_sql = _label(state, describe(cond)) if units is not None else ""
     elif isinstance(cond, AggregateCondition):
         if in_group:
             state.problems.append(
@@ -295,25 +299,35 @@ def _expr(
         sql, label_sql = _aggregate(state, cond, path)
     elif isinstance(cond, FieldCondition):
         sql = _field(state, cond, path)
-        label_sql = state.bind(describe(cond)) if units is not None else ""
+        label_sql = _label(state, describe(cond)) if units is not None else ""
     else:
         sql = _detector(state, cond, in_group)
-        label_sql = state.bind(describe(cond)) if units is not None else ""
+        label_sql = _label(state, describe(cond)) if units is not None else ""
     if units is not None:
         units.append(("true" if certain else sql, label_sql))
     return sql
 
 
+def _label(state: _State, words: str) -> str:
+    """A condition's evidence label, bound as a JSON string (encoded once, here)."""
+    return state.bind(json.dumps(words, ensure_ascii=False))
+
+
 def _evidence(state: _State, units: list[tuple[str, str]]) -> str:
+    """Evidence JSON text: {"conditions": [labels that held], "findings": [...]}.
+
+    Written by concatenating JSON-encoded labels (concat_ws skips the NULL ones) rather
+    than serialising a struct per flag: flags run to millions and this is their cost.
+    """
     labels = ", ".join(
         label if test == "true" else f"CASE WHEN {test} THEN {label} END" for test, label in units
     )
-    conditions = f"list_filter([{labels}], lambda x: x IS NOT NULL)"
-    findings = "[]"
+    findings = "'[]'"
     if state.evidence_keys:
         keys = f"{state.bind(sorted(set(state.evidence_keys)))}::INTEGER[]"
         findings = query("rules.sql", "evidence_findings").replace("/*KEYS*/", keys)
-    return f"to_json({{'conditions': {conditions}, 'findings': {findings}}})"
+        findings = f"to_json({findings})::VARCHAR"
+    return f"""'{{"conditions":[' || concat_ws(',', {labels}) || '],"findings":' || {findings} || '}}'"""
 
 
 def _branch(state: _State) -> str:
