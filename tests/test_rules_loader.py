@@ -107,10 +107,10 @@ def test_enum_messages(tmp_path, replace, expected):
         ),
         ("{field: text, eq: [1, 2]}", "match.eq: must be a single value"),
         (
-                "{detector: ocr}",
-                "match.detector: must be one of pii, faces, minor_cues, media_meta, ocr_text"
-                " — got 'ocr'",
-            ),
+            "{detector: ocr}",
+            "match.detector: must be one of pii, faces, minor_cues, media_meta, ocr_text"
+            " — got 'ocr'",
+        ),
         ("{detector: pii, min_score: 2}", "match.min_score: must be ≤ 1"),
         ("{detector: pii, types: [email]}", "UPPER_CASE"),
         ("{fild: deleted}", "match: a condition needs exactly one of field, detector"),
