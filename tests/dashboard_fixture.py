@@ -19,6 +19,7 @@ from audit.store import open_store
 
 PLATFORMS = ("mastodon", "bluesky", "reddit")
 VISIBILITIES = ("public", "public", "unlisted", "followers")
+AGG_RULE = "consent.author-deleted-anywhere"
 RULES = {
     # rule_id: (category, severity, action, title)
     "consent.opted-out": ("consent", "critical", "exclude", "Author opted out of AI training"),
@@ -26,7 +27,13 @@ RULES = {
     "visibility.not-public": ("visibility", "high", "exclude", "Post was not public"),
     "pii.email-in-caption": ("pii", "medium", "redact", "Email address in caption"),
     "faces.identifiable-face": ("faces", "medium", "review", "Identifiable face"),
+    # an aggregate rule: every item of an author who deleted one of them (group evidence)
+    AGG_RULE: ("consent", "low", "review", "Author deleted a post"),
 }
+DELETED_ITEM = "it-020"
+#: Sources of the Groups page: reddit items carry a subreddit, every item a source file and URL.
+SUBREDDITS = ("r/pics", "r/forhire")
+HOSTS = ("https://www.Social.example", "https://bsky.example", "http://user:pw@reddit.example:8080")
 EMAIL_ITEM = "it-003"
 EMAIL = "jane.doe@example.org"
 FACE_ITEMS = ("it-010", "it-011")  # the astronaut (same photo under two items)
@@ -100,7 +107,12 @@ def _items(media: Path) -> list[dict]:
                 "opt_out": n % 9 == 4,
                 "noai": n % 13 == 7,
                 "deleted": n == 20,
-                "extra": json.dumps({"handle": f"@handle{n % 7}"}),
+                "extra": json.dumps(
+                    {"handle": f"@handle{n % 7}"}
+                    | ({"subreddit": SUBREDDITS[n % 2]} if n % 3 == 2 else {})
+                ),
+                "source_file": f"{PLATFORMS[n % 3]}.jsonl",
+                "url": f"{HOSTS[n % 3]}/post/{n}",
             }
         )
     by_id = {i["item_id"]: i for i in items}
@@ -118,6 +130,7 @@ def _items(media: Path) -> list[dict]:
 def _flags(items: list[dict], faces: set[str]) -> list[tuple[str, str]]:
     """(item_id, rule_id) pairs: the rules evaluated in Python for this small fixture."""
     out = []
+    deleted_author = next(i["author_id"] for i in items if i["item_id"] == DELETED_ITEM)
     for i in items:
         checks = {
             "consent.opted-out": i["opt_out"],
@@ -125,6 +138,7 @@ def _flags(items: list[dict], faces: set[str]) -> list[tuple[str, str]]:
             "visibility.not-public": i["visibility"] != "public",
             "pii.email-in-caption": "@" in i["text"],
             "faces.identifiable-face": i["item_id"] in faces,
+            AGG_RULE: i["author_id"] == deleted_author,
         }
         out += [(i["item_id"], rule) for rule, hit in checks.items() if hit]
     return out
@@ -156,12 +170,14 @@ def build(tmp: Path) -> Fixture:
 def _insert(con, fx: Fixture, face: list, other: list) -> None:
     cols = [
         "item_id", "platform", "author_id", "created_at", "text", "media_path", "visibility",
-        "author_age_at_post", "opt_out", "noai", "deleted", "extra", "media_uri",
+        "author_age_at_post", "opt_out", "noai", "deleted", "extra", "media_uri", "source_file",
+        "url",
     ]  # fmt: skip
     con.executemany(
         f"INSERT INTO items ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         [[i.get(c) for c in cols] for i in fx.items],
     )
+    con.execute("INSERT INTO extra_columns VALUES ('subreddit', 'VARCHAR'), ('handle', 'VARCHAR')")
     start = next(i for i in fx.items if i["item_id"] == EMAIL_ITEM)["text"].index(EMAIL)
     con.execute(
         "INSERT INTO findings (item_id, detector, detector_version, entity_type, score, "
@@ -207,6 +223,8 @@ def _insert(con, fx: Fixture, face: list, other: list) -> None:
         for item_id, rule_id in pairs:
             _, sev, action, _ = RULES[rule_id]
             evidence = {"conditions": [f"{rule_id} matched"], "findings": []}
+            if rule_id == AGG_RULE:
+                evidence["conditions"] = [agg_label(fx.items)]
             if rule_id == "pii.email-in-caption":
                 evidence["findings"] = [{"entity_type": "EMAIL_ADDRESS", "text": EMAIL}]
             con.execute(
@@ -263,3 +281,44 @@ def expected_kpis(fx: Fixture, run_id: str = "run-2") -> dict[str, int]:
         "flagged": len(flagged),
         "excluded": len(excluded),
     }
+
+
+def agg_label(items: list[dict]) -> str:
+    """The group evidence the aggregate rule writes (the compiler's label format)."""
+    author = next(i["author_id"] for i in items if i["item_id"] == DELETED_ITEM)
+    n = sum(i["author_id"] == author for i in items)
+    return f"author_id {author}: 1 of {n} items matched (e.g. item {DELETED_ITEM}): deleted = true"
+
+
+def group_of(item: dict, kind: str) -> tuple[str | None, str | None]:
+    """(key, platform) of an item's group, computed independently of report.sql."""
+    if kind == "author":
+        return item["author_id"], item["platform"]
+    if kind == "subreddit":
+        return json.loads(item["extra"]).get("subreddit"), None
+    if kind == "domain":
+        host = item["url"].split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+        return host.split(":")[0].lower().removeprefix("www."), None
+    return item[kind], None
+
+
+def expected_groups(fx: Fixture, kind: str, run_id: str = "run-2") -> list[dict]:
+    """Every group of ``kind`` (min size 1) in report.sql's order, from the Python data."""
+    flagged = {i for i, _ in fx.flags[run_id]}
+    excluded = {i for i, r in fx.flags[run_id] if RULES[r][2] == "exclude"}
+    members: dict[tuple, list[str]] = {}
+    for i in fx.items:
+        key = group_of(i, kind)
+        if key[0] is not None:
+            members.setdefault(key, []).append(i["item_id"])
+    out = [
+        {
+            "group_key": key, "platform": platform, "items": len(ids),
+            "flagged_items": len(flagged & set(ids)), "excluded_items": len(excluded & set(ids)),
+            "item_ids": set(ids),
+        }
+        for (key, platform), ids in members.items()
+    ]  # fmt: skip
+    out.sort(key=lambda g: (-g["flagged_items"] / g["items"], -g["items"], g["group_key"],
+                            g["platform"] or ""))  # fmt: skip
+    return out

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dashboard_fixture import (
+    AGG_RULE,
     CAMERA_OWNER,
     CAMERA_SERIAL,
     EMAIL,
@@ -19,7 +20,9 @@ from dashboard_fixture import (
     NOFACE_ITEM,
     OTHER_FACE_ITEM,
     Fixture,
+    agg_label,
     build,
+    expected_groups,
     expected_kpis,
     expected_media,
 )
@@ -30,7 +33,8 @@ warnings.filterwarnings("ignore", message=".*pkg_resources.*")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-PAGES = ("overview", "rules", "items", "review", "lookup", "runs")
+PAGES = ("overview", "rules", "groups", "items", "review", "lookup", "runs")
+GROUP_KINDS = ("author", "platform", "subreddit", "source_file", "domain")
 
 
 @pytest.fixture(scope="module")
@@ -305,3 +309,85 @@ def test_missing_database_gives_a_clear_message(tmp_path: Path, monkeypatch) -> 
     monkeypatch.setenv("AUDIT_DB", str(tmp_path / "nope.duckdb"))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert any("no audit database" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("kind", GROUP_KINDS)
+def test_group_figures_equal_the_fixture(fx: Fixture, kind: str) -> None:
+    """Every group (min size 1), its counts and its rank, against the Python-derived groups."""
+    from dashboard.lib import data
+
+    scope = data.Scope(db=str(fx.db), run_id="run-2")
+    assert data.group_kinds(scope) == list(GROUP_KINDS)
+    want = expected_groups(fx, kind)
+    got = data.records(data.groups(scope, kind, limit=1000, min_items=1))
+    assert [(g["group_key"], g["platform"]) for g in got] == [
+        (g["group_key"], g["platform"]) for g in want
+    ]
+    for g, w in zip(got, want, strict=True):
+        assert (g["items"], g["flagged_items"], g["excluded_items"]) == (
+            w["items"], w["flagged_items"], w["excluded_items"],
+        )  # fmt: skip
+        assert g["flagged_share"] == pytest.approx(w["flagged_items"] / w["items"])
+        assert g["groups_total"] == len(want)
+    assert [g["rank"] for g in got] == list(range(1, len(want) + 1))
+
+
+def test_group_evidence_and_min_size(fx: Fixture) -> None:
+    from dashboard.lib import data
+
+    scope = data.Scope(db=str(fx.db), run_id="run-2")
+    authors = data.records(data.groups(scope, "author", limit=1000, min_items=1))
+    with_evidence = {(g["group_key"], g["platform"]) for g in authors if len(g["evidence"])}
+    deleted_author = next(i for i in fx.items if i["deleted"])["author_id"]
+    assert {a for a, _ in with_evidence} == {deleted_author}
+    assert all(list(g["evidence"]) == [agg_label(fx.items)] for g in authors
+               if (g["group_key"], g["platform"]) in with_evidence)  # fmt: skip
+    # the aggregate rule flags every item of those groups, so it is among their top rules
+    assert all(AGG_RULE in [r["rule_id"] for r in g["top_rules"]]
+               for g in authors if g["group_key"] == deleted_author)  # fmt: skip
+    # the subreddit rows never carry an author's evidence
+    assert all(len(g["evidence"]) == 0 for g in data.records(data.groups(scope, "subreddit")))
+    # a minimum size leaves smaller groups out; the limit cuts the list, not groups_total
+    big = data.records(data.groups(scope, "author", limit=2, min_items=3))
+    sizes = [g for g in expected_groups(fx, "author") if g["items"] >= 3]
+    assert len(big) == 2 and big[0]["groups_total"] == len(sizes)
+    assert [b["group_key"] for b in big] == [s["group_key"] for s in sizes[:2]]
+
+
+@pytest.mark.parametrize("kind", ["author", "subreddit", "domain"])
+def test_group_opens_exactly_its_items(app: AppTest, fx: Fixture, kind: str) -> None:
+    goto(app, "groups")
+    no_errors(app)
+    app.segmented_control(key="groups_kind").set_value(kind).run()
+    app.number_input(key="groups_min").set_value(1).run()
+    no_errors(app)
+    want = expected_groups(fx, kind)
+    pick = 1 if len(want) > 1 else 0  # not just the first row
+    app.selectbox(key="groups_pick").set_value(pick).run()
+    assert app.button(key="groups_open").label.startswith(f"Open its {want[pick]['items']} items")
+    app.button(key="groups_open").click().run()
+    no_errors(app)
+    table = app.dataframe[0].value
+    assert set(table["item_id"]) == want[pick]["item_ids"]
+    assert any(want[pick]["group_key"] in i.value for i in app.info)
+    # clearing the group shows the unfiltered table again
+    app.button(key="items_group_clear").click().run()
+    no_errors(app)
+    assert not any("Only the items of" in i.value for i in app.info)
+
+
+def test_group_deep_link_filters_items(app: AppTest, fx: Fixture) -> None:
+    author, platform = fx.items[5]["author_id"], fx.items[5]["platform"]
+    goto(app, "items", group_kind="author", group=author, group_platform=platform)
+    no_errors(app)
+    want = {i["item_id"] for i in fx.items if (i["author_id"], i["platform"]) == (author, platform)}
+    assert set(app.dataframe[0].value["item_id"]) == want
+
+
+def test_groups_page_shows_no_raw_pii(app: AppTest) -> None:
+    goto(app, "groups")
+    for kind in GROUP_KINDS:
+        app.segmented_control(key="groups_kind").set_value(kind).run()
+        no_errors(app)
+        tree = rendered(app._tree)
+        assert EMAIL not in tree and "user:pw" not in tree
