@@ -57,9 +57,9 @@ FROM range($n) t(i) WHERE i % 100 = 11
 MEDIA_SQL = """
 INSERT INTO findings (item_id, detector, entity_type, score, attributes)
 SELECT 'p' || i, 'media_meta',
-       ['GPS_LOCATION', 'CAMERA_SERIAL', 'TRAINING_RESERVATION', 'TRAINING_RESERVATION'][1 + i % 4],
-       1.0, CASE WHEN i % 4 = 2 THEN '{"reservation": "constrained"}'
-                 WHEN i % 4 = 3 THEN '{"reservation": "prohibited"}' END::JSON
+       ['GPS_LOCATION', 'CAMERA_SERIAL', 'TRAINING_RESERVATION', 'TRAINING_RESERVATION'][1 + (i // 50) % 4],
+       1.0, CASE WHEN (i // 50) % 4 = 2 THEN '{"reservation": "constrained"}'
+                 WHEN (i // 50) % 4 = 3 THEN '{"reservation": "prohibited"}' END::JSON
 FROM range($n) t(i) WHERE i % 50 = 7
 """
 
