@@ -2,7 +2,7 @@
 
 The DB is generated in DuckDB with range() through audit.store (items, PII and face findings
 with 128-d embeddings, media_meta state and findings of the 200k images, flags of 6 rules in
-two runs, decisions), then each page is rendered
+two runs, decisions; source files and URLs for the Groups page), then each page is rendered
 with Streamlit's AppTest — cold (caches cleared) and warm — and a table is printed.
 
     uv run python benchmarks/dashboard.py [--items 1000000] [--db /tmp/bench.duckdb]
@@ -48,7 +48,8 @@ def build(path: Path, n: int) -> None:
     con.execute(
         """
         INSERT INTO items (item_id, platform, author_id, created_at, text, media_path, visibility,
-                           author_age_at_post, opt_out, noai, deleted, extra, media_uri)
+                           author_age_at_post, opt_out, noai, deleted, extra, media_uri,
+                           source_file, url)
         SELECT 'it-' || lpad(n::VARCHAR, 8, '0'),
                ['mastodon', 'bluesky', 'reddit', 'twitter'][n % 4 + 1],
                'user' || (n % 50000),
@@ -60,7 +61,9 @@ def build(path: Path, n: int) -> None:
                CASE WHEN n % 37 = 0 THEN 15 ELSE 20 + n % 40 END,
                n % 23 = 0, n % 29 = 0, n % 101 = 0,
                json_object('handle', '@user' || (n % 50000)),
-               CASE WHEN n % 5 = 1 THEN 'img/' || n || '.jpg' END
+               CASE WHEN n % 5 = 1 THEN 'img/' || n || '.jpg' END,
+               'part-' || (n % 16) || '.parquet',
+               'https://www.host' || (n % 1000) || '.example/p/' || n
         FROM range(?) t(n)
         """,
         [n],
@@ -158,16 +161,20 @@ def time_pages(db: Path) -> list[tuple[str, float, float]]:
     os.environ["AUDIT_DB"] = str(db)
     at = AppTest.from_file(str(APP), default_timeout=300).run()  # imports, warms nothing else
     cases = [
-        ("overview", {}),
-        ("rules", {}),
-        ("items", {}),
-        ("items", {"item": "it-00000003"}),
-        ("review", {}),
-        ("lookup", {}),
-        ("runs", {}),
-    ]
+        ("overview", "overview", {}),
+        ("rules", "rules", {}),
+        ("groups", "groups (authors)", {}),
+        ("items", "items", {}),
+        ("items", "items (item open)", {"item": "it-00000003"}),
+        # the Groups page's drill-down: one author's 20 items
+        ("items", "items (one group)", {"group_kind": "author", "group": "user42",
+                                        "group_platform": "reddit"}),
+        ("review", "review", {}),
+        ("lookup", "lookup", {}),
+        ("runs", "runs", {}),
+    ]  # fmt: skip
     out = []
-    for page, query in cases:
+    for page, label, query in cases:
         timings = []
         for cold in (True, False):
             if cold:
@@ -179,9 +186,27 @@ def time_pages(db: Path) -> list[tuple[str, float, float]]:
             timings.append(time.perf_counter() - t)
             if at.exception:
                 raise RuntimeError(f"{page}: {at.exception[0].value}")
-        label = page + (" (item open)" if query else "")
         out.append((label, *timings))
     return out
+
+
+def time_groups(db: Path) -> list[tuple[str, float, float]]:
+    """The exposure-by-group table of every kind (report.sql kpi_groups, top 20, min 3 items)."""
+    import streamlit as st
+
+    from dashboard.lib import data
+
+    scope = data.Scope(db=str(db), run_id=data.latest_run(str(db)))
+    rows = []
+    for kind in data.group_kinds(scope):
+        st.cache_data.clear()
+        t = time.perf_counter()
+        data.groups(scope, kind)
+        cold = time.perf_counter() - t
+        t = time.perf_counter()
+        data.groups(scope, kind)
+        rows.append((f"groups: {kind}", cold, time.perf_counter() - t))
+    return rows
 
 
 def time_lookups(db: Path) -> list[tuple[str, float, float]]:
@@ -218,8 +243,12 @@ def main() -> None:
         t = time.perf_counter()
         build(args.db, args.items)
         print(f"built {args.items:,} items in {time.perf_counter() - t:.1f}s → {args.db}")
-    rows = time_pages(args.db) + time_lookups(args.db)
-    print(f"\n{'page':28} {'cold s':>8} {'warm s':>8}")
+    rows = time_pages(args.db) + time_groups(args.db) + time_lookups(args.db)
+    # the machine is shared: the load says how much the figures are worth
+    print(
+        f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
+    print(f"{'page':28} {'cold s':>8} {'warm s':>8}")
     for label, cold, warm in rows:
         print(f"{label:28} {cold:8.2f} {warm:8.2f}")
 
