@@ -68,7 +68,7 @@ SLOTS: dict[str, tuple[str | None, Callable[[random.Random], str]]] = {
     "DATE_TIME": ("DATE_TIME", val.birth_date),
     "SOCIAL_HANDLE": ("SOCIAL_HANDLE", val.handle),
     "AGE_CUE_YO": ("AGE_CUE", _age_phrase_yo),
-    "AGE_CUE_IM": ("AGE_CUE", _age_phrase_im),
+    "AGE_CUE_IM": ("SELF_AGE", _age_phrase_im),
     "AGE_CUE_GRADE": ("AGE_CUE", lambda r: r.choice(tpl.GRADES)),
     "AGE_CUE_TAG": ("AGE_CUE", lambda r: r.choice(tpl.KID_TAGS)),
     "AGE_CUE_TURN": ("AGE_CUE", lambda r: f"Turning {r.randint(10, 16)}"),
@@ -80,7 +80,9 @@ _SLOT_RE = re.compile(r"\{(\w+)\}")
 _TEMPLATES: dict[str, tuple[str, ...]] = {
     "plain": tpl.PLAIN,
     "pii": tpl.PII,
-    "age": tpl.AGE,
+    # Self-declared ages ("I'm 14") make the whole account a minor's, so random captions of
+    # arbitrary authors never carry them: only age_reveal_caption does, for planned minors.
+    "age": tuple(t for t in tpl.AGE if "{AGE_CUE_IM}" not in t),
     "negative": tpl.NEGATIVE,
 }
 
