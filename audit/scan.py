@@ -9,12 +9,9 @@ ImportError at CLI start.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import inspect
 import json
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,21 +19,17 @@ from typing import Any
 import duckdb
 
 from audit import atomic
-from audit.errors import EXIT_FLAGS, EXIT_OK, AuditError, UsageError
+from audit.detect import ENGINES
+from audit.errors import EXIT_FLAGS, EXIT_OK, UsageError
 from audit.lock import folder_lock
 from audit.manifest import build_manifest, corpus_fingerprint, rules_fingerprint
+from audit.paths import shipped_rules_dir
 from audit.progress import Progress, QuietProgress, silence_duckdb
 from audit.report import exports
 from audit.report.json import rows
 from audit.report.render import DB_FILE, write_reports
 from audit.schema import SEVERITIES, severity_rank
 from audit.store import StoreError, open_store, query
-
-ENGINES = ("local", "ray")
-
-
-class StageMissingError(AuditError):
-    """A pipeline stage module is not installed in this checkout."""
 
 
 @dataclass
@@ -78,28 +71,6 @@ class ScanResult:
             "timings": self.manifest.get("timings", {}),
             "cache_hit_rate": self.manifest.get("cache_hit_rate"),
         }
-
-
-def _stage(module: str, attr: str) -> Callable[..., Any]:
-    """Import one stage entry point, or explain which stage is missing."""
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            raise StageMissingError(f"{module} is not installed: cannot run this stage") from exc
-        raise
-
-
-def default_rules_dir() -> Path:
-    """The shipped rule pack (asks audit.rules when it provides a helper)."""
-    try:
-        helper = _stage("audit.rules", "default_rules_dir")
-    except (StageMissingError, AttributeError):
-        helper = None
-    if helper is not None:
-        return Path(helper())
-    packaged = Path(__file__).parent / "_shipped_rules"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "rules"
 
 
 def new_run_id(now: dt.datetime) -> str:
@@ -147,16 +118,13 @@ def _open(out: Path) -> duckdb.DuckDBPyConnection:
 def _run_detectors(
     con: duckdb.DuckDBPyConnection, opts: ScanOptions, run_id: str, progress: Progress
 ) -> Any:
-    run_detectors = _stage("audit.detect", "run_detectors")
-    kwargs: dict[str, Any] = {"workers": opts.workers, "run_id": run_id, "progress": progress}
-    if opts.engine != "local":
-        # Only pass --engine through once the detect stage accepts it.
-        if "engine" not in inspect.signature(run_detectors).parameters:
-            raise UsageError(f"--engine {opts.engine} is not supported by this detect stage yet")
-        kwargs["engine"] = opts.engine
+    from audit.detect import run_detectors  # heavy imports stay out of `audit --help`
+
     # None lets the detect stage pick the installed default detectors.
     names = list(opts.detectors) if opts.detectors else None
-    return run_detectors(con, names, **kwargs)
+    return run_detectors(
+        con, names, workers=opts.workers, run_id=run_id, progress=progress, engine=opts.engine
+    )
 
 
 def run_scan(opts: ScanOptions, progress: Progress | None = None) -> ScanResult:
@@ -169,7 +137,7 @@ def run_scan(opts: ScanOptions, progress: Progress | None = None) -> ScanResult:
     validate(opts)
     progress = progress or QuietProgress()
     out = atomic.check_writable(opts.out)
-    rules_path = opts.rules or default_rules_dir()
+    rules_path = opts.rules or shipped_rules_dir()
     with folder_lock(out, purpose=f"scan {opts.corpus}"):
         con = _open(out)
         try:
@@ -196,9 +164,10 @@ def _scan_locked(
     t0 = time.monotonic()
     try:
         # Rules are loaded first: a bad rule file should fail before an hour of detection.
-        load_rules = _stage("audit.rules", "load_rules")
+        from audit.ingest import ingest_corpus
+        from audit.rules import evaluate_rules, load_rules
+
         ruleset = load_rules(rules_path)
-        ingest_corpus = _stage("audit.ingest", "ingest_corpus")
 
         mark = time.monotonic()
         ingest_summary = ingest_corpus(
@@ -213,7 +182,7 @@ def _scan_locked(
         progress.note(f"detect: done ({timings['detect']:.1f}s)")
 
         mark = time.monotonic()
-        rules_summary = _stage("audit.rules", "evaluate_rules")(con, ruleset, run_id)
+        rules_summary = evaluate_rules(con, ruleset, run_id)
         timings["rules"] = time.monotonic() - mark
         progress.note(
             f"rules: {sum(rules_summary.per_rule.values()):,} flags ({timings['rules']:.1f}s)"

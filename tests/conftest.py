@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,31 +17,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "sample_data" / "corpus.yaml"
-STAGE_MODULES = ("audit.ingest", "audit.detect", "audit.rules")
 
 #: An email that appears in fixture text; no human-facing output may contain it.
 FIXTURE_EMAIL = "alice.smith@example.com"
 FIXTURE_PHONE = "+1 415 555 0134"
 
 
-def missing_stages() -> list[str]:
-    """Pipeline stage modules not present in this checkout (yet)."""
-    missing = [m for m in STAGE_MODULES if importlib.util.find_spec(m) is None]
-    if "audit.rules" not in missing:
-        import audit.rules
-
-        if not hasattr(audit.rules, "load_rules") or not hasattr(audit.rules, "evaluate_rules"):
-            missing.append("audit.rules.load_rules/evaluate_rules")
-    return missing
-
-
 def skip_unless_pipeline() -> None:
-    """Skip the calling test unless every stage and the sample corpus are there."""
-    missing = missing_stages()
-    if missing:
-        pytest.skip(f"pipeline stage not landed yet: {', '.join(missing)}")
+    """Skip the calling test when the sample corpus is not there (e.g. an sdist without it)."""
     if not SAMPLE_CORPUS.exists():
-        pytest.skip(f"sample corpus not landed yet: {SAMPLE_CORPUS}")
+        pytest.skip(f"sample corpus missing: {SAMPLE_CORPUS}")
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.commands.rules import default_rules_dir
+from audit.paths import shipped_rules_dir
 from audit.rules import load_rules
 from audit.rules.lint import lint
 from audit.rules.selftest import run_selftests
@@ -29,7 +29,7 @@ def shipped_results():
 
 
 def test_default_rules_dir_is_the_shipped_pack():
-    assert default_rules_dir().resolve() == SHIPPED.resolve()
+    assert shipped_rules_dir().resolve() == SHIPPED.resolve()
 
 
 def test_every_shipped_rule_passes_its_self_tests(shipped_results):

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from audit.errors import EXIT_FLAGS, EXIT_INPUT
+from audit.paths import shipped_rules_dir
 
 rules_app = typer.Typer(
     help="Policy rules: self-test, lint, list, explain, JSON Schema.",
@@ -22,20 +23,11 @@ RulesDir = typer.Argument(
 RulesOption = typer.Option(None, "--rules", help="Rule folder (default: the shipped pack).")
 
 
-def default_rules_dir() -> Path:
-    """The shipped pack: rules/ at the repo root, or audit/_shipped_rules in a wheel."""
-    import audit
-
-    package = Path(audit.__file__).parent
-    repo = package.parent / "rules"
-    return repo if repo.is_dir() else package / "_shipped_rules"
-
-
 def _load(path: Path | None):
     from audit.rules import RuleLoadError, load_rules
 
     try:
-        return load_rules(path or default_rules_dir())
+        return load_rules(path or shipped_rules_dir())
     except RuleLoadError as exc:
         for problem in exc.problems:
             typer.secho(str(problem), err=True, fg="red")
@@ -87,7 +79,7 @@ def lint_cmd(
     """
     from audit.rules.lint import lint
 
-    ruleset, messages = lint(path or default_rules_dir())
+    ruleset, messages = lint(path or shipped_rules_dir())
     for m in messages:
         typer.secho(str(m), err=True, fg="red" if m.level == "error" else "yellow")
     errors = sum(m.level == "error" for m in messages)
