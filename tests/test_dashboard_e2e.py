@@ -1,7 +1,8 @@
 """End to end: a real `streamlit run` server driven by headless Chromium.
 
-Overview → a rule → its items → one item → a decision; asserts on visible text and on the
-database, saves screenshots under tests/artifacts/ (git-ignored).
+Overview → a rule → its items → one item → a decision, and Groups → a group → its items;
+asserts on visible text and on the database, saves screenshots under tests/artifacts/
+(git-ignored).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dashboard_fixture import build
+from dashboard_fixture import build, expected_groups, expected_kpis
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -92,7 +93,8 @@ def test_overview_rule_item_decision(server) -> None:
         page.goto(url)
         _settle(page)
         expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-        expect(page.get_by_text("30 items with ≥1 flag")).to_be_visible()
+        flagged = expected_kpis(fx)["flagged"]
+        expect(page.get_by_text(f"{flagged} items with ≥1 flag")).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "dashboard-1-overview.png"), full_page=True)
 
         page.get_by_role("link", name="Rules").click()
@@ -133,3 +135,32 @@ def test_overview_rule_item_decision(server) -> None:
         "opt-out registry entry was for another account",
     )
     assert row[3] is not None
+
+
+def test_groups_to_a_groups_items(server) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    fx, url = server
+    top = expected_groups(fx, "author")
+    top = [g for g in top if g["items"] >= 3][0]  # the page's default minimum size is 3
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1500})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        _settle(page)
+        page.get_by_role("link", name="Groups").click()
+        _settle(page)
+        expect(page.get_by_role("heading", name="Groups")).to_be_visible()
+        expect(page.get_by_text("authors with ≥ 3 items, by flagged share")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "dashboard-4-groups.png"), full_page=True)
+        page.get_by_role("button", name=f"Open its {top['items']} items →").click()
+        _settle(page)
+        expect(page.get_by_role("heading", name="Items")).to_be_visible()
+        expect(page.get_by_text(f"{top['items']} items · page 1 of 1")).to_be_visible()
+        expect(page.get_by_text("Only the items of author id")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "dashboard-5-group-items.png"), full_page=True)
+        browser.close()
+    assert errors == []

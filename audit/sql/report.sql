@@ -282,10 +282,11 @@ SELECT item_id,
            WHEN 'platform'    THEN platform
            WHEN 'subreddit'   THEN extra ->> 'subreddit'
            WHEN 'source_file' THEN source_file
-           -- userinfo (user:password@) is skipped: it can name a person
-           WHEN 'domain'      THEN nullif(regexp_replace(regexp_extract(
-                                      lower(url), '^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#]+)', 1),
-                                      '^www\.', ''), '')
+           -- the host after "scheme://" and any userinfo (user:password@ can name a person),
+           -- without "www." and the port. One regex on purpose: split_part is a macro that
+           -- repeats its argument, so nesting it grows the expression exponentially
+           WHEN 'domain'      THEN nullif(regexp_extract(lower(url),
+                                      '^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(?:www\.)?([^:/?#]+)', 1), '')
        END AS group_key,
        CASE WHEN $group_kind::VARCHAR = 'author' THEN platform END AS group_platform,
        CASE $group_kind::VARCHAR
@@ -319,8 +320,10 @@ WHERE group_key = $group_key::VARCHAR
 -- the 3 rules that flag most of its items, and the group-level evidence of aggregate rules
 -- that group by this kind's field (the label starts "<group_by> <key>: "; it repeats only the
 -- key and the rule's own words, never an item's value). groups_total: groups before LIMIT.
-WITH g AS (
-    SELECT * FROM ({report.group_keys}) WHERE group_key IS NOT NULL
+WITH g AS MATERIALIZED (
+    -- evaluated once, and filtered only after: stats and hits both read it, and a filter
+    -- pushed into it would evaluate the key expression (the domain regex) a second time
+    SELECT * FROM ({report.group_keys})
 ), per_item AS (
     SELECT item_id, bool_or(action = 'exclude') AS excluded
     FROM flags WHERE run_id = $run_id GROUP BY item_id
@@ -330,6 +333,7 @@ WITH g AS (
            count(f.item_id)                        AS flagged_items,
            count(*) FILTER (WHERE f.excluded)      AS excluded_items
     FROM g LEFT JOIN per_item f USING (item_id)
+    WHERE g.group_key IS NOT NULL
     GROUP BY g.group_key, g.group_platform
     HAVING count(*) >= $min_items
 ), ranked AS (
