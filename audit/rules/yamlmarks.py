@@ -28,11 +28,28 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list[Path
             _walk(child, (*path, index), lines, dups)
 
 
+def refuse_aliases(text: str) -> None:
+    """Raise a marked YAML error at the first alias (``*name``) in ``text``.
+
+    Rule files have no use for anchors and aliases, and expanding nested aliases is the
+    "billion laughs" attack: a few lines that take exponential time and memory to load.
+    Events are scanned before anything is composed, so refusing costs one linear pass.
+    """
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                problem=f"YAML aliases (*{event.anchor}) are not allowed in rule files; "
+                "write the value out",
+                problem_mark=event.start_mark,
+            )
+
+
 def load_with_lines(text: str) -> list[tuple[Any, dict[Path_, int], list[Path_]]]:
     """Parse every document of ``text``: ``[(data, {path: line}, duplicate_key_paths), ...]``.
 
-    Raises :class:`yaml.YAMLError` (with a mark) on syntax errors.
+    Raises :class:`yaml.YAMLError` (with a mark) on syntax errors and on aliases.
     """
+    refuse_aliases(text)
     docs = []
     loader = yaml.SafeLoader(text)
     try:
