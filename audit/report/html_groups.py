@@ -26,7 +26,7 @@ def _rules_cell(top_rules: list[dict[str, Any]]) -> str:
     if not top_rules:
         return "<td class='muted'>–</td>"
     return (
-        "<td>"
+        "<td class='hits'>"
         + "<br>".join(
             f"<code>{escape(r['rule_id'])}</code> <span class='muted'>{_num(r['items'])}</span>"
             for r in top_rules

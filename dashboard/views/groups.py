@@ -76,7 +76,7 @@ event = st.dataframe(
     key=f"groups_table_{kind}",
     column_config={
         "rank": st.column_config.NumberColumn("#", width="small"),
-        "group_key": st.column_config.TextColumn(key_label, width="medium"),
+        "group_key": st.column_config.TextColumn(key_label),
         "platform": "Platform",
         "items": st.column_config.NumberColumn("Items"),
         "flagged_items": st.column_config.NumberColumn("Flagged"),
@@ -84,7 +84,7 @@ event = st.dataframe(
             "Flagged share", min_value=0.0, max_value=1.0, format="percent"
         ),
         "excluded_items": st.column_config.NumberColumn("Excluded"),
-        "top_rules": st.column_config.ListColumn("Top rules (items)", width="large"),
+        "top_rules": st.column_config.ListColumn("Top rules (items)", width="medium"),
         "evidence": st.column_config.TextColumn(
             "Group evidence", width="large", help="What an aggregate rule recorded for the group"
         ),
@@ -122,7 +122,10 @@ with st.container(border=True):
     if len(g["top_rules"]):
         st.markdown(
             "**Top rules.** "
-            + "; ".join(f"`{r['rule_id']}` ({r['items']:,} items)" for r in g["top_rules"])
+            + "; ".join(
+                f"`{r['rule_id']}` ({r['items']:,} item{'s' if r['items'] != 1 else ''})"
+                for r in g["top_rules"]
+            )
         )
     if len(g["evidence"]):
         # escaped HTML, not markdown: keys and rule words may hold *, _ or [ ]
