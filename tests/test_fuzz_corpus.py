@@ -195,11 +195,6 @@ def test_symlink_swapped_after_a_clean_hash_is_caught(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pii: spaCy's max_length (1,000,000 chars) makes a caption over 1 MB an "
-    "analyzer_error, so PII anywhere in it is never reported (audit/detectors/pii.py)",
-)
 def test_pii_in_a_1mb_caption_is_found() -> None:
     from audit.detectors.base import Content
     from audit.detectors.pii import PiiDetector

@@ -207,3 +207,28 @@ def test_min_digits_rows_were_derived_from_these_presidio_patterns() -> None:
     assert "US_SSN" in twelve and "CREDIT_CARD" not in twelve
     three = prefilter.possible_entities("3 kids, 2 dogs, 1 cat", DEFAULT_ENTITIES)
     assert "DATE_TIME" in three and "PHONE_NUMBER" not in three
+
+
+@pytest.mark.parametrize("shift", [-30, -5, 0, 7, 200])
+def test_long_text_windows_find_an_entity_across_a_window_edge_once(shift: int) -> None:
+    from audit.detectors.pii import WINDOW_CHARS
+
+    email = "jane.doe@example.org"
+    at = WINDOW_CHARS + shift  # near where the first window ends
+    text = ("word " * (WINDOW_CHARS // 2))[:at] + " " + email + " " + "more text " * 3000
+    (result,) = pii_detector().detect_batch([Content("long", text=text)])
+    emails = [f for f in result.findings if f.entity_type == "EMAIL_ADDRESS"]
+    assert [text[f.start : f.end] for f in emails] == [email]
+
+
+def test_windows_cover_the_text_at_word_boundaries() -> None:
+    from audit.detectors.pii import WINDOW_CHARS, windows
+
+    text = "alpha beta gamma " * (3 * WINDOW_CHARS // 17)
+    pieces = windows(text)
+    assert len(pieces) > 2
+    assert all(text[o : o + len(c)] == c for o, c in pieces)
+    assert pieces[0][0] == 0 and pieces[-1][0] + len(pieces[-1][1]) == len(text)
+    for (o1, c1), (o2, _) in zip(pieces, pieces[1:], strict=False):
+        assert o2 < o1 + len(c1)  # overlap: nothing between two windows is skipped
+        assert text[o2 - 1] == " "  # each window starts at a word

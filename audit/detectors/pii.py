@@ -193,12 +193,52 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
     return True
 
 
+#: Texts longer than this are analysed in windows (captions are far shorter; posts with
+#: pasted documents are not).
+WINDOW_CHARS = 20_000
+#: Windows overlap by this much, so an entity cut by one window's end is whole in the next.
+WINDOW_OVERLAP = 400
+
+
+def windows(text: str) -> list[tuple[int, str]]:
+    """``(offset, chunk)`` pieces of ``text``: one piece, or overlapping windows at whitespace."""
+    if len(text) <= WINDOW_CHARS:
+        return [(0, text)]
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while True:
+        end = min(len(text), start + WINDOW_CHARS)
+        if end < len(text):
+            cut = text.rfind(" ", start + WINDOW_CHARS // 2, end)
+            end = cut if cut > start else end
+        pieces.append((start, text[start:end]))
+        if end >= len(text):
+            return pieces
+        # the next window starts at a word boundary inside the overlap
+        space = text.find(" ", max(end - WINDOW_OVERLAP, start + 1), end)
+        start = space + 1 if space != -1 else end
+
+
+def merge_window_results(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Drop duplicates and spans inside a longer span of the same type (window overlaps)."""
+    ordered = sorted(results, key=lambda r: (r.start, -r.end, r.entity_type, -r.score))
+    kept: list[RecognizerResult] = []
+    for r in ordered:
+        if any(
+            k.entity_type == r.entity_type and k.start <= r.start and r.end <= k.end for k in kept
+        ):
+            continue
+        kept.append(r)
+    return sorted(kept, key=lambda r: (r.start, r.end, r.entity_type))
+
+
 class PiiDetector:
     """presidio + spaCy PII detector (see module docstring)."""
 
     name: ClassVar[str] = "pii"
     #: 2: numpy BLAS instead of blis (float rounding may differ in rare ties), lazy artifacts.
-    version: ClassVar[str] = "2"
+    #: 3: texts over WINDOW_CHARS analysed in windows (were analyzer errors over 1 M chars).
+    version: ClassVar[str] = "3"
     input_kind: ClassVar[str] = "text"
     #: Imported once by the engine's forkserver, so pool workers fork with presidio and
     #: spaCy already imported (~2 CPU-s per worker saved); the model is still loaded per worker.
@@ -272,11 +312,27 @@ class PiiDetector:
             out.append(sorted(kept, key=lambda r: (r.start, r.end, r.entity_type)))
         return out
 
+    def analyze_long_texts(self, texts: list[str]) -> list[list[RecognizerResult]]:
+        """Like :meth:`analyze_texts`, but texts of any length: long ones go in windows.
+
+        spaCy refuses texts over ``nlp.max_length`` (1 M chars) and its memory grows with
+        length, so a text over :data:`WINDOW_CHARS` is analysed as overlapping windows cut at
+        whitespace, and the spans are mapped back to the whole text.
+        """
+        pieces = [(i, offset, chunk) for i, t in enumerate(texts) for offset, chunk in windows(t)]
+        analysed = self.analyze_texts([chunk for _, _, chunk in pieces])
+        out: list[list[RecognizerResult]] = [[] for _ in texts]
+        for (i, offset, _), results in zip(pieces, analysed, strict=True):
+            for r in results:
+                r.start, r.end = r.start + offset, r.end + offset
+                out[i].append(r)
+        return [merge_window_results(results) for results in out]
+
     def detect_batch(self, batch: list[Content]) -> list[Result]:
         """One Result per content; a text that makes presidio raise becomes an error Result."""
         texts = [c.text or "" for c in batch]
         try:
-            analysed = self.analyze_texts(texts)
+            analysed = self.analyze_long_texts(texts)
         except Exception:  # noqa: BLE001 - isolate the bad text below, batch-wide failure is rare
             return [self._detect_one(c) for c in batch]
         return [
@@ -286,7 +342,7 @@ class PiiDetector:
 
     def _detect_one(self, content: Content) -> Result:
         try:
-            (results,) = self.analyze_texts([content.text or ""])
+            (results,) = self.analyze_long_texts([content.text or ""])
         except Exception as exc:  # noqa: BLE001 - one odd text must not stop the scan
             return Result(content.sha256, error=f"analyzer_error: {type(exc).__name__}: {exc}")
         return Result(content.sha256, [_to_finding(r) for r in results])
