@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 #: Container signatures of formats Pillow cannot decode here, so they get ``unsupported_image``
 #: (a clear "we cannot read this kind of file") rather than ``corrupt_image``.
@@ -87,6 +87,10 @@ def load_image(
     path = Path(path)
     if max_pixels is None:
         max_pixels = Image.MAX_IMAGE_PIXELS or 2**62
+    # Importing face_recognition sets Pillow's process-wide LOAD_TRUNCATED_IMAGES = True,
+    # which makes a half-written JPEG decode as grey instead of failing. Re-assert the
+    # default on every load, so a truncated file is reported whatever was imported before.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     _check_file(path)
     try:
         with _open(path, max_pixels) as probe:

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,3 +203,16 @@ def sample_scan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample_scan") / "audit-out"
     run_scan(ScanOptions(corpus=str(SAMPLE_CORPUS), out=out, command="pytest sample_scan"))
     return out
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """Undo Streamlit's replacement of ``sys.modules['__main__']`` after each test.
+
+    AppTest runs dashboard/app.py in-process as ``__main__``; a later process pool (the scan's
+    forkserver/spawn workers) would then re-import the dashboard script as its main module
+    and die. Real `audit scan` processes never run a Streamlit script, so this is test-only.
+    """
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main

@@ -101,12 +101,6 @@ def test_reader_connection_refuses_writes(tmp_path: Path) -> None:
                 con.execute(sql)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dashboard item panel opens items.media_uri without checking media_files.status, "
-    "so a symlink the scan refused (outside_corpus) is still read and shown to reviewers "
-    "(dashboard/lib/item_panel.py)",
-)
 def test_item_panel_does_not_open_media_outside_the_corpus(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import time
 import zlib
@@ -133,3 +134,17 @@ def test_max_pixels_is_configurable(tmp_path: Path) -> None:
     _gradient(100, 100).save(tmp_path / "a.png")
     with pytest.raises(ImageLoadError, match="decompression_bomb"):
         load_image(tmp_path / "a.png", max_pixels=9_999)
+
+
+def test_truncated_image_is_reported_after_face_recognition_import(tmp_path: Path) -> None:
+    """face_recognition's import flips Pillow's LOAD_TRUNCATED_IMAGES; loading must not care."""
+    import face_recognition  # noqa: F401 - imported for its side effect on Pillow
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as face_recognition leaves it
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 300), (10, 200, 30)).save(buf, "JPEG", quality=90)
+    path = tmp_path / "half.jpg"
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    with pytest.raises(ImageLoadError):
+        load_image(path)

@@ -253,7 +253,10 @@ GROUP BY ALL
 ORDER BY new_flags + removed_flags DESC, rule_id
 
 -- name: item_detail
-SELECT * FROM item_view WHERE item_id = $item_id
+-- media_status: what the scan found when it read the image (ok, missing, outside_corpus, …)
+SELECT v.*, m.status AS media_status
+FROM item_view v LEFT JOIN media_files m ON m.media_uri = v.media_uri
+WHERE v.item_id = $item_id
 
 -- name: item_flags
 SELECT f.rule_id, c.title, f.severity, f.action, c.description, c.rationale, f.evidence

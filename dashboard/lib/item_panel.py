@@ -65,6 +65,12 @@ def _image(db: str, item: dict[str, Any], findings: pd.DataFrame) -> None:
             "No image for this item." if not item.get("media_path") else "Image not on disk."
         )
         return
+    status = _clean(item.get("media_status"))
+    if status not in (None, "ok"):
+        # The scan refused or failed to read this file (e.g. a symlink leading outside the
+        # corpus): the dashboard must not read it either.
+        st.caption(f"Image not shown: the scan did not read it ({status}).")
+        return
     boxes = [
         list(b)
         for b in findings.loc[findings["detector"] == "faces", "bbox"]
