@@ -29,7 +29,8 @@ def test_cli_default_binds_localhost(tmp_path: Path, monkeypatch: pytest.MonkeyP
     db = tmp_path / "audit.duckdb"
     open_store(db).close()
     calls: list[list[str]] = []
-    monkeypatch.setattr(command.subprocess, "call", lambda cmd, **_: calls.append(cmd) or 0)
+    monkeypatch.setattr(command.os, "chdir", lambda _path: None)
+    monkeypatch.setattr(command.os, "execv", lambda _exe, cmd: calls.append(cmd))
     result = CliRunner().invoke(app, ["dashboard", "--db", str(db)])
     assert result.exit_code == 0, result.output
     (cmd,) = calls

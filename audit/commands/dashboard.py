@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -53,12 +53,12 @@ def dashboard(
     if not APP.is_file():
         raise InputError(f"{APP}: dashboard app not found (run from a corpus-audit checkout)")
     typer.echo(f"Reviewer dashboard for {db} at http://{address}:{port} (Ctrl+C to stop)")
-    # cwd = the checkout, so that .streamlit/config.toml (theme, privacy settings) applies
-    try:
-        code = subprocess.call(streamlit_command(db, port, address), cwd=APP.parents[1])
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code)
+    # cwd = the checkout, so that .streamlit/config.toml (theme, privacy settings) applies.
+    # exec, not a child process: a SIGTERM to `audit dashboard` must stop the server itself.
+    sys.stdout.flush()
+    os.chdir(APP.parents[1])
+    command = streamlit_command(db, port, address)
+    os.execv(command[0], command)
 
 
 def register(app: typer.Typer) -> None:
