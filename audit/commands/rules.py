@@ -109,9 +109,10 @@ def list_cmd(path: Path | None = RulesDir) -> None:
     Example: audit rules list
     """
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("id", "severity", "action", "status", "title")
+    # The id is what `audit rules explain` needs: never cut it; the title may wrap.
+    table = Table(Column("id", no_wrap=True), "severity", "action", "status", "title")
     for loaded in _load(path):
         r = loaded.rule
         table.add_row(r.id, r.severity, r.action, r.status, r.title)
