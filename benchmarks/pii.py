@@ -30,19 +30,15 @@ from pathlib import Path
 # runs below are per-core figures (OpenBLAS's idle threads would otherwise spin and inflate
 # CPU time, and run (c1) would not be one core).
 import audit.engine.worker_env  # noqa: F401 - imported for its side effect
-from audit.evaluation.pii import Example, Span, score, scored_types
+from audit.evaluation.pii import score, scored_types
+from audit.labels import LabelledText, Span
 
 
-def captions(n: int, seed: int) -> list[Example]:
+def captions(n: int, seed: int) -> list[LabelledText]:
     """Labelled captions from audit.synthetic (the project's generator)."""
-    try:
-        from audit.synthetic import labelled_captions
-    except ImportError:  # pragma: no cover - FALLBACK, only before audit/synthetic.py existed
-        raise SystemExit("audit.synthetic is missing; this benchmark needs its generator") from None
-    return [
-        Example(c.text, [Span(s.entity_type, s.start, s.end) for s in c.spans])
-        for c in labelled_captions(n, seed)
-    ]
+    from audit.synthetic import labelled_captions
+
+    return labelled_captions(n, seed)
 
 
 def stock_analyzer():  # type: ignore[no-untyped-def]
@@ -68,7 +64,7 @@ def stock_analyzer():  # type: ignore[no-untyped-def]
     return analyzer
 
 
-def f1_of(examples: list[Example], predictions: list[list[Span]], types: list[str]) -> float:
+def f1_of(examples: list[LabelledText], predictions: list[list[Span]], types: list[str]) -> float:
     """Micro F1 over the scored types."""
     return score(examples, predictions, types)["ALL"].f1
 

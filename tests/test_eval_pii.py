@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from audit.errors import InputError
-from audit.evaluation.pii import Example, load_labelled, score
-from audit.labels import Span
+from audit.evaluation.pii import load_labelled, score
+from audit.labels import LabelledText, Span
 
 LABELLED = (
     Path(__file__).resolve().parents[2]
@@ -19,8 +19,8 @@ LABELLED = (
 
 def test_overlap_scoring_per_type() -> None:
     examples = [
-        Example("x", [Span("PERSON", 0, 10), Span("LOCATION", 20, 25)]),
-        Example("y", [Span("PERSON", 0, 4)]),
+        LabelledText("x", [Span("PERSON", 0, 10), Span("LOCATION", 20, 25)]),
+        LabelledText("y", [Span("PERSON", 0, 4)]),
     ]
     predictions = [
         [Span("PERSON", 5, 12), Span("PERSON", 6, 8), Span("URL", 30, 40)],  # 2nd: same gold
@@ -50,7 +50,7 @@ def test_formats_and_label_mapping(tmp_path: Path) -> None:
         json.dumps({"text": "in Paris", "spans": [{"entity_type": "GPE", "start": 3, "end": 8}]})
         + "\n"
     )
-    expected = [Example("in Paris", [Span("LOCATION", 3, 8)])]
+    expected = [LabelledText("in Paris", [Span("LOCATION", 3, 8)])]
     assert load_labelled(presidio, "presidio") == expected
     assert load_labelled(jsonl, "jsonl") == expected
 

@@ -25,9 +25,6 @@ from typing import Literal
 from audit.errors import InputError
 from audit.labels import LabelledText, Span
 
-#: A gold-labelled text to score against (the same type the generator produces).
-Example = LabelledText
-
 Format = Literal["presidio", "jsonl"]
 
 #: Label vocabularies of common PII datasets → our entity types.
