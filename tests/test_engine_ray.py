@@ -47,3 +47,26 @@ def test_ray_engine_matches_local_on_sample(tmp_path: Path, ray_local) -> None:
     on_ray = _scan(tmp_path, "ray", detectors)
     assert local, "the sample corpus must produce findings"
     assert on_ray == local
+
+
+def test_bad_detector_options_fail_before_a_ray_job(tmp_path: Path) -> None:
+    """Option errors are one UsageError line; no Ray job (or cluster) is needed to say so."""
+    from audit.detectors.base import Content
+    from audit.engine.ray import iter_batches
+    from audit.errors import UsageError
+
+    contents = [Content(sha256="x", path=str(tmp_path / "a.jpg"))]
+    with pytest.raises(UsageError, match="faces.*model must be"):
+        next(iter_batches("faces", {"model": "bogus"}, contents, workers=2))
+
+
+def test_root_cause_names_the_innermost_error() -> None:
+    from audit.engine.ray import _root_cause
+
+    try:
+        try:
+            raise RuntimeError("tesseract is not installed\nsee the docs")
+        except RuntimeError as inner:
+            raise ValueError("task failed") from inner
+    except ValueError as outer:
+        assert _root_cause(outer) == "RuntimeError: tesseract is not installed"

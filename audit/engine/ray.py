@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.detectors.base import Content, Finding, Result, create_detector
-from audit.errors import UsageError
+from audit.errors import InputError, UsageError
 
 #: Contents per input shard: bounds driver memory while writing shards.
 SHARD_ROWS = 50_000
@@ -204,18 +204,37 @@ def iter_batches(
     Results are committed by the caller per yielded list, but only after the Ray job has
     finished: a scan killed during a Ray job redoes that job (a detector stage per job).
     """
+    options = dict(options or {})
+    # Constructing a detector loads no model: bad options fail here, in one line, before a
+    # Ray job starts (the local engine reports them the same way).
+    try:
+        create_detector(name, **options)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"detector {name!r}: {exc}") from None
     root = os.environ.get("AUDIT_RAY_SHARDS")
     with tempfile.TemporaryDirectory(prefix="audit-ray-", dir=root) as tmp:
         input_dir, output_dir = Path(tmp) / "in", Path(tmp) / "out"
         if write_input_shards(contents, input_dir) == 0:
             return
-        run_to_parquet(
-            name,
-            dict(options or {}),
-            input_dir,
-            output_dir,
-            workers=workers,
-            batch_size=batch_size,
-            address=address or os.environ.get("RAY_ADDRESS"),
-        )
+        try:
+            run_to_parquet(
+                name,
+                options,
+                input_dir,
+                output_dir,
+                workers=workers,
+                batch_size=batch_size,
+                address=address or os.environ.get("RAY_ADDRESS"),
+            )
+        except Exception as exc:  # noqa: BLE001 - detectors return per-content errors, never
+            # raise: a failed Ray job is a broken installation (setup()) or cluster; say so once.
+            raise InputError(f"detector {name!r} failed on Ray: {_root_cause(exc)}") from exc
         yield from read_result_shards(output_dir)
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost exception's one-line message (Ray wraps worker errors several times)."""
+    while exc.__cause__ is not None or getattr(exc, "cause", None) is not None:
+        exc = exc.__cause__ or exc.cause  # type: ignore[attr-defined]
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
