@@ -353,15 +353,21 @@ def decisions_export(db: str, fmt: str) -> bytes:
     raise ValueError(f"unknown export format {fmt!r}")
 
 
+def _checked_append(reviewer: str, what: str, value: str, allowed: tuple[str, ...]) -> str:
+    """The stripped reviewer name of an append, after checking it and ``value``."""
+    reviewer = reviewer.strip()
+    if not reviewer:
+        raise ValueError("a reviewer name is required")
+    if value not in allowed:
+        raise ValueError(f"{what} must be one of {allowed}")
+    return reviewer
+
+
 def append_decision(
     db: str, item_id: str, rule_id: str | None, decision: str, reviewer: str, comment: str
 ) -> datetime:
     """Append one decision (UTC timestamp) and return its time. Never updates a row."""
-    reviewer = reviewer.strip()
-    if not reviewer:
-        raise ValueError("a reviewer name is required")
-    if decision not in DECISIONS:
-        raise ValueError(f"decision must be one of {DECISIONS}")
+    reviewer = _checked_append(reviewer, "decision", decision, DECISIONS)
     at = _utcnow()
     with writer(db) as con:
         con.execute(
@@ -380,11 +386,7 @@ def append_decision(
 
 def log_access(db: str, item_id: str, action: str, reviewer: str) -> datetime:
     """Append one access to a sensitive value (reveal, unblur, export) to access_log."""
-    reviewer = reviewer.strip()
-    if not reviewer:
-        raise ValueError("a reviewer name is required")
-    if action not in ACCESS_ACTIONS:
-        raise ValueError(f"action must be one of {ACCESS_ACTIONS}")
+    reviewer = _checked_append(reviewer, "action", action, ACCESS_ACTIONS)
     at = _utcnow()
     with writer(db) as con:
         con.execute(
