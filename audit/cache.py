@@ -164,6 +164,11 @@ def hash_media(
     return written
 
 
+def hash_texts(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill ``items.text_sha256`` where it is missing (non-empty texts); return rows hashed."""
+    return con.execute(query("detect.sql", "hash_texts")).fetchall()[0][0]
+
+
 def _pending_sql(kind: InputKind) -> str:
     return query("detect.sql", "pending_texts" if kind == "text" else "pending_images")
 

@@ -48,6 +48,7 @@ class DetectSummary:
 
     detectors: dict[str, DetectorStats] = field(default_factory=dict)
     media_hashed: int = 0
+    texts_hashed: int = 0
     seconds: float = 0.0
 
 
@@ -101,6 +102,8 @@ def run_detectors(
     classes = {n: detector_class(n) for n in selected}
     if any(c.input_kind == "image" for c in classes.values()):
         summary.media_hashed = _hash_media(con, progress)
+    if any(c.input_kind == "text" for c in classes.values()):
+        summary.texts_hashed = cache.hash_texts(con)
     run_batches = engine_batches(engine)
     for name, cls in classes.items():
         summary.detectors[name] = _run_one(

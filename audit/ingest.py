@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from audit.errors import InputError
 from audit.ingest_compile import CompiledSource, compile_json, compile_table, json_path, lit
@@ -29,6 +30,8 @@ from audit.store import query
 Progress = Callable[[str, int, int | None], None]
 
 _SQL = "ingest.sql"
+#: Largest item count whose id hashes are checked for uniqueness in RAM (8 bytes each).
+IN_MEMORY_UNIQUE_MAX = 100_000_000
 _JSON_TYPES = {
     "BOOLEAN": "BOOLEAN",
     "BIGINT": "BIGINT",
@@ -255,6 +258,19 @@ def _merge_type(types: set[str]) -> str:
     return "JSON"
 
 
+def _may_have_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
+    """False when every item_id hash is distinct, proving the ids are (the usual case).
+
+    Up to ``IN_MEMORY_UNIQUE_MAX`` items the hashes are counted in Polars (8 bytes each in
+    RAM); above it the answer is "maybe" and DuckDB's spilling aggregate decides.
+    """
+    n = con.execute(query(_SQL, "item_count")).fetchall()[0][0]
+    if n > IN_MEMORY_UNIQUE_MAX:
+        return True
+    hashes = pl.from_arrow(con.sql(query(_SQL, "item_id_hashes")).to_arrow_table()["h"])
+    return hashes.n_unique() < n
+
+
 def _finish(
     con: duckdb.DuckDBPyConnection,
     sources: list[Source],
@@ -269,7 +285,10 @@ def _finish(
         "INSERT INTO _ca_source_order VALUES (?, ?)",
         [(str(s.path), i) for i, s in enumerate(sources)],
     )
-    con.execute(query(_SQL, "duplicates"))
+    if _may_have_duplicates(con):
+        con.execute(query(_SQL, "duplicate_hashes"))
+        if con.execute(query(_SQL, "duplicate_hash_count")).fetchone()[0]:
+            con.execute(query(_SQL, "duplicates"))
     con.execute(query(_SQL, "write_errors"), [run_id])
     rows = [(k, _merge_type(v)) for k, v in sorted(extra_types.items()) if v]
     if rows:

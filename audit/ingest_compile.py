@@ -386,15 +386,19 @@ def _stage_select(
         "|| ' is not one of " + ", ".join(VISIBILITY_VALUES) + "; set to unknown'} END"
     )
     derived = {
+        # Canonical values (the usual case after a preset's mapping) skip lower(trim()).
         "visibility": (
-            f"CASE WHEN lower(trim(visibility)) IN ({vis_values}) "
+            f"CASE WHEN visibility IN ({vis_values}) THEN visibility "
+            f"WHEN lower(trim(visibility)) IN ({vis_values}) "
             "THEN lower(trim(visibility)) ELSE 'unknown' END"
         ),
         "author_age_at_post": (
             "coalesce(author_age_at_post, _ca_age(author_birth_date, created_at))"
         ),
         "media_uri": "_ca_media_uri(media_path, _ca_base)",
-        "text_sha256": "CASE WHEN text IS NOT NULL AND text <> '' THEN sha256(text) END",
+        # Hashed by the detect stage (cache.hash_texts): sha256 here would double the cost of
+        # the load, and a source column of that name must not pose as a content hash.
+        "text_sha256": "NULL::VARCHAR",
         "source_file": "_ca_file",
         "source_row": "_ca_row",
         "extra": "_ca_extra",

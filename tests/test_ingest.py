@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from audit.cache import hash_texts
 from audit.cli import app
 from audit.errors import InputError
 from audit.ingest import ingest_corpus
@@ -101,6 +102,9 @@ def test_jsonl_bad_lines_are_rejected_with_line_numbers(con, tmp_path):
     assert errs["missing_id"] == [(6, None, True)]
     assert errs["bad_integer"] == [(5, "b", False)]
     assert summary.items == 2 and summary.rejected == 3  # 5 non-blank lines
+    # Ingest leaves the content hash to the detect stage, which fills it for non-empty texts.
+    assert rows(con, "SELECT count(*) FROM items WHERE text_sha256 IS NOT NULL") == [(0,)]
+    assert hash_texts(con) == 1
     assert rows(con, "SELECT item_id, source_row, text_sha256 IS NULL FROM items ORDER BY 1") == [
         ("a", 1, False),
         ("b", 5, True),

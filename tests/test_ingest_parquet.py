@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from audit import ingest
 from audit.ingest import ingest_corpus
 from audit.ingest_compile import compile_table
 from audit.mapping import load_mapping
@@ -23,7 +24,11 @@ def _write(path: Path, select: str) -> Path:
     return path
 
 
-def test_typed_parquet_missing_ids_bad_values_and_duplicates(con, tmp_path):
+@pytest.mark.parametrize("in_memory_max", [100, 0], ids=["polars-check", "duckdb-aggregate"])
+def test_typed_parquet_missing_ids_bad_values_and_duplicates(con, tmp_path, monkeypatch,
+                                                             in_memory_max):  # fmt: skip
+    """Both duplicate checks (item_id hashes in RAM, or DuckDB's aggregate) find the dup."""
+    monkeypatch.setattr(ingest, "IN_MEMORY_UNIQUE_MAX", in_memory_max)
     f = _write(
         tmp_path / "c.parquet",
         "SELECT * FROM (VALUES "

@@ -14,6 +14,12 @@ SELECT DISTINCT parse_dirpath(source_file) FROM items WHERE source_file IS NOT N
 INSERT OR REPLACE INTO media_files
 SELECT media_uri, content_sha256, size_bytes, status, error, checked_at FROM _media_batch;
 
+-- name: hash_texts
+-- Content hashes of the texts, the cache key of the text detectors. Computed here rather than
+-- at ingest: the metadata load stays a plain copy, and scans without text detectors skip it.
+UPDATE items SET text_sha256 = sha256(text)
+WHERE text_sha256 IS NULL AND text IS NOT NULL AND text <> '';
+
 -- name: pending_texts
 -- Distinct texts not yet analysed by this detector version ($1 detector, $2 version).
 SELECT i.text_sha256 AS sha256, any_value(i.text) AS text

@@ -77,7 +77,8 @@ DROP TABLE IF EXISTS _ca_csv;
 DROP TABLE IF EXISTS _ca_csv_shift;
 DROP TABLE IF EXISTS _ca_csv_rej_errors;
 DROP TABLE IF EXISTS _ca_csv_rej_scans;
-DROP TABLE IF EXISTS _ca_source_order
+DROP TABLE IF EXISTS _ca_source_order;
+DROP TABLE IF EXISTS _ca_dup_hashes
 
 -- name: clear_previous
 DELETE FROM items;
@@ -173,6 +174,23 @@ SELECT count(*) FROM _ca_rejects WHERE source_file = $1 AND code = 'missing_id'
 -- name: staged_count
 SELECT count(*), count(*) FILTER (WHERE item_id IS NULL OR item_id = '') FROM _ca_stage
 
+-- name: item_count
+SELECT count(*) FROM items
+
+-- name: item_id_hashes
+-- 64-bit hashes of every item_id: if they are all distinct, so are the ids (the usual case,
+-- checked in Polars by audit/ingest.py, ~3x faster than a DuckDB GROUP BY on 2 cores).
+SELECT hash(item_id) AS h FROM items
+
+-- name: duplicate_hashes
+-- Candidates by 64-bit hash: aggregating fixed-width hashes is cheaper than aggregating the
+-- strings; a collision only adds a candidate, `duplicates` compares exact ids.
+CREATE OR REPLACE TEMP TABLE _ca_dup_hashes AS
+SELECT hash(item_id) AS h FROM items GROUP BY 1 HAVING count(*) > 1
+
+-- name: duplicate_hash_count
+SELECT count(*) FROM _ca_dup_hashes
+
 -- name: duplicates
 -- Every item after the first with the same item_id (first = ingest order: source order, then
 -- row order, then position in the row's page) is rejected and removed, with its row errors.
@@ -184,9 +202,7 @@ FROM (
            first_value(i.source_row) OVER w AS first_row,
            row_number() OVER w AS rn
     FROM items i JOIN _ca_source_order o USING (source_file)
-    -- Candidates by 64-bit hash: aggregating fixed-width hashes is cheaper than aggregating
-    -- the strings; a collision only adds a candidate, the window below compares exact ids.
-    WHERE hash(i.item_id) IN (SELECT hash(item_id) FROM items GROUP BY 1 HAVING count(*) > 1)
+    WHERE hash(i.item_id) IN (SELECT h FROM _ca_dup_hashes)
     WINDOW w AS (PARTITION BY i.item_id ORDER BY o.idx, i.source_row, i.rowid)
 )
 WHERE rn > 1;
