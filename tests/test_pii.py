@@ -99,7 +99,8 @@ def test_prefilter_triggers() -> None:
     assert prefilter.possible_entities("🎉🎉 !!", DEFAULT_ENTITIES) == []
     possible = prefilter.possible_entities("hello there", DEFAULT_ENTITIES)
     assert possible == ["PERSON", "LOCATION"]
-    assert "EMAIL_ADDRESS" in prefilter.possible_entities("a@b", DEFAULT_ENTITIES)
+    assert "EMAIL_ADDRESS" in prefilter.possible_entities("a@b.co", DEFAULT_ENTITIES)
+    assert "EMAIL_ADDRESS" not in prefilter.possible_entities("a@b", DEFAULT_ENTITIES)
 
 
 def _assert_prefilter_lossless(texts: list[str]) -> None:
@@ -232,3 +233,97 @@ def test_windows_cover_the_text_at_word_boundaries() -> None:
     for (o1, c1), (o2, _) in zip(pieces, pieces[1:], strict=False):
         assert o2 < o1 + len(c1)  # overlap: nothing between two windows is skipped
         assert text[o2 - 1] == " "  # each window starts at a word
+
+
+def test_ner_does_not_listen_to_the_shared_tok2vec() -> None:
+    """Why SPACY_KEEP can drop ``tok2vec``: the installed model's ner embeds its own."""
+    import spacy
+    from spacy.pipeline.tok2vec import Tok2VecListener
+
+    from audit.detectors.pii import MODEL_NAME, SPACY_KEEP
+
+    full = spacy.load(MODEL_NAME)
+    layers = list(full.get_pipe("ner").model.walk())
+    assert not any(isinstance(layer, Tok2VecListener) for layer in layers)
+    assert any(layer.name.startswith("hashembed") for layer in layers)  # its own embedding
+    assert "tok2vec" not in SPACY_KEEP
+
+
+def test_dropping_tok2vec_changes_no_entity() -> None:
+    """The same model with and without the shared tok2vec: identical entities."""
+    import spacy
+
+    from audit.detectors.pii import MODEL_NAME, load_spacy_model
+    from audit.synthetic import labelled_captions
+
+    texts = [c.text for c in labelled_captions(300, seed=11)] + ["Call Maria Lopez in Denver."]
+    with_tok2vec = spacy.load(MODEL_NAME, exclude=["tagger", "parser", "senter",
+                                                   "attribute_ruler", "lemmatizer"])  # fmt: skip
+    assert with_tok2vec.pipe_names == ["tok2vec", "ner"]
+    ours = load_spacy_model()
+    assert ours.pipe_names == ["ner"]
+
+    def ents(nlp: object, batch: list[str]) -> list[list[tuple[int, int, str]]]:
+        return [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(batch)]
+
+    got = ents(ours, texts)
+    assert got == ents(with_tok2vec, texts)
+    assert sum(map(len, got)) > 100  # the comparison saw real entities
+
+
+# Pieces that spell TLDs ("co", "com", "org"), digits, the separators the patterns use, and
+# Unicode that case-folds onto ASCII (Kelvin sign, long s, dotted I) or is a mark.
+_TRIGGER_PIECES = ["a", "co", "com", "org", "Z", "1", "0", "255", ".", "-", "@", ":", " ", "/",
+                   "_", "\u212a", "\u017f", "\u0130", "\u0301", "é", "\u00a0", "www"]  # fmt: skip
+
+
+def _trigger_texts():  # type: ignore[no-untyped-def]
+    """Texts shaped like `<x>@<y>.<z>` / `<x>.<y>:<z>` with random pieces (hits every type)."""
+    from hypothesis import strategies as st
+
+    part = st.lists(st.sampled_from(_TRIGGER_PIECES), max_size=4).map("".join)
+    return st.tuples(
+        part, st.sampled_from(["@", ".", ""]), part, st.sampled_from([".", ":", ""]), part
+    ).map("".join)
+
+
+@pytest.mark.parametrize(
+    ("entity", "text", "expected"),
+    [
+        ("URL", "see example.com now", True),
+        ("URL", "Great day. Next time!", False),  # a sentence end is not a host
+        ("URL", "version 3.5 released", False),
+        ("IP_ADDRESS", "host 10.0.0.1", True),
+        ("IP_ADDRESS", "::1", True),
+        ("IP_ADDRESS", "I have 3 cats. 4 dogs", False),
+        ("EMAIL_ADDRESS", "mail bo@x.org", True),
+        ("EMAIL_ADDRESS", "thanks @maria. see you", False),
+    ],
+)
+def test_tight_triggers(entity: str, text: str, expected: bool) -> None:
+    assert bool(prefilter.TRIGGERS[entity].search(text)) is expected
+
+
+@pytest.mark.parametrize("entity", ["URL", "IP_ADDRESS", "EMAIL_ADDRESS"])
+def test_trigger_is_necessary_for_presidio_pattern(entity: str) -> None:
+    """Whenever presidio's own recognizer (its regex flags, its Unicode rules) matches a
+    text, the prefilter's trigger matches it too: on generated strings built from the
+    characters that matter (ASCII, Kelvin sign, long s, dotted I, a combining mark)."""
+    from hypothesis import given, settings
+
+    (recognizer,) = [
+        r for r in pii_detector()._analyzer.registry.recognizers if entity in r.supported_entities
+    ]
+    trigger = prefilter.TRIGGERS[entity]
+
+    matched = []
+
+    @settings(max_examples=3000, deadline=None, derandomize=True)
+    @given(_trigger_texts())
+    def check(text: str) -> None:
+        if recognizer.analyze(text, [entity], None):
+            matched.append(text)
+            assert trigger.search(text), text
+
+    check()
+    assert len(matched) >= 10  # the recognizer did match: the implication was exercised

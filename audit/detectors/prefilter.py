@@ -1,4 +1,4 @@
-"""Which PII entity types a text can possibly contain, decided from its characters alone.
+r"""Which PII entity types a text can possibly contain, decided from its characters alone.
 
 Every recognizer the ``pii`` detector runs needs a *trigger character* to produce a span:
 
@@ -9,11 +9,16 @@ PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE,         a digit: every pattern / t
 STREET_ADDRESS, DATE_TIME                             matcher / our DATE_TIME definition require
                                                       one (see ``pii.py``: a DATE_TIME span must
                                                       hold a digit)
-IP_ADDRESS                                            a digit or ``:`` (IPv4 needs digits; IPv6
-                                                      needs ``:``)
-EMAIL_ADDRESS, SOCIAL_HANDLE                          ``@``
-URL                                                   ``.`` (every URL pattern needs a dot before
-                                                      the TLD)
+IP_ADDRESS                                            digit ``.`` digit, or ``:`` (IPv4 needs
+                                                      dotted digits; every IPv6 pattern a ``:``)
+EMAIL_ADDRESS                                         ``@`` then non-space characters with a
+                                                      ``.`` followed by one more (presidio's
+                                                      pattern: ``@\w+([-.]\w+)*\.\w+``)
+SOCIAL_HANDLE                                         ``@``
+URL                                                   a word character, ``.`` or ``-``, then
+                                                      ``.``, then a letter (every URL pattern
+                                                      holds ``[a-z0-9.-]+[.]<tld>`` and every
+                                                      TLD starts with a letter)
 PERSON, LOCATION                                      a letter (a spaCy entity is made of tokens;
                                                       a span with no letter is dropped, see pii.py)
 ====================================================  ==========================================
@@ -54,10 +59,12 @@ TRIGGERS: Final[dict[str, re.Pattern[str]]] = {
     "US_SSN": re.compile(r"\d"),
     "IBAN_CODE": re.compile(r"\d"),
     "STREET_ADDRESS": re.compile(r"\d"),
-    "IP_ADDRESS": re.compile(r"[\d:]"),
-    "EMAIL_ADDRESS": re.compile(r"@"),
+    # The three below are supersets of presidio's patterns under its own regex flags
+    # (IGNORECASE, the `regex` module's Unicode \w): \S and \w here admit at least as much.
+    "IP_ADDRESS": re.compile(r"\d\.\d|:"),
+    "EMAIL_ADDRESS": re.compile(r"@\S*\.\S"),
     "SOCIAL_HANDLE": re.compile(r"@"),
-    "URL": re.compile(r"\."),
+    "URL": re.compile(r"[\w.-]\.[^\W\d_]"),
 }
 
 #: entity type -> digits a text needs before the type is possible (see module docstring).
