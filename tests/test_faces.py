@@ -143,6 +143,50 @@ def test_same_person_encodings_are_close(tmp_path: Path) -> None:
     assert np.linalg.norm(np.subtract(one, grey)) < 0.6  # face_recognition's match tolerance
 
 
+@pytest.mark.parametrize("kind", ["one_face", "two_faces", "grayscale", "exif_rotated"])
+def test_numpy_encoder_equals_dlibs_own(tmp_path: Path, kind: str) -> None:
+    """The numpy forward pass of dlib's ResNet gives dlib's vectors (same weights)."""
+    path = _make(kind, tmp_path)
+    ours = _run(path).findings
+    theirs = _run(path, encoder="dlib").findings
+    assert len(ours) == len(theirs) >= 1
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.bbox == b.bbox
+        assert np.abs(np.subtract(a.embedding, b.embedding)).max() < 1e-4
+        assert 0.5 < np.linalg.norm(a.embedding) < 3  # a real descriptor, not zeros
+
+
+def test_numpy_encoder_on_a_batch_of_real_chips() -> None:
+    """Many faces at once (batched forward pass): still dlib's vectors, face by face."""
+    import dlib
+    import face_recognition_models as frm
+
+    from audit.detectors import face_encoder
+
+    d = FacesDetector()
+    d.setup()
+    pixels = np.asarray(_portrait())
+    pixels = np.concatenate([pixels, pixels[:, ::-1]], axis=1).copy()
+    rects, _, _ = d._detector.run(pixels, 1, 0.0)
+    shapes = [d._shape_predictor(pixels, r) for r in rects]
+    chips = face_encoder.face_chips(pixels, shapes)
+    ours = face_encoder.descriptors(np.concatenate([chips, chips[::-1]]), d._encoder)
+    reference = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
+    theirs = np.array([reference.compute_face_descriptor(pixels, s, 1) for s in shapes])
+    assert len(shapes) == 2
+    assert np.abs(ours[:2] - theirs).max() < 1e-4
+    assert np.abs(ours[2:] - theirs[::-1]).max() < 1e-4
+
+
+def test_numpy_encoder_refuses_a_different_model_file(tmp_path: Path) -> None:
+    import face_recognition_models as frm
+
+    from audit.detectors import face_encoder
+
+    with pytest.raises(face_encoder.ModelFormatError, match="expected 29"):
+        face_encoder.load_weights(frm.pose_predictor_five_point_model_location())
+
+
 def _contains(outer: tuple[int, ...], point: tuple[float, float]) -> bool:
     top, right, bottom, left = outer
     y, x = point
@@ -231,6 +275,8 @@ def test_bad_options_are_refused() -> None:
         FacesDetector(model="mtcnn")
     with pytest.raises(ValueError):
         FacesDetector(upsample=7)
+    with pytest.raises(ValueError, match="encoder"):
+        FacesDetector(encoder="cuda")  # type: ignore[arg-type]
 
 
 @pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata/faces not present")

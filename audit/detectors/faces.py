@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from audit.detectors import face_encoder
 from audit.detectors.base import Content, Finding, Result
 from audit.imageio import ImageLoadError, LoadedImage, image_size, load_image
 
@@ -67,6 +68,7 @@ class FacesDetector:
         max_side: int = 1280,
         encodings: bool = True,
         min_score: float = 0.0,
+        encoder: Literal["numpy", "dlib"] = "numpy",
     ) -> None:
         if isinstance(upsample, str) and upsample.isdigit():  # CLI / YAML options are strings
             upsample = int(upsample)
@@ -77,14 +79,17 @@ class FacesDetector:
             raise ValueError(f"faces: upsample must be 'auto' or 0..3, not {upsample!r}")
         if not isinstance(max_side, int) or max_side < 2 * HOG_MIN_FACE_PX:
             raise ValueError(f"faces: max_side must be an int ≥ {2 * HOG_MIN_FACE_PX}")
+        if encoder not in ("numpy", "dlib"):
+            raise ValueError(f"faces: encoder must be 'numpy' or 'dlib', not {encoder!r}")
         self.model = model
         self.upsample = upsample
         self.max_side = max_side
         self.encodings = encodings
         self.min_score = float(min_score)
+        self.encoder = encoder
         self._detector: Any = None
         self._shape_predictor: Any = None
-        self._encoder: Any = None
+        self._encoder: Any = None  # dlib's face_recognition_model_v1, or ResNetWeights
 
     def setup(self) -> None:
         """Load dlib models (once per worker process); only those the options need."""
@@ -108,7 +113,12 @@ class FacesDetector:
             self._shape_predictor = dlib.shape_predictor(
                 frm.pose_predictor_five_point_model_location()
             )
-            self._encoder = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
+            model_path = frm.face_recognition_model_location()
+            if self.encoder == "numpy":
+                # Same network and weights, ~5x less CPU than dlib-bin's BLAS-less code.
+                self._encoder = face_encoder.load_weights(model_path)
+            else:
+                self._encoder = dlib.face_recognition_model_v1(model_path)
 
     def detect_batch(self, batch: list[Content]) -> list[Result]:
         """One Result per content; unreadable images give ``Result(error="<code>: ...")``."""
@@ -128,6 +138,7 @@ class FacesDetector:
                 "upsample": self.upsample,
                 "max_side": self.max_side,
                 "encodings": self.encodings,
+                "encoder": self.encoder,
                 "min_score": self.min_score,
             },
         }
@@ -164,15 +175,17 @@ class FacesDetector:
         return list(zip(rects, scores, strict=True))
 
     def _encode(self, image: LoadedImage, rects: list[Any]) -> list[tuple[float, ...]]:
-        """128-d encodings from the working image (what face_recognition.face_encodings does)."""
-        return [
-            tuple(
-                self._encoder.compute_face_descriptor(
-                    image.pixels, self._shape_predictor(image.pixels, r), 1
-                )
-            )
-            for r in rects
-        ]
+        """128-d encodings from the working image (what face_recognition.face_encodings does:
+        5-point landmarks, aligned 150×150 chip, dlib's ResNet, no jitter)."""
+        shapes = [self._shape_predictor(image.pixels, r) for r in rects]
+        if not shapes:
+            return []
+        if self.encoder == "dlib":
+            return [
+                tuple(self._encoder.compute_face_descriptor(image.pixels, s, 1)) for s in shapes
+            ]
+        chips = face_encoder.face_chips(image.pixels, shapes)
+        return [tuple(v) for v in face_encoder.descriptors(chips, self._encoder).tolist()]
 
 
 def _finding(
