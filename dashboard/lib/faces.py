@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,10 @@ class UploadedFace:
 
 def encode_photo(data: bytes, suffix: str = ".jpg") -> list[UploadedFace]:
     """Every face of the photo, largest first. Raises ImageLoadError for unreadable files."""
-    import face_recognition  # lazily: dlib takes seconds to import
+    with warnings.catch_warnings():
+        # face_recognition_models still imports pkg_resources; nothing for us to act on.
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        import face_recognition  # lazily: dlib takes seconds to import
 
     fd, path = tempfile.mkstemp(suffix=suffix)
     try:
