@@ -327,3 +327,46 @@ def test_trigger_is_necessary_for_presidio_pattern(entity: str) -> None:
 
     check()
     assert len(matched) >= 10  # the recognizer did match: the implication was exercised
+
+
+_PHONE_PIECES = ["+", "1", "44", "49", "91", "972", "55", "0", "00", "011", "20", "7946", "0958",
+                 "555", "212", "(", ")", "-", " ", ".", "/", "x", "ext", "call", "a"]  # fmt: skip
+
+
+def test_phone_regions_find_what_the_stock_recognizer_finds() -> None:
+    """Dropping the UK / FE / CA regions changes no span: random phone-like strings (with
+    and without country codes and international prefixes), captions and real text."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    from audit.detectors.pii import PHONE_REGIONS
+    from audit.synthetic import labelled_captions
+
+    stock, ours = PhoneRecognizer(), PhoneRecognizer(supported_regions=PHONE_REGIONS)
+    assert set(PHONE_REGIONS) < set(stock.supported_regions)
+
+    def spans(recognizer: PhoneRecognizer, text: str) -> list[tuple[int, int, float]]:
+        return sorted((r.start, r.end, r.score) for r in recognizer.analyze(text, ["PHONE_NUMBER"]))
+
+    found = []
+
+    @settings(max_examples=1500, deadline=None, derandomize=True)
+    @given(st.lists(st.sampled_from(_PHONE_PIECES), max_size=16).map("".join))
+    def check(text: str) -> None:
+        expected = spans(stock, text)
+        assert spans(ours, text) == expected, text
+        found.extend(expected)
+
+    check()
+    texts = [c.text for c in labelled_captions(400, seed=5)]
+    if LABELLED.exists():
+        records = json.loads(
+            (LABELLED / "presidio-research_synth_dataset_v2.json").read_text(encoding="utf-8")
+        )
+        texts += [r["full_text"] for r in records]
+    for text in texts:
+        expected = spans(stock, text)
+        assert spans(ours, text) == expected, text
+        found.extend(expected)
+    assert len(found) > 50  # phones were found: the comparison was not vacuous
