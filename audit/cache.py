@@ -28,6 +28,8 @@ from audit.store import query
 FETCH_ROWS = 4096
 #: Bytes read per call when hashing a media file.
 HASH_CHUNK = 1 << 20
+#: Items per transaction when hashing texts (see hash_texts).
+HASH_CHUNK_ROWS = 2_000_000
 #: A URI with a scheme ("https://", "s3://") is not a local file; we never download.
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -164,9 +166,25 @@ def hash_media(
     return written
 
 
-def hash_texts(con: duckdb.DuckDBPyConnection) -> int:
-    """Fill ``items.text_sha256`` where it is missing (non-empty texts); return rows hashed."""
-    return con.execute(query("detect.sql", "hash_texts")).fetchall()[0][0]
+def hash_texts(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    chunk_rows: int = HASH_CHUNK_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Fill ``items.text_sha256`` where it is missing (non-empty texts); return rows hashed.
+
+    Works through rowid ranges of ``chunk_rows``, one transaction each (bounded memory, and a
+    killed run keeps the chunks already done); ``progress(rows_done, rows_total)``.
+    """
+    end = con.execute(query("detect.sql", "item_rowid_end")).fetchall()[0][0]
+    hashed = 0
+    for start in range(0, end, chunk_rows):
+        sql = query("detect.sql", "hash_texts")
+        hashed += con.execute(sql, [start, start + chunk_rows]).fetchall()[0][0]
+        if progress:
+            progress(min(start + chunk_rows, end), end)
+    return hashed
 
 
 def _pending_sql(kind: InputKind) -> str:

@@ -100,10 +100,11 @@ def run_detectors(
     summary = DetectSummary()
     selected = resolve_names(names)
     classes = {n: detector_class(n) for n in selected}
+    # Text hashes are filled whatever the selection: rules, exports and the manifest's
+    # corpus digest read items.text_sha256 too, not only the text detectors' cache.
+    summary.texts_hashed = _hash_texts(con, progress)
     if any(c.input_kind == "image" for c in classes.values()):
         summary.media_hashed = _hash_media(con, progress)
-    if any(c.input_kind == "text" for c in classes.values()):
-        summary.texts_hashed = cache.hash_texts(con)
     run_batches = engine_batches(engine)
     for name, cls in classes.items():
         summary.detectors[name] = _run_one(
@@ -112,6 +113,14 @@ def run_detectors(
     _write_media_errors(con, run_id)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _hash_texts(con: duckdb.DuckDBPyConnection, progress: Progress | None) -> int:
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress("hash texts", done, total)
+
+    return cache.hash_texts(con, progress=report)
 
 
 def _hash_media(con: duckdb.DuckDBPyConnection, progress: Progress | None) -> int:

@@ -30,8 +30,8 @@ from audit.store import query
 Progress = Callable[[str, int, int | None], None]
 
 _SQL = "ingest.sql"
-#: Largest item count whose id hashes are checked for uniqueness in RAM (8 bytes each).
-IN_MEMORY_UNIQUE_MAX = 100_000_000
+#: Largest item count whose id hashes are checked for uniqueness in RAM (~1 GB at the limit).
+IN_MEMORY_UNIQUE_MAX = 50_000_000
 _JSON_TYPES = {
     "BOOLEAN": "BOOLEAN",
     "BIGINT": "BIGINT",
@@ -261,8 +261,9 @@ def _merge_type(types: set[str]) -> str:
 def _may_have_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
     """False when every item_id hash is distinct, proving the ids are (the usual case).
 
-    Up to ``IN_MEMORY_UNIQUE_MAX`` items the hashes are counted in Polars (8 bytes each in
-    RAM); above it the answer is "maybe" and DuckDB's spilling aggregate decides.
+    Up to ``IN_MEMORY_UNIQUE_MAX`` items the hashes are counted in Polars (~21 bytes per item
+    in RAM with Arrow's copy and the hash set, outside DuckDB's memory_limit); above it the
+    answer is "maybe" and DuckDB's spilling aggregate decides.
     """
     n = con.execute(query(_SQL, "item_count")).fetchall()[0][0]
     if n > IN_MEMORY_UNIQUE_MAX:

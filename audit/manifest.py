@@ -17,7 +17,6 @@ from typing import Any
 
 import duckdb
 
-from audit.cache import hash_texts
 from audit.store import query
 
 #: Distributions whose versions change results (detector models) or outputs.
@@ -97,8 +96,6 @@ def corpus_fingerprint(
 ) -> dict[str, Any]:
     """Files, sizes, row counts and digests of the corpus from the ingest summary and items."""
     sources = _plain(getattr(ingest_summary, "sources", []))
-    # The digest covers text hashes, which only text detectors compute: fill any missing.
-    hash_texts(con)
     items, items_digest = con.execute(query("scan.sql", "items_digest")).fetchone()
     return {
         "path": corpus,

@@ -170,9 +170,33 @@ def test_detect_progress_reports_the_pending_total() -> None:
     calls: list[tuple[str, int, int | None]] = []
     run_detectors(con, [ECHO], workers=1, progress=lambda *a: calls.append(a))
     label = f"detect {ECHO}"
+    assert ("hash texts", 5, 5) in calls  # the hashing step reports rows done / total
+    calls = [c for c in calls if c[0] == label]
     assert calls[0] == (label, 0, 3) and calls[-1] == (label, 3, 3)
-    assert all(total == 3 for stage, _, total in calls if stage == label)
+    assert all(total == 3 for _, _, total in calls)
 
     calls.clear()  # warm cache: nothing pending, and the bar says so
     run_detectors(con, [ECHO], workers=1, progress=lambda *a: calls.append(a))
-    assert calls == [(label, 0, 0)]
+    assert [c for c in calls if c[0] == label] == [(label, 0, 0)]
+
+
+def test_text_hashes_are_filled_in_chunks_whatever_the_detectors() -> None:
+    """The detect stage hashes every non-empty text, even when only an image detector runs
+    (rules and the corpus digest read text_sha256), in bounded rowid chunks."""
+    from audit import cache
+
+    con = open_memory()
+    texts = ["a", "", None, "b", "a", "ünïcode", "c"]
+    for i, text in enumerate(texts):
+        con.execute("INSERT INTO items (item_id, text) VALUES (?, ?)", [f"i{i}", text])
+    seen: list[tuple[int, int]] = []
+    assert cache.hash_texts(con, chunk_rows=3, progress=lambda d, t: seen.append((d, t))) == 5
+    assert seen == [(3, 7), (6, 7), (7, 7)]
+    got = dict(con.execute("SELECT item_id, text_sha256 FROM items").fetchall())
+    assert got == {f"i{i}": (_sha(t) if t else None) for i, t in enumerate(texts)}
+    assert cache.hash_texts(con) == 0  # nothing left to hash
+
+    con.execute("UPDATE items SET text_sha256 = NULL")
+    summary = run_detectors(con, [IMG], workers=1)
+    assert summary.texts_hashed == 5
+    assert con.execute("SELECT count(text_sha256) FROM items").fetchall() == [(5,)]

@@ -178,6 +178,41 @@ def test_numpy_encoder_on_a_batch_of_real_chips() -> None:
     assert np.abs(ours[2:] - theirs[::-1]).max() < 1e-4
 
 
+def test_numpy_encoder_batches_and_empty_input() -> None:
+    """More faces than one forward pass takes: chunked, same vectors; no face: no vector."""
+    from audit.detectors import face_encoder
+
+    d = FacesDetector()
+    d.setup()
+    pixels = np.asarray(_portrait())
+    rects, _, _ = d._detector.run(pixels, 1, 0.0)
+    chip = face_encoder.face_chips(pixels, [d._shape_predictor(pixels, rects[0])])
+    many = np.repeat(chip, 2 * face_encoder.MAX_BATCH + 1, axis=0)
+    vectors = face_encoder.descriptors(many, d._encoder)
+    assert vectors.shape == (len(many), 128)
+    assert np.abs(vectors - vectors[0]).max() < 1e-5
+    assert face_encoder.descriptors(face_encoder.face_chips(pixels, []), d._encoder).shape == (
+        0,
+        128,
+    )
+
+
+def test_unknown_model_file_falls_back_to_dlibs_encoder(tmp_path: Path, monkeypatch) -> None:
+    from audit.detectors import face_encoder
+
+    def refuse(path: str) -> None:
+        raise face_encoder.ModelFormatError(f"{path}: not the expected network")
+
+    monkeypatch.setattr(face_encoder, "load_weights", refuse)
+    with pytest.warns(UserWarning, match="using dlib's encoder"):
+        detector = FacesDetector()
+        detector.setup()
+    assert detector.describe()["options"]["encoder"] == "dlib"
+    digest = "0" * 64
+    [result] = detector.detect_batch([Content(digest, path=str(_make("one_face", tmp_path)))])
+    assert len(result.findings) == 1 and len(result.findings[0].embedding) == 128
+
+
 def test_numpy_encoder_refuses_a_different_model_file(tmp_path: Path) -> None:
     import face_recognition_models as frm
 

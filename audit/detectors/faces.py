@@ -116,8 +116,13 @@ class FacesDetector:
             model_path = frm.face_recognition_model_location()
             if self.encoder == "numpy":
                 # Same network and weights, ~5x less CPU than dlib-bin's BLAS-less code.
-                self._encoder = face_encoder.load_weights(model_path)
-            else:
+                try:
+                    self._encoder = face_encoder.load_weights(model_path)
+                except face_encoder.ModelFormatError as exc:
+                    # A different model release: dlib's own code still reads it.
+                    warnings.warn(f"faces: {exc}; using dlib's encoder", stacklevel=2)
+                    self.encoder = "dlib"
+            if self.encoder == "dlib":
                 self._encoder = dlib.face_recognition_model_v1(model_path)
 
     def detect_batch(self, batch: list[Content]) -> list[Result]:
@@ -155,7 +160,7 @@ class FacesDetector:
         try:
             boxes = self._locate(image, plan.upsample)
             vectors = self._encode(image, [rect for rect, _ in boxes]) if self.encodings else []
-        except (RuntimeError, MemoryError) as exc:  # dlib on one odd image must not end a batch
+        except (RuntimeError, MemoryError, ValueError) as exc:  # one odd image: not the batch
             return Result(content.sha256, error=f"detector_failed: {type(exc).__name__}: {exc}")
         findings = [
             _finding(image, rect, score, vectors[i] if vectors else None)

@@ -14,11 +14,17 @@ SELECT DISTINCT parse_dirpath(source_file) FROM items WHERE source_file IS NOT N
 INSERT OR REPLACE INTO media_files
 SELECT media_uri, content_sha256, size_bytes, status, error, checked_at FROM _media_batch;
 
+-- name: item_rowid_end
+SELECT coalesce(max(rowid) + 1, 0) FROM items;
+
 -- name: hash_texts
--- Content hashes of the texts, the cache key of the text detectors. Computed here rather than
--- at ingest: the metadata load stays a plain copy, and scans without text detectors skip it.
+-- Content hashes of the texts ($1 <= rowid < $2), the cache key of the text detectors.
+-- Computed here rather than at ingest, so the metadata load stays a plain copy; in rowid
+-- chunks, each its own transaction, so memory stays bounded (one UPDATE of every row holds
+-- ~110 bytes per row until it commits).
 UPDATE items SET text_sha256 = sha256(text)
-WHERE text_sha256 IS NULL AND text IS NOT NULL AND text <> '';
+WHERE rowid >= $1 AND rowid < $2
+  AND text_sha256 IS NULL AND text IS NOT NULL AND text <> '';
 
 -- name: pending_texts
 -- Distinct texts not yet analysed by this detector version ($1 detector, $2 version).
