@@ -30,6 +30,7 @@ from pathlib import Path
 # runs below are per-core figures (OpenBLAS's idle threads would otherwise spin and inflate
 # CPU time, and run (c1) would not be one core).
 import audit.engine.worker_env  # noqa: F401 - imported for its side effect
+from audit.detectors.base import batch_size_of
 from audit.evaluation.pii import score, scored_types
 from audit.labels import LabelledText, Span
 
@@ -190,7 +191,7 @@ def run(n: int, subset: int, workers: int) -> None:
             {},
             (Content(s, text=x) for s, x in distinct.items()),
             workers=workers,
-            batch_size=256,
+            batch_size=batch_size_of(PiiDetector),  # what the scan uses
         )
     }
     wall_c = time.perf_counter() - t

@@ -252,6 +252,10 @@ class PiiDetector:
     #: Not bumped for ner-only spaCy and the tighter triggers: both proven output-identical.
     version: ClassVar[str] = "3"
     input_kind: ClassVar[str] = "text"
+    #: Texts per engine batch. 128 rather than the text default of 256: the workers' last
+    #: batches end closer together (measured ~5% less wall on 8,244 captions, 2 workers),
+    #: and spaCy's throughput is the same at 128 and 256 texts per nlp.pipe batch.
+    batch_size: ClassVar[int] = 128
     #: Imported once by the engine's forkserver, so pool workers fork with presidio and
     #: spaCy already imported (~2 CPU-s per worker saved); the model is still loaded per worker.
     preload: ClassVar[tuple[str, ...]] = (
