@@ -139,9 +139,11 @@ def hash_media(
     con: duckdb.DuckDBPyConnection,
     *,
     threads: int = 4,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> int:
     """Hash every distinct local ``items.media_uri`` into ``media_files``; return rows written.
+
+    ``progress(uris_seen, None)``: the total is not counted beforehand.
 
     Statuses: ok, missing, unreadable, not_local (a URI with a scheme: never downloaded),
     outside_corpus (a symlink inside the corpus folder resolving outside it: never read).
@@ -162,7 +164,7 @@ def hash_media(
                 written += len(updates)
             seen += len(rows)
             if progress:
-                progress(seen)
+                progress(seen, None)
     return written
 
 
@@ -170,7 +172,7 @@ def hash_texts(
     con: duckdb.DuckDBPyConnection,
     *,
     chunk_rows: int = HASH_CHUNK_ROWS,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> int:
     """Fill ``items.text_sha256`` where it is missing (non-empty texts); return rows hashed.
 

@@ -7,6 +7,7 @@ and the stage='detect' rows of ``errors``.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -102,9 +103,9 @@ def run_detectors(
     classes = {n: detector_class(n) for n in selected}
     # Text hashes are filled whatever the selection: rules, exports and the manifest's
     # corpus digest read items.text_sha256 too, not only the text detectors' cache.
-    summary.texts_hashed = _hash_texts(con, progress)
+    summary.texts_hashed = cache.hash_texts(con, progress=_stage(progress, "hash texts"))
     if any(c.input_kind == "image" for c in classes.values()):
-        summary.media_hashed = _hash_media(con, progress)
+        summary.media_hashed = cache.hash_media(con, progress=_stage(progress, "hash media"))
     run_batches = engine_batches(engine)
     for name, cls in classes.items():
         summary.detectors[name] = _run_one(
@@ -115,20 +116,9 @@ def run_detectors(
     return summary
 
 
-def _hash_texts(con: duckdb.DuckDBPyConnection, progress: Progress | None) -> int:
-    def report(done: int, total: int) -> None:
-        if progress:
-            progress("hash texts", done, total)
-
-    return cache.hash_texts(con, progress=report)
-
-
-def _hash_media(con: duckdb.DuckDBPyConnection, progress: Progress | None) -> int:
-    def report(done: int) -> None:
-        if progress:
-            progress("hash media", done, None)
-
-    return cache.hash_media(con, progress=report)
+def _stage(progress: Progress | None, stage: str) -> Callable[[int, int | None], None] | None:
+    """``progress`` with its stage label bound (None when nothing displays progress)."""
+    return functools.partial(progress, stage) if progress else None
 
 
 def _run_one(

@@ -96,36 +96,37 @@ def _baseline(corpus: str, db: str) -> Phase:
     return _measure(run)
 
 
-def _ingest(corpus: str, db: str) -> Phase:
+def _store_phase(db: str, work: Callable[[duckdb.DuckDBPyConnection], str]) -> Phase:
+    """Measure ``work`` on the audit store at ``db`` until the store is closed (data durable);
+    the text ``work`` returns, plus the close time, becomes the phase's detail."""
     out: dict[str, str] = {}
 
     def run() -> None:
         con = open_store(db)
         con.execute("SET enable_progress_bar = false")
-        s = ingest_corpus(con, corpus)
+        detail = work(con)
         close = time.perf_counter()
         con.close()
-        out["detail"] = (
-            f"items {s.items:,} (rejected {s.rejected}, row errors {s.row_errors}); "
-            f"ingest_corpus {s.seconds:.2f} s + close {time.perf_counter() - close:.2f} s"
-        )
+        out["detail"] = f"{detail}; close {time.perf_counter() - close:.2f} s"
 
     phase = _measure(run)
     return Phase(phase.seconds, phase.cpu, phase.peak_mb, out["detail"])
+
+
+def _ingest(corpus: str, db: str) -> Phase:
+    def work(con: duckdb.DuckDBPyConnection) -> str:
+        s = ingest_corpus(con, corpus)
+        return (
+            f"items {s.items:,} (rejected {s.rejected}, row errors {s.row_errors}); "
+            f"ingest_corpus {s.seconds:.2f} s"
+        )
+
+    return _store_phase(db, work)
 
 
 def _hash(db: str) -> Phase:
     """The text-hashing step the detect stage runs after ingest (not part of ingest)."""
-    out: dict[str, str] = {}
-
-    def run() -> None:
-        con = open_store(db)
-        con.execute("SET enable_progress_bar = false")
-        out["detail"] = f"{hash_texts(con):,} texts hashed"
-        con.close()
-
-    phase = _measure(run)
-    return Phase(phase.seconds, phase.cpu, phase.peak_mb, out["detail"])
+    return _store_phase(db, lambda con: f"{hash_texts(con):,} texts hashed")
 
 
 def _measure(work: Callable[[], object]) -> Phase:

@@ -25,6 +25,14 @@ def _labelled(df: pd.DataFrame, column: str) -> pd.DataFrame:
     return out
 
 
+def _severity_bars(df: pd.DataFrame, column: str, **axes: str) -> go.Figure:
+    """Bars stacked and coloured by severity (``column`` holds the severity code)."""
+    return px.bar(
+        _labelled(df, column), color="severity",
+        color_discrete_map=_COLOURS, category_orders=_ORDER, **axes,
+    )  # fmt: skip
+
+
 def _finish(fig: go.Figure, x_title: str | None, y_title: str | None) -> go.Figure:
     fig.update_layout(**_LAYOUT)
     fig.update_xaxes(title=x_title, gridcolor="#f1f5f9")
@@ -64,32 +72,20 @@ def exposure(df: pd.DataFrame) -> go.Figure:
 
 def flags_by_category(df: pd.DataFrame) -> go.Figure:
     """Flagged items per rule category, stacked by severity."""
-    d = _labelled(df, "severity")
-    fig = px.bar(
-        d, y="category", x="items", color="severity", orientation="h",
-        color_discrete_map=_COLOURS, category_orders=_ORDER,
-    )  # fmt: skip
+    fig = _severity_bars(df, "severity", y="category", x="items", orientation="h")
     fig.update_yaxes(categoryorder="total ascending")
     return _finish(fig, "items flagged", None)
 
 
 def items_by_platform(df: pd.DataFrame) -> go.Figure:
     """Items per platform stacked by their worst severity (grey = not flagged)."""
-    d = _labelled(df, "worst_severity")
-    fig = px.bar(
-        d, x="platform", y="items", color="severity",
-        color_discrete_map=_COLOURS, category_orders=_ORDER,
-    )  # fmt: skip
+    fig = _severity_bars(df, "worst_severity", x="platform", y="items")
     return _finish(fig, None, "items")
 
 
 def flags_over_time(df: pd.DataFrame) -> go.Figure:
     """Flagged items per month of posting, by worst severity."""
-    d = _labelled(df, "worst_severity")
-    fig = px.bar(
-        d, x="month", y="items", color="severity",
-        color_discrete_map=_COLOURS, category_orders=_ORDER,
-    )  # fmt: skip
+    fig = _severity_bars(df, "worst_severity", x="month", y="items")
     fig.update_xaxes(tickformat="%b %Y")  # automatic tick spacing: corpora span months to years
     return _finish(fig, None, "flagged items")
 
