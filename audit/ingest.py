@@ -287,9 +287,7 @@ def _finish(
         [(str(s.path), i) for i, s in enumerate(sources)],
     )
     if _may_have_duplicates(con):
-        con.execute(query(_SQL, "duplicate_hashes"))
-        if con.execute(query(_SQL, "duplicate_hash_count")).fetchone()[0]:
-            con.execute(query(_SQL, "duplicates"))
+        con.execute(query(_SQL, "duplicates"))
     con.execute(query(_SQL, "write_errors"), [run_id])
     rows = [(k, _merge_type(v)) for k, v in sorted(extra_types.items()) if v]
     if rows:

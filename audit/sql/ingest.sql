@@ -182,18 +182,14 @@ SELECT count(*) FROM items
 -- checked in Polars by audit/ingest.py, ~3x faster than a DuckDB GROUP BY on 2 cores).
 SELECT hash(item_id) AS h FROM items
 
--- name: duplicate_hashes
--- Candidates by 64-bit hash: aggregating fixed-width hashes is cheaper than aggregating the
--- strings; a collision only adds a candidate, `duplicates` compares exact ids.
-CREATE OR REPLACE TEMP TABLE _ca_dup_hashes AS
-SELECT hash(item_id) AS h FROM items GROUP BY 1 HAVING count(*) > 1
-
--- name: duplicate_hash_count
-SELECT count(*) FROM _ca_dup_hashes
-
 -- name: duplicates
 -- Every item after the first with the same item_id (first = ingest order: source order, then
 -- row order, then position in the row's page) is rejected and removed, with its row errors.
+-- Run only when item_id_hashes could not prove the ids distinct. Candidates by 64-bit hash:
+-- aggregating fixed-width hashes is cheaper than aggregating the strings; a collision only
+-- adds a candidate, the window below compares exact ids.
+CREATE OR REPLACE TEMP TABLE _ca_dup_hashes AS
+SELECT hash(item_id) AS h FROM items GROUP BY 1 HAVING count(*) > 1;
 CREATE OR REPLACE TEMP TABLE _ca_dups AS
 SELECT rid, item_id, source_file, source_row, first_file, first_row
 FROM (
