@@ -55,6 +55,22 @@ def test_golden_flags(sample_scan: Path) -> None:
     )
 
 
+def test_sample_maps_all_six_visibilities_and_hashes_every_text(sample_scan: Path) -> None:
+    """Issue #2's check on the scanned sample: the platform vocabularies map onto all six
+    canonical visibility values; the detect stage left no non-empty text unhashed."""
+    con = duckdb.connect(str(sample_scan / "audit.duckdb"), read_only=True)
+    by_visibility = dict(
+        con.execute("SELECT visibility, count(*) FROM items GROUP BY 1").fetchall()
+    )
+    assert set(by_visibility) == {"public", "unlisted", "followers", "private", "direct", "unknown"}
+    assert con.execute("SELECT count(DISTINCT platform) FROM items").fetchone()[0] >= 3
+    unhashed = con.execute(
+        "SELECT count(*) FROM items WHERE text <> '' AND text_sha256 IS DISTINCT FROM sha256(text)"
+    ).fetchone()[0]
+    assert unhashed == 0
+    con.close()
+
+
 def test_outputs_contract(sample_scan: Path) -> None:
     names = {p.name for p in sample_scan.iterdir() if not p.name.startswith(".")}
     assert {
