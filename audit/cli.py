@@ -8,7 +8,6 @@ app through ``register(app)``; heavy libraries are imported inside the commands 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 
 import typer
@@ -60,11 +59,10 @@ def main(
 
 
 def _register_commands() -> None:
+    # Imported unconditionally: a command module that fails to import must fail loudly,
+    # not vanish from --help.
     for name in COMMAND_MODULES:
-        module_name = f"audit.commands.{name}"
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        importlib.import_module(module_name).register(app)
+        importlib.import_module(f"audit.commands.{name}").register(app)
 
 
 _register_commands()

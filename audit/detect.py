@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from audit import cache
+from audit import cache, media
 from audit.detectors.base import (
     DEFAULT_DETECTORS,
     available_detectors,
@@ -105,7 +105,7 @@ def run_detectors(
     # corpus digest read items.text_sha256 too, not only the text detectors' cache.
     summary.texts_hashed = cache.hash_texts(con, progress=_stage(progress, "hash texts"))
     if any(c.input_kind == "image" for c in classes.values()):
-        summary.media_hashed = cache.hash_media(con, progress=_stage(progress, "hash media"))
+        summary.media_hashed = media.hash_media(con, progress=_stage(progress, "hash media"))
     run_batches = engine_batches(engine)
     for name, cls in classes.items():
         summary.detectors[name] = _run_one(

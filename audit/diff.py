@@ -16,7 +16,7 @@ import duckdb
 
 from audit.errors import InputError
 from audit.progress import silence_duckdb
-from audit.report.json import fetch_dicts
+from audit.report.queries import fetch_dicts
 from audit.report.render import DB_FILE
 from audit.store import query
 

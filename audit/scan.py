@@ -26,7 +26,7 @@ from audit.manifest import build_manifest, corpus_fingerprint, rules_fingerprint
 from audit.paths import shipped_rules_dir
 from audit.progress import Progress, QuietProgress, silence_duckdb
 from audit.report import exports
-from audit.report.json import rows
+from audit.report.queries import rows
 from audit.report.render import DB_FILE, write_reports
 from audit.schema import SEVERITIES, severity_rank
 from audit.store import StoreError, open_store, query

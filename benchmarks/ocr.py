@@ -23,8 +23,8 @@ from pathlib import Path
 from ocr_dataset import Sample, generate, write
 
 from audit.detectors.base import Content, Result
-from audit.detectors.ocr_prefilter import GATE_SIDE
-from audit.detectors.ocr_text import OcrTextDetector, passes_gate, tesseract_version
+from audit.detectors.ocr.detector import OcrTextDetector, passes_gate, tesseract_version
+from audit.detectors.ocr.prefilter import GATE_SIDE
 from audit.engine.local import iter_results
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@
 Text images: screenshot-like posts (light and dark mode), document-like pages with small
 text, name tags and caption bands on photos, and text drawn straight onto photos (the hard
 case). Text-free images: crops and rescales of scikit-image's coffee, chelsea, astronaut
-(crops above the shoulders as in audit/synthetic_images.py) and rocket. Each text image
+(crops above the shoulders as in tools/synthetic_images.py) and rocket. Each text image
 carries the strings rendered on it so the benchmark can tell what OCR should have read.
 """
 

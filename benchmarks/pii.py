@@ -36,8 +36,8 @@ from audit.labels import LabelledText, Span
 
 
 def captions(n: int, seed: int) -> list[LabelledText]:
-    """Labelled captions from audit.synthetic (the project's generator)."""
-    from audit.synthetic import labelled_captions
+    """Labelled captions from audit.synth.corpus (the project's generator)."""
+    from audit.synth.corpus import labelled_captions
 
     return labelled_captions(n, seed)
 
@@ -50,8 +50,8 @@ def stock_analyzer():  # type: ignore[no-untyped-def]
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    from audit.detectors.pii import MODEL_NAME
-    from audit.detectors.pii_recognizers import SocialHandleRecognizer, StreetAddressRecognizer
+    from audit.detectors.pii.detector import MODEL_NAME
+    from audit.detectors.pii.recognizers import SocialHandleRecognizer, StreetAddressRecognizer
 
     provider = NlpEngineProvider(
         nlp_configuration={
@@ -129,7 +129,7 @@ def load() -> str:
 def run(n: int, subset: int, workers: int) -> None:
     """Run all measurements and print them."""
     from audit.detectors.base import Content
-    from audit.detectors.pii import DEFAULT_ENTITIES
+    from audit.detectors.pii.detector import DEFAULT_ENTITIES
     from audit.engine.local import iter_results
 
     examples = captions(n, seed=0)
@@ -167,7 +167,7 @@ def run(n: int, subset: int, workers: int) -> None:
         f"  (F1 on (a)'s subset {f1_b_sub:.3f}; {cpu_b:.0f} texts per CPU-second)"
     )
     # Per-core cost of our detector, in this process (load-independent: CPU time).
-    from audit.detectors.pii import PiiDetector
+    from audit.detectors.pii.detector import PiiDetector
 
     ours = PiiDetector()
     ours.setup()

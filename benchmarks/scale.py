@@ -1,7 +1,7 @@
 """Scale benchmark: ingest and rules at 10^5..10^7 items, detector cost per item, local vs Ray.
 
 For each size N (``--sizes``) a canonical corpus is generated in DuckDB from
-:func:`audit.synthetic.synthetic_items_sql` and written as Parquet (10% of rows point at the
+:func:`audit.synth.corpus.synthetic_items_sql` and written as Parquet (10% of rows point at the
 sample images up to 10^6 items; 10^7 is text-only), then, each phase in a fresh process
 (its own wall, CPU and peak RSS):
 
@@ -47,7 +47,7 @@ _ITEM_ID = "'synthetic-' || lpad(i::VARCHAR, 10, '0')"
 def _generate(n: int, path: str) -> Phase:
     import duckdb
 
-    from audit.synthetic import synthetic_items_sql
+    from audit.synth.corpus import synthetic_items_sql
 
     images = SAMPLE_IMAGES if n <= IMAGE_SIZE_LIMIT else []
     sql = synthetic_items_sql(n, seed=7, image_paths=images)
@@ -89,7 +89,7 @@ def _rules(db: str, n: int) -> Phase:
 
 
 def _texts(n: int) -> list[str]:
-    from audit.synthetic import labelled_captions
+    from audit.synth.corpus import labelled_captions
 
     return sorted({c.text for c in labelled_captions(n * 2, seed=11)})[:n]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from audit.detectors.pii import PiiDetector
+from audit.detectors.pii.detector import PiiDetector
 
 
 @cache

@@ -8,7 +8,7 @@ corrupt, claims huge dimensions, or is a symlink resolving outside the corpus fo
 
 The generator knows how many *input rows* it wrote (one per JSONL line, one per CSV record),
 which is what the tests' conservation property is checked against. Valid rows come from
-:func:`audit.synthetic.canonical_rows` and valid images from :mod:`audit.synthetic_images`
+:func:`audit.synth.corpus.canonical_rows` and valid images from :mod:`tools.synthetic_images`
 so this module only adds the breakage.
 """
 
@@ -26,8 +26,8 @@ from pathlib import Path
 
 from test_imageio import png_claiming
 
-from audit.synthetic import canonical_rows
-from audit.synthetic_images import head, scene
+from audit.synth.corpus import canonical_rows
+from tools.synthetic_images import head, scene
 
 #: One JSONL row per kind. ``build_hostile_corpus(kinds=...)`` draws from these names.
 JSONL_KINDS: tuple[str, ...] = (

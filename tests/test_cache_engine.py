@@ -119,7 +119,7 @@ def test_importing_cli_loads_no_model_library() -> None:
     import sys
 
     code = (
-        "import sys, audit.cli, audit.detect, audit.detectors.pii, audit.detectors.minor_cues;"
+        "import sys, audit.cli, audit.detect, audit.detectors.pii.detector, audit.detectors.minor_cues;"
         "heavy = [m for m in ('presidio_analyzer', 'spacy', 'face_recognition', 'dlib') "
         "if m in sys.modules]; print(heavy); sys.exit(1 if heavy else 0)"
     )

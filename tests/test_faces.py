@@ -16,7 +16,7 @@ from PIL import Image
 from test_imageio import png_claiming  # tests/ is on sys.path under pytest's default import mode
 
 from audit.detectors.base import Content, Result, create_detector
-from audit.detectors.faces import FacesDetector, plan_for
+from audit.detectors.faces.detector import FacesDetector, plan_for
 from audit.evaluation.faces import evaluate_faces, format_faces_report
 
 pytest.importorskip("dlib")
@@ -161,7 +161,7 @@ def test_numpy_encoder_on_a_batch_of_real_chips() -> None:
     import dlib
     import face_recognition_models as frm
 
-    from audit.detectors import face_encoder
+    from audit.detectors.faces import encoder as face_encoder
 
     d = FacesDetector()
     d.setup()
@@ -180,7 +180,7 @@ def test_numpy_encoder_on_a_batch_of_real_chips() -> None:
 
 def test_numpy_encoder_batches_and_empty_input() -> None:
     """More faces than one forward pass takes: chunked, same vectors; no face: no vector."""
-    from audit.detectors import face_encoder
+    from audit.detectors.faces import encoder as face_encoder
 
     d = FacesDetector()
     d.setup()
@@ -198,7 +198,7 @@ def test_numpy_encoder_batches_and_empty_input() -> None:
 
 
 def test_unknown_model_file_falls_back_to_dlibs_encoder(tmp_path: Path, monkeypatch) -> None:
-    from audit.detectors import face_encoder
+    from audit.detectors.faces import encoder as face_encoder
 
     def refuse(path: str) -> None:
         raise face_encoder.ModelFormatError(f"{path}: not the expected network")
@@ -216,7 +216,7 @@ def test_unknown_model_file_falls_back_to_dlibs_encoder(tmp_path: Path, monkeypa
 def test_numpy_encoder_refuses_a_different_model_file(tmp_path: Path) -> None:
     import face_recognition_models as frm
 
-    from audit.detectors import face_encoder
+    from audit.detectors.faces import encoder as face_encoder
 
     with pytest.raises(face_encoder.ModelFormatError, match="expected 29"):
         face_encoder.load_weights(frm.pose_predictor_five_point_model_location())

@@ -22,8 +22,8 @@ from hostile import CSV_KINDS, JSONL_KINDS, SECRET, HostileCorpus, build_hostile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.cache import escapes_corpus, hash_file, hash_media
 from audit.ingest import ingest_corpus
+from audit.media import escapes_corpus, hash_file, hash_media
 from audit.scan import ScanOptions, run_scan
 from audit.store import open_memory
 
@@ -197,7 +197,7 @@ def test_symlink_swapped_after_a_clean_hash_is_caught(tmp_path: Path) -> None:
 
 def test_pii_in_a_1mb_caption_is_found() -> None:
     from audit.detectors.base import Content
-    from audit.detectors.pii import PiiDetector
+    from audit.detectors.pii.detector import PiiDetector
 
     detector = PiiDetector()
     detector.setup()

@@ -7,10 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from audit import ingest
+from audit.ingest import corpus as ingest
 from audit.ingest import ingest_corpus
-from audit.ingest_compile import compile_table
-from audit.mapping import load_mapping
+from audit.ingest.compile import compile_table
+from audit.ingest.mapping import load_mapping
 from audit.store import open_memory
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from audit.errors import InputError
 from audit.ingest import ingest_corpus
-from audit.mapping import load_mapping, parse_mapping, preset_names
+from audit.ingest.mapping import load_mapping, parse_mapping, preset_names
 from audit.store import open_memory
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"

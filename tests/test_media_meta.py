@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from audit.detectors.base import Content
-from audit.detectors.media_meta import MediaMetaDetector
-from audit.embedded.writer import (
+from audit.detectors.media_meta.detector import MediaMetaDetector
+from tools.embedded_writer import (
     DMI_PREFIX,
     Gps,
     Rights,
@@ -221,7 +221,7 @@ def test_missing_file() -> None:
 
 
 def test_app11_segment_parsing_is_bounded() -> None:
-    from audit.embedded.c2pa import read_c2pa
+    from audit.detectors.media_meta.c2pa import read_c2pa
 
     # an APP11 length pointing far past the end must not loop or raise
     data = b"\xff\xd8" + struct.pack(">BBH", 0xFF, 0xEB, 60000) + b"jumbc2pa"

@@ -14,9 +14,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from audit.detectors.base import Content, Finding
-from audit.detectors.ocr_layout import Word, join_words, words_from_data
-from audit.detectors.ocr_prefilter import may_contain_text
-from audit.detectors.ocr_text import OcrTextDetector, TesseractMissingError, tesseract_version
+from audit.detectors.ocr.detector import OcrTextDetector, TesseractMissingError, tesseract_version
+from audit.detectors.ocr.layout import Word, join_words, words_from_data
+from audit.detectors.ocr.prefilter import may_contain_text
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian fonts-dejavu-core
 EMAIL = "jane.doe@example.com"

@@ -29,7 +29,7 @@ socket.getaddrinfo = refuse("getaddrinfo")
 socket.gethostbyname = refuse("gethostbyname")
 
 from audit.detectors.base import Content
-from audit.detectors.pii import PiiDetector
+from audit.detectors.pii.detector import PiiDetector
 d = PiiDetector()
 d.setup()
 texts = ["write to jane.doe@example.co.uk", "see https://www.example.org/a and bob@test.io"]

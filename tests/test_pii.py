@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from _pii_engine import pii_detector
 
-from audit.detectors import prefilter
 from audit.detectors.base import Content
-from audit.detectors.pii import DEFAULT_ENTITIES, PiiDetector
-from audit.detectors.pii_recognizers import SOCIAL_HANDLE_REGEX, STREET_ADDRESS_REGEX
+from audit.detectors.pii.detector import DEFAULT_ENTITIES, PiiDetector, prefilter
+from audit.detectors.pii.recognizers import SOCIAL_HANDLE_REGEX, STREET_ADDRESS_REGEX
 
 LABELLED = Path(__file__).resolve().parents[2] / "shared/realdata/pii_labelled"
 FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL  # presidio's global regex flags
@@ -113,7 +112,7 @@ def _assert_prefilter_lossless(texts: list[str]) -> None:
 
 
 def test_prefilter_changes_nothing_on_generated_captions() -> None:
-    from audit.synthetic import labelled_captions
+    from audit.synth.corpus import labelled_captions
 
     _assert_prefilter_lossless([c.text for c in labelled_captions(300, seed=3)] + ["🎉", ""])
 
@@ -212,7 +211,7 @@ def test_min_digits_rows_were_derived_from_these_presidio_patterns() -> None:
 
 @pytest.mark.parametrize("shift", [-30, -5, 0, 7, 200])
 def test_long_text_windows_find_an_entity_across_a_window_edge_once(shift: int) -> None:
-    from audit.detectors.pii import WINDOW_CHARS
+    from audit.detectors.pii.detector import WINDOW_CHARS
 
     email = "jane.doe@example.org"
     at = WINDOW_CHARS + shift  # near where the first window ends
@@ -223,7 +222,7 @@ def test_long_text_windows_find_an_entity_across_a_window_edge_once(shift: int) 
 
 
 def test_windows_cover_the_text_at_word_boundaries() -> None:
-    from audit.detectors.pii import WINDOW_CHARS, windows
+    from audit.detectors.pii.detector import WINDOW_CHARS, windows
 
     text = "alpha beta gamma " * (3 * WINDOW_CHARS // 17)
     pieces = windows(text)
@@ -240,7 +239,7 @@ def test_ner_does_not_listen_to_the_shared_tok2vec() -> None:
     import spacy
     from spacy.pipeline.tok2vec import Tok2VecListener
 
-    from audit.detectors.pii import MODEL_NAME, SPACY_KEEP
+    from audit.detectors.pii.detector import MODEL_NAME, SPACY_KEEP
 
     full = spacy.load(MODEL_NAME)
     layers = list(full.get_pipe("ner").model.walk())
@@ -253,8 +252,8 @@ def test_dropping_tok2vec_changes_no_entity() -> None:
     """The same model with and without the shared tok2vec: identical entities."""
     import spacy
 
-    from audit.detectors.pii import MODEL_NAME, load_spacy_model
-    from audit.synthetic import labelled_captions
+    from audit.detectors.pii.detector import MODEL_NAME, load_spacy_model
+    from audit.synth.corpus import labelled_captions
 
     texts = [c.text for c in labelled_captions(300, seed=11)] + ["Call Maria Lopez in Denver."]
     with_tok2vec = spacy.load(MODEL_NAME, exclude=["tagger", "parser", "senter",
@@ -340,8 +339,8 @@ def test_phone_regions_find_what_the_stock_recognizer_finds() -> None:
     from hypothesis import strategies as st
     from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-    from audit.detectors.pii import PHONE_REGIONS
-    from audit.synthetic import labelled_captions
+    from audit.detectors.pii.detector import PHONE_REGIONS
+    from audit.synth.corpus import labelled_captions
 
     stock, ours = PhoneRecognizer(), PhoneRecognizer(supported_regions=PHONE_REGIONS)
     assert set(PHONE_REGIONS) < set(stock.supported_regions)

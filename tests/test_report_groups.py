@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from audit.report.html import render_html
-from audit.report.json import collect_report, group_tables
+from audit.report.queries import collect_report, group_tables
 from audit.store import open_store
 
 RUN = "run-g"

@@ -1,13 +1,11 @@
-"""Tests for audit.synthetic* and the committed sample corpus in sample_data/."""
+"""Tests for audit.synth.corpus* and the committed sample corpus in sample_data/."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import importlib
 import json
 import random
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -16,11 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from audit import synthetic_templates as tpl
-from audit.embedded.writer import GPS_IFD, dms_to_decimal
 from audit.schema import CANONICAL_COLUMNS
-from audit.synthetic import canonical_rows, caption, labelled_captions, synthetic_items_sql
-from audit.synthetic_values import iban_valid, luhn_valid
+from audit.synth import templates as tpl
+from audit.synth.corpus import canonical_rows, caption, labelled_captions, synthetic_items_sql
+from audit.synth.values import iban_valid, luhn_valid
+from tools.embedded_writer import GPS_IFD, dms_to_decimal
+from tools.sample import build as build_sample
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
@@ -271,12 +270,7 @@ def test_media_references_resolve_except_the_deliberately_missing_one():
 
 
 def test_rebuild_is_byte_identical(tmp_path):
-    sys.path.insert(0, str(SAMPLE))
-    try:
-        build_sample = importlib.import_module("build_sample")
-        build_sample.build(tmp_path, images=False)
-    finally:
-        sys.path.remove(str(SAMPLE))
+    build_sample.build(tmp_path, images=False)
     rebuilt = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert len(rebuilt) >= 10
     for rel in rebuilt:

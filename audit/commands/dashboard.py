@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -11,18 +13,29 @@ import typer
 
 from audit.errors import InputError
 
-#: dashboard/app.py of this checkout (the dashboard ships beside the package, not inside it).
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+#: The dashboard package (in a checkout and in the installed wheel alike).
+DASHBOARD = resources.files("dashboard")
+APP = Path(str(DASHBOARD.joinpath("app.py")))
+
+
+def config_flags() -> list[str]:
+    """``--section.key value`` flags from dashboard/streamlit_config.toml (theme, privacy)."""
+    config = tomllib.loads(DASHBOARD.joinpath("streamlit_config.toml").read_text("utf-8"))
+    flags: list[str] = []
+    for section, options in config.items():
+        for key, value in options.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags += [f"--{section}.{key}", text]
+    return flags
 
 
 def streamlit_command(db: Path, port: int, address: str) -> list[str]:
     """The `streamlit run` command line for ``db`` (public for tests)."""
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
+        *config_flags(),
         "--server.port", str(port),
         "--server.address", address,
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
         "--", "--db", str(db),
     ]  # fmt: skip
 
@@ -51,12 +64,10 @@ def dashboard(
     if not db.is_file():
         raise InputError(f"{db}: no audit database here (run `audit scan ... --out DIR` first)")
     if not APP.is_file():
-        raise InputError(f"{APP}: dashboard app not found (run from a corpus-audit checkout)")
+        raise InputError(f"{APP}: dashboard app not found; reinstall corpus-audit")
     typer.echo(f"Reviewer dashboard for {db} at http://{address}:{port} (Ctrl+C to stop)")
-    # cwd = the checkout, so that .streamlit/config.toml (theme, privacy settings) applies.
     # exec, not a child process: a SIGTERM to `audit dashboard` must stop the server itself.
     sys.stdout.flush()
-    os.chdir(APP.parents[1])
     command = streamlit_command(db, port, address)
     os.execv(command[0], command)
 

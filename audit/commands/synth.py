@@ -48,7 +48,7 @@ def synth(
         audit scan /tmp/bench/items.parquet --out /tmp/bench/audit
     """
     from audit.store import open_memory
-    from audit.synthetic import synthetic_items_sql
+    from audit.synth.corpus import synthetic_items_sql
 
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv", ".jsonl", ".ndjson"):

@@ -85,11 +85,11 @@ class Detector(Protocol):
 
 #: name -> "module:Class". Imported on demand so `audit --help` loads no model library.
 REGISTRY: dict[str, str] = {
-    "pii": "audit.detectors.pii:PiiDetector",
+    "pii": "audit.detectors.pii.detector:PiiDetector",
     "minor_cues": "audit.detectors.minor_cues:MinorCuesDetector",
-    "faces": "audit.detectors.faces:FacesDetector",
-    "media_meta": "audit.detectors.media_meta:MediaMetaDetector",
-    "ocr_text": "audit.detectors.ocr_text:OcrTextDetector",
+    "faces": "audit.detectors.faces.detector:FacesDetector",
+    "media_meta": "audit.detectors.media_meta.detector:MediaMetaDetector",
+    "ocr_text": "audit.detectors.ocr.detector:OcrTextDetector",
 }
 
 #: Detectors a scan runs when --detectors is not given.

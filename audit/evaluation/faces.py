@@ -17,7 +17,7 @@ from typing import Any
 from rich.table import Table
 
 from audit.detectors.base import Content
-from audit.detectors.faces import FacesDetector
+from audit.detectors.faces.detector import FacesDetector
 from audit.errors import InputError
 
 DEFAULT_COUNTS_FILES = ("face_counts.csv", "truth.csv")

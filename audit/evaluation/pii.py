@@ -185,7 +185,7 @@ def label_counts(examples: list[LabelledText]) -> Counter[str]:
 
 def evaluate_pii(path: Path, fmt: Format, **detector_options: object) -> dict[str, object]:
     """Run the real ``pii`` detector over a labelled file and score it per entity type."""
-    from audit.detectors.pii import PiiDetector
+    from audit.detectors.pii.detector import PiiDetector
 
     examples = load_labelled(path, fmt)
     detector = PiiDetector(**detector_options)  # type: ignore[arg-type]

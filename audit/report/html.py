@@ -1,6 +1,6 @@
 """Render report.html: one self-contained page for a privacy lead.
 
-Input is the dict from :func:`audit.report.json.collect_report` (the same numbers as
+Input is the dict from :func:`audit.report.queries.collect_report` (the same numbers as
 report.json). plotly.js is embedded once in the page head; each chart is a fragment made
 with ``include_plotlyjs=False``, so the file works offline and stays one file.
 """

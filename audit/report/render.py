@@ -18,7 +18,7 @@ from audit.lock import folder_lock
 from audit.progress import silence_duckdb
 from audit.report import exports
 from audit.report.html import write_html
-from audit.report.json import collect_report, write_json
+from audit.report.queries import collect_report, write_json
 from audit.store import open_store, query
 
 DB_FILE = "audit.duckdb"

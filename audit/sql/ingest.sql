@@ -1,5 +1,5 @@
--- Ingest stage (audit/ingest.py). The per-source SELECT that maps a file's fields to the
--- canonical columns is compiled from the mapping by audit/ingest_compile.py; it calls the
+-- Ingest stage (audit/ingest/corpus.py). The per-source SELECT that maps a file's fields to the
+-- canonical columns is compiled from the mapping by audit/ingest/compile.py; it calls the
 -- macros below and writes into _ca_stage. Everything else the stage runs is here.
 
 -- name: macros
@@ -179,7 +179,7 @@ SELECT count(*) FROM items
 
 -- name: item_id_hashes
 -- 64-bit hashes of every item_id: if they are all distinct, so are the ids (the usual case,
--- checked in Polars by audit/ingest.py, ~3x faster than a DuckDB GROUP BY on 2 cores).
+-- checked in Polars by audit/ingest/corpus.py, ~3x faster than a DuckDB GROUP BY on 2 cores).
 SELECT hash(item_id) AS h FROM items
 
 -- name: duplicates

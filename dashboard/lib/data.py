@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from audit.report.json import GROUP_LIMIT, GROUP_MIN_ITEMS, report_query
+from audit.report.queries import GROUP_LIMIT, GROUP_MIN_ITEMS, report_query
 from audit.schema import DECISIONS
 from audit.store import query
 from dashboard.lib.db import bind, reader, writer

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from audit.detectors.media_meta import EVIDENCE_DECIMALS
+from audit.detectors.media_meta.detector import EVIDENCE_DECIMALS
 from dashboard.lib import data
 from dashboard.lib.masking import MASK
 from dashboard.lib.reveal import is_revealed, reveal_button

@@ -11,7 +11,7 @@ import html
 import streamlit as st
 
 from audit.report.html_groups import GROUP_KINDS
-from audit.report.json import GROUP_LIMIT, GROUP_MIN_ITEMS
+from audit.report.queries import GROUP_LIMIT, GROUP_MIN_ITEMS
 from dashboard.lib import data, state
 from dashboard.lib.style import page_header, pct
 

@@ -20,7 +20,7 @@ from typing import IO
 import yaml
 
 from audit.errors import InputError
-from audit.mapping import Mapping, load_mapping
+from audit.ingest.mapping import Mapping, load_mapping
 
 FORMATS = {
     ".parquet": "parquet",

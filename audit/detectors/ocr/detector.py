@@ -23,15 +23,15 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from audit.detectors.base import Content, Finding, InputKind, Result
-from audit.detectors.ocr_layout import OcrText, join_words, words_from_data
-from audit.detectors.ocr_prefilter import GATE_SIDE, may_contain_text
+from audit.detectors.ocr.layout import OcrText, join_words, words_from_data
+from audit.detectors.ocr.prefilter import GATE_SIDE, may_contain_text
 from audit.errors import UsageError
 from audit.imageio import ImageLoadError, LoadedImage, load_image
 
 if TYPE_CHECKING:
     from PIL import Image
 
-    from audit.detectors.pii import PiiDetector
+    from audit.detectors.pii.detector import PiiDetector
 
 APT_PACKAGE: Final = "tesseract-ocr"
 #: ``OCR_TEXT`` keeps at most this much recognised text for reviewers (the rest is cut).
@@ -84,7 +84,7 @@ class OcrTextDetector:
         if self._pii is not None:
             return
         tesseract_version()  # raises TesseractMissingError with the install hint
-        from audit.detectors.pii import PiiDetector
+        from audit.detectors.pii.detector import PiiDetector
 
         pii = PiiDetector(**self.pii_options)
         pii.setup()
@@ -92,7 +92,7 @@ class OcrTextDetector:
 
     def describe(self) -> dict[str, Any]:
         """Tesseract and pii versions plus the options, for the run manifest."""
-        from audit.detectors.pii import PiiDetector
+        from audit.detectors.pii.detector import PiiDetector
 
         try:
             tesseract: str | None = tesseract_version()

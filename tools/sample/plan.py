@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from audit.synthetic import LabelledText, age_reveal_caption, caption, labelled_captions
-from audit.synthetic_exports import Author, Post, no_unauthenticated_label
-from audit.synthetic_images import BROKEN, image_plan
-from audit.synthetic_values import FIRST_NAMES, LAST_NAMES
+from audit.synth.corpus import LabelledText, age_reveal_caption, caption, labelled_captions
+from audit.synth.values import FIRST_NAMES, LAST_NAMES
+from tools.synthetic_exports import Author, Post, no_unauthenticated_label
+from tools.synthetic_images import BROKEN, image_plan
 
 SEED = 20240601
 #: Items per source (reddit split in submissions and comments).

@@ -15,7 +15,7 @@ import warnings
 from typing import Any, ClassVar
 
 from audit.detectors.base import Content, Finding, InputKind, Result
-from audit.embedded import EmbeddedMetadataError
+from audit.detectors.media_meta import EmbeddedMetadataError
 
 #: Metadata lives in the first megabytes of JPEG/PNG/WebP files; do not read more.
 MAX_SCAN_BYTES = 64 * 1024 * 1024
@@ -102,7 +102,7 @@ class MediaMetaDetector:
 
 
 def _exif_findings(exif: Any) -> list[Finding]:
-    from audit.embedded.exif import gps_position, identifying_values
+    from audit.detectors.media_meta.exif import gps_position, identifying_values
 
     findings: list[Finding] = []
     gps = gps_position(exif)
@@ -127,7 +127,7 @@ def _exif_findings(exif: Any) -> list[Finding]:
 
 
 def _xmp_findings(data: bytes, pillow_xmp: Any, findings: list[Finding]) -> bool:
-    from audit.embedded.xmp import find_packet, parse_rights
+    from audit.detectors.media_meta.xmp import find_packet, parse_rights
 
     packet = find_packet(data, pillow_xmp)
     if packet is None:
@@ -159,7 +159,7 @@ def _xmp_findings(data: bytes, pillow_xmp: Any, findings: list[Finding]) -> bool
 
 
 def _c2pa_findings(data: bytes, findings: list[Finding]) -> bool:
-    from audit.embedded.c2pa import read_c2pa
+    from audit.detectors.media_meta.c2pa import read_c2pa
 
     info = read_c2pa(data)
     if not info.present:

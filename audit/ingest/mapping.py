@@ -2,9 +2,9 @@
 
 A mapping is YAML with a small declarative vocabulary (no SQL: mappings are user input; the
 ingest compiles them to SQL with quoted identifiers and escaped literals). Presets live in
-``audit/mappings/<name>.yaml``; a user may pass their own file path instead.
+``audit/ingest/mappings/<name>.yaml``; a user may pass their own file path instead.
 
-Vocabulary (see ``audit/mappings/generic.yaml`` and the platform presets for examples)::
+Vocabulary (see ``audit/ingest/mappings/generic.yaml`` and the platform presets for examples)::
 
     name: mastodon
     platform: mastodon            # constant for the platform column (unless fields.platform)
@@ -201,8 +201,8 @@ def as_spec(value: ValueSpec | str | None) -> ValueSpec | None:
 
 @cache
 def preset_names() -> tuple[str, ...]:
-    """Names of the bundled presets (``audit/mappings/*.yaml``)."""
-    folder = resources.files("audit").joinpath("mappings")
+    """Names of the bundled presets (``audit/ingest/mappings/*.yaml``)."""
+    folder = resources.files("audit.ingest").joinpath("mappings")
     return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
@@ -237,7 +237,9 @@ def load_mapping(ref: str | Path | None, *, relative_to: Path | None = None) -> 
     """
     ref = "generic" if ref is None else str(ref)
     if ref in preset_names():
-        text = resources.files("audit").joinpath("mappings", f"{ref}.yaml").read_text("utf-8")
+        text = (
+            resources.files("audit.ingest").joinpath("mappings", f"{ref}.yaml").read_text("utf-8")
+        )
         return parse_mapping(text, f"preset {ref}")
     path = Path(ref)
     if relative_to is not None and not path.is_absolute():

@@ -1,8 +1,8 @@
-"""Caption templates for :mod:`audit.synthetic`: everyday posts, PII posts, age cues, hard negatives.
+"""Caption templates for :mod:`audit.synth.corpus`: everyday posts, PII posts, age cues, hard negatives.
 
 A template is text with ``{FIELD}`` slots. Upper-case slots are labelled entities (the span
 covers exactly the filled value); lower-case slots are unlabelled filler. The slot tables
-live in :mod:`audit.synthetic` so that this module stays pure data.
+live in :mod:`audit.synth.corpus` so that this module stays pure data.
 """
 
 from __future__ import annotations

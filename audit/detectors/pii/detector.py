@@ -16,8 +16,8 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from audit.detectors import prefilter
 from audit.detectors.base import Content, Finding, Result
+from audit.detectors.pii import prefilter
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
@@ -80,7 +80,7 @@ def build_registry(entities: tuple[str, ...] = DEFAULT_ENTITIES) -> Any:
         UsSsnRecognizer,
     )
 
-    from audit.detectors.pii_recognizers import SocialHandleRecognizer, StreetAddressRecognizer
+    from audit.detectors.pii.recognizers import SocialHandleRecognizer, StreetAddressRecognizer
 
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     ner_types = [e for e in entities if e in prefilter.NER_TYPES]
@@ -261,7 +261,7 @@ class PiiDetector:
     #: spaCy already imported (~2 CPU-s per worker saved); the model is still loaded per worker.
     preload: ClassVar[tuple[str, ...]] = (
         "presidio_analyzer",
-        "audit.detectors.pii_recognizers",
+        "audit.detectors.pii.recognizers",
         MODEL_NAME,
     )
 

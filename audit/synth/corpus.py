@@ -1,13 +1,13 @@
 """Deterministic synthetic corpus data: labelled captions and canonical-schema rows.
 
-Used by the bundled sample builder (``sample_data/build_sample.py``), by ``audit synth``,
+Used by the bundled sample builder (``tools/sample/build.py``), by ``audit synth``,
 and by other modules' tests and benchmarks. Everything is seeded through a local
 :class:`random.Random`; no global random state is read or changed, so the same
 ``(n, seed)`` always gives the same output.
 
 Example::
 
-    >>> from audit.synthetic import labelled_captions
+    >>> from audit.synth.corpus import labelled_captions
     >>> caps = labelled_captions(100, seed=7)
     >>> all(c.text[s.start:s.end] for c in caps for s in c.spans)
     True
@@ -20,10 +20,10 @@ import random
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from audit import synthetic_templates as tpl
-from audit import synthetic_values as val
 from audit.labels import LabelledText, Span
 from audit.schema import CANONICAL_COLUMNS
+from audit.synth import templates as tpl
+from audit.synth import values as val
 
 #: Share of each caption kind among non-duplicate captions (the rest is plain).
 KIND_WEIGHTS: dict[str, float] = {"pii": 0.40, "age": 0.08, "negative": 0.12, "plain": 0.40}

@@ -15,7 +15,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from audit.synthetic import LabelledText
+from audit.synth.corpus import LabelledText
 
 _B32_SORT = "234567abcdefghijklmnopqrstuvwxyz"  # atproto TID alphabet
 _B32 = "abcdefghijklmnopqrstuvwxyz234567"  # multibase base32 (CIDs, did:plc)

@@ -15,8 +15,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from audit.detectors import face_encoder
 from audit.detectors.base import Content, Finding, Result
+from audit.detectors.faces import encoder as face_encoder
 from audit.imageio import ImageLoadError, LoadedImage, image_size, load_image
 
 #: dlib's HOG window is 80×80: at upsample 0 it finds faces from ~80 px, each upsample halves that.

@@ -1,4 +1,5 @@
-"""Readers for metadata embedded in image files: EXIF, XMP (IPTC, rights, CC) and C2PA.
+"""The ``media_meta`` detector (``detector``) and its readers of metadata embedded in images:
+EXIF (``exif``), XMP with IPTC, rights and CC (``xmp``) and C2PA (``c2pa``).
 
 Each reader works on bytes or a lazily opened Pillow image, never decodes pixels and never
 touches the network. They raise :class:`EmbeddedMetadataError` for malformed metadata.

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from sample_plan import BAD_BLUESKY_CREATED_AT, BROKEN_REFS, SEED, SamplePlan
-
-from audit.synthetic_images import BROKEN, image_plan
+from tools.sample.plan import BAD_BLUESKY_CREATED_AT, BROKEN_REFS, SEED, SamplePlan
+from tools.synthetic_images import BROKEN, image_plan
 
 FILES = (
     (
@@ -64,10 +63,10 @@ def render_readme(plan: SamplePlan) -> str:
     return f"""# Sample corpus
 
 A small, fully synthetic social-media corpus for demos, tests and detector evaluation.
-Nothing here is real user data: the text comes from `audit.synthetic` templates with fake
+Nothing here is real user data: the text comes from `audit.synth.corpus` templates with fake
 values (example.* domains, fictional 555-01xx phone numbers, Luhn-valid but unissued card
 numbers, checksum-valid IBANs), and the photos are public-domain / CC0 images shipped with
-scikit-image. **Generated file — edit `sample_plan.py`/`sample_writers.py`, not this README.**
+scikit-image. **Generated file — edit `tools/sample/plan.py`/`tools/sample/writers.py`, not this README.**
 
 Audit it with `uv run audit scan sample_data/corpus.yaml --out /tmp/sample-audit`.
 
@@ -139,9 +138,9 @@ face identity; it tests counts, sizes, encodings and metadata.
 
 ## Rebuild
 ```
-uv run python sample_data/build_sample.py            # seed {SEED}; ~20 s with face verification
-uv run python sample_data/build_sample.py --no-verify  # skip face_recognition
-uv run python sample_data/build_sample.py --out /tmp/s --no-images  # text + parquet only
+uv run python -m tools.sample.build            # seed {SEED}; ~20 s with face verification
+uv run python -m tools.sample.build --no-verify  # skip face_recognition
+uv run python -m tools.sample.build --out /tmp/s --no-images  # text + parquet only
 ```
 Rebuilding gives byte-identical files (binary ones on the same Pillow/libjpeg/pyarrow).
 `tests/test_synthetic.py` rebuilds the text and parquet files into a temp dir and compares hashes.

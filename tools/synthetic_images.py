@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from audit.embedded.writer import (
+from tools.embedded_writer import (
     DMI_ALLOWED,
     DMI_PROHIBITED,
     DMI_PROHIBITED_AIML,

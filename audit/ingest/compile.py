@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from audit.errors import InputError
-from audit.mapping import Condition, Mapping, ValueSpec, as_spec, scalar_text
+from audit.ingest.mapping import Condition, Mapping, ValueSpec, as_spec, scalar_text
 from audit.schema import CANONICAL_COLUMNS, VISIBILITY_VALUES, all_item_columns
 
 _TOKEN = re.compile(r"^([^.\[\]\"]+)((?:\[(?:\d+|\*)\])*)$")

@@ -1,7 +1,7 @@
 """Rebuild the bundled sample corpus deterministically.
 
-    uv run python sample_data/build_sample.py                 # everything, faces verified
-    uv run python sample_data/build_sample.py --out /tmp/s --no-images
+    uv run python -m tools.sample.build                 # everything, faces verified
+    uv run python -m tools.sample.build --out /tmp/s --no-images
 
 Writes platform exports (mastodon, bluesky, reddit, twitter, laion, app), labels.jsonl,
 corpus.yaml, images/ + images/truth.csv and README.md. Same seed → byte-identical files
@@ -14,24 +14,22 @@ import argparse
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # run as a script from anywhere
-
-from sample_plan import SamplePlan, make_plan  # noqa: E402
-from sample_readme import render_readme  # noqa: E402
-from sample_writers import write_exports  # noqa: E402
-
-from audit.embedded.writer import GPS_IFD, dms_to_decimal  # noqa: E402
-from audit.synthetic_images import (  # noqa: E402
+from tools.embedded_writer import GPS_IFD, dms_to_decimal
+from tools.sample.plan import SamplePlan, make_plan
+from tools.sample.readme import render_readme
+from tools.sample.writers import write_exports
+from tools.synthetic_images import (
     BROKEN,
     detect_face_count,
     encode,
     image_plan,
     pixels_for_detection,
 )
+
+#: The bundled sample corpus this builder writes by default.
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
 TRUTH_FIELDS = (
     "filename",
@@ -125,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--out", type=Path, default=HERE, help="output folder (default: sample_data/)"
+        "--out", type=Path, default=SAMPLE_DATA, help="output folder (default: sample_data/)"
     )
     parser.add_argument(
         "--no-images", action="store_true", help="skip images (text and parquet only)"

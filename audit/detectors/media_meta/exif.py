@@ -7,7 +7,7 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
-from audit.embedded import EmbeddedMetadataError
+from audit.detectors.media_meta import EmbeddedMetadataError
 
 _GPS = ExifTags.GPS
 _BASE = ExifTags.Base

@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from audit.embedded import EmbeddedMetadataError
+from audit.detectors.media_meta import EmbeddedMetadataError
 
 #: Larger XMP packets are refused: they are not metadata a camera or editor writes.
 MAX_XMP_BYTES = 2 * 1024 * 1024

@@ -1,7 +1,7 @@
 """Ingest: read a corpus (Parquet, CSV, JSONL, or a corpus spec), map it to the canonical
 schema and load it into ``items``, with every problem in ``errors``.
 
-The mapping is compiled to DuckDB SQL (audit/ingest_compile.py) and run over whole files —
+The mapping is compiled to DuckDB SQL (audit/ingest/compile.py) and run over whole files —
 no Python loop over rows. JSONL is decoded in Python in large chunks (for exact line numbers
 and to survive non-UTF-8 bytes) and parsed in DuckDB. Each source is staged in a temp table
 and moved into ``items``; duplicates are resolved at the end (first occurrence wins, the
@@ -22,9 +22,9 @@ import duckdb
 import polars as pl
 
 from audit.errors import InputError
-from audit.ingest_compile import CompiledSource, compile_json, compile_table, json_path, lit
-from audit.ingest_compile import parse_path as _parse_path
-from audit.ingest_read import Source, discover, file_digest, text_chunks, utf8_repaired_copy
+from audit.ingest.compile import CompiledSource, compile_json, compile_table, json_path, lit
+from audit.ingest.compile import parse_path as _parse_path
+from audit.ingest.read import Source, discover, file_digest, text_chunks, utf8_repaired_copy
 from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]

@@ -1,6 +1,6 @@
 """Write the sample plan in each platform's export shape, plus labels.jsonl.
 
-Labels are written where the canonical text (after the preset in audit/mappings/) is the
+Labels are written where the canonical text (after the preset in audit/ingest/mappings/) is the
 caption verbatim or at a known offset: app ``text``, Bluesky ``record.text``, tweet ``text``,
 Reddit comment ``body``, Reddit submission ``title + "\\n\\n" + selftext`` and LAION ``TEXT``.
 Mastodon is skipped: its ``content`` is HTML and the offsets depend on the HTML stripper.
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sample_plan import SELF_TITLES, SamplePlan
 
-from audit.synthetic import LabelledText, caption
-from audit.synthetic_exports import (
+from audit.synth.corpus import LabelledText, caption
+from tools.sample.plan import SELF_TITLES, SamplePlan
+from tools.synthetic_exports import (
     Post,
     bluesky_post_view,
     mastodon_status,

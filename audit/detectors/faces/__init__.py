@@ -1,0 +1,1 @@
+"""The ``faces`` detector: dlib HOG face boxes (``detector``) and 128-d encodings (``encoder``)."""
