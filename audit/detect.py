@@ -17,12 +17,8 @@ from typing import Any
 import duckdb
 
 from audit import cache, media
-from audit.detectors.base import (
-    DEFAULT_DETECTORS,
-    available_detectors,
-    batch_size_of,
-    detector_class,
-)
+from audit.detectors.base import batch_size_of
+from audit.detectors.registry import DEFAULT_DETECTORS, available_detectors, detector_class
 from audit.errors import UsageError
 from audit.store import query
 

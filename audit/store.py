@@ -16,6 +16,7 @@ import duckdb
 SCHEMA_VERSION = "1"
 
 _NAMED_BLOCK = re.compile(r"^--\s*name:\s*([\w.-]+)\s*$", re.MULTILINE)
+_PLACEHOLDER = re.compile(r"/\*([A-Z][A-Z0-9_]*)\*/")
 
 
 class StoreError(RuntimeError):
@@ -47,10 +48,27 @@ def query(file: str, name: str) -> str:
     return blocks[name]
 
 
+def fill(sql: str, **parts: str) -> str:
+    """``sql`` with every ``/*NAME*/`` placeholder replaced by ``parts[NAME]``.
+
+    Checked both ways: a placeholder without a part, or a part without its placeholder, is
+    a ValueError (a silently unfilled or ignored fragment would change what the SQL means).
+    Parts are SQL built from validated names and declarations, never from user text.
+    """
+    wanted = set(_PLACEHOLDER.findall(sql))
+    given = set(parts)
+    if wanted != given:
+        missing, unused = sorted(wanted - given), sorted(given - wanted)
+        raise ValueError(f"SQL placeholders: missing parts {missing}, no placeholder for {unused}")
+    return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], sql)
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table and view if missing and record the schema version (idempotent)."""
+    from audit.declared_sql import views_sql  # reads the detector registry
+
     con.execute(sql_file("schema.sql"))
-    con.execute(sql_file("views.sql"))
+    con.execute(views_sql())
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None:
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])

@@ -15,8 +15,9 @@ import pytest
 from PIL import Image
 from test_imageio import png_claiming  # tests/ is on sys.path under pytest's default import mode
 
-from audit.detectors.base import Content, Result, create_detector
+from audit.detectors.base import Content, Result
 from audit.detectors.faces.detector import FacesDetector, plan_for
+from audit.detectors.registry import create_detector
 from audit.evaluation.faces import evaluate_faces, format_faces_report
 
 pytest.importorskip("dlib")

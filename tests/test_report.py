@@ -53,7 +53,9 @@ def test_breakdowns(rendered: Path) -> None:
     rules = [r["rule_id"] for r in report["rules"]]
     assert rules[0] == "minors.declared-under-18"  # critical first
     assert {r["rule_id"]: r["items"] for r in report["rules"]}["visibility.non-public"] == 2
-    assert [r["entity_type"] for r in report["pii_types"]] == ["EMAIL_ADDRESS", "PHONE_NUMBER"]
+    by_detector = {(r["detector"], r["entity_type"]) for r in report["pii_types"]}
+    assert {t for d, t in by_detector if d == "pii"} == {"EMAIL_ADDRESS", "PHONE_NUMBER"}
+    assert {d for d, _ in by_detector} == {"pii", "minor_cues"}  # both declare text spans personal
     codes = {(e["stage"], e["code"]): e["examples"] for e in report["errors"]}
     assert codes == {
         ("ingest", "bad_timestamp"): ["posts.jsonl:9"],

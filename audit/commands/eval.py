@@ -32,7 +32,7 @@ def eval_pii(
 
     Example:
 
-        audit eval pii ../shared/realdata/pii_labelled/presidio-research_synth_dataset_v2.json
+        audit eval pii labelled/synth_dataset_v2.json --format presidio
     """
     from audit.errors import UsageError
     from audit.evaluation.pii import evaluate_pii, format_pii_report
@@ -56,7 +56,7 @@ def eval_faces(
 
     Example:
 
-        audit eval faces ../shared/realdata/faces/images --counts ../shared/realdata/faces/face_counts.csv
+        audit eval faces photos/ --counts photos/face_counts.csv
     """
     from audit.evaluation.faces import evaluate_faces, format_faces_report
 

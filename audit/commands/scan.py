@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from audit.detectors.registry import detectors_help
+
 
 def scan(
     corpus: Annotated[
@@ -36,7 +38,7 @@ def scan(
         str | None,
         typer.Option(
             "--detectors",
-            help="Comma-separated detectors (default: pii,minor_cues,faces,media_meta).",
+            help=detectors_help(),
         ),
     ] = None,
     workers: Annotated[
@@ -45,6 +47,13 @@ def scan(
     engine: Annotated[
         str, typer.Option("--engine", help="Execution engine: local or ray.")
     ] = "local",
+    skip_rule_tests: Annotated[
+        bool,
+        typer.Option(
+            "--skip-rule-tests",
+            help="Evaluate the rules even if their own test cases fail (default: refuse, exit 2).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine summary on stdout.")
@@ -58,7 +67,7 @@ def scan(
 
     Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high
 
-    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, output folder not writable or in use by another scan).
+    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, output folder not writable or in use by another scan).
     """
     from audit.progress import make_progress
     from audit.scan import ScanOptions, run_scan
@@ -75,6 +84,7 @@ def scan(
         engine=engine,
         fail_on=fail_on,
         command=shlex.join(["audit", *sys.argv[1:]]),
+        skip_rule_tests=skip_rule_tests,
     )
     with make_progress(quiet=quiet) as progress:
         result = run_scan(opts, progress)

@@ -27,7 +27,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
-from audit.detectors.base import Content, Finding, Result
+from audit.detectors.base import (
+    Content,
+    DerivedColumn,
+    ExposureCategory,
+    Finding,
+    FindingKind,
+    Result,
+)
 
 _NUM_WORDS: Final[dict[str, int]] = {
     w: i
@@ -212,6 +219,29 @@ class MinorCuesDetector:
     name: ClassVar[str] = "minor_cues"
     version: ClassVar[str] = "2"  # 2: SELF_AGE split from AGE_CUE
     input_kind: ClassVar[str] = "text"
+    # the first is what a rule self-test finding without entity_type gets
+    entity_types: ClassVar[tuple[str, ...]] = (
+        "AGE_CUE",
+        "SELF_AGE",
+        "SCHOOL_GRADE",
+        "MINOR_HASHTAG",
+    )
+    personal_data: ClassVar[bool] = True  # an age or a school year describes a person
+    finding_kind: ClassVar[FindingKind] = "text_span"
+    label: ClassVar[str] = "cues of a minor in text"
+    finding_noun: ClassVar[tuple[str, str]] = ("minor cues", "minor cues")
+    derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
+        DerivedColumn(
+            "minor_cues", "VARCHAR[]", "list_sort(list_distinct(list(entity_type) /*FILTER*/))",
+            "[]::VARCHAR[]", "types of the minor cues in the item's text",
+        ),
+    )  # fmt: skip
+    exposure: ClassVar[tuple[ExposureCategory, ...]] = (
+        ExposureCategory(
+            "minor_text_cues", "minor cues in text", "minor cues in text",
+            "len(minor_cues) > 0", minors=True,
+        ),
+    )  # fmt: skip
     batch_size: ClassVar[int] = 2048
     in_process: ClassVar[bool] = True  # regexes: a process pool would cost more than it saves
 

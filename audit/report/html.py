@@ -15,23 +15,7 @@ from string import Template
 from typing import Any
 
 from audit import __version__, atomic
-
-#: Exposure categories in display order, with the label a privacy lead reads.
-EXPOSURE_LABELS = {
-    "non_public": "Not public (unlisted, followers, private, direct)",
-    "visibility_unknown": "Visibility unknown",
-    "minors": "Minors (declared age < 18 or text cues)",
-    "minor_declared_age": "declared age under 18",
-    "minor_text_cues": "minor cues in text",
-    "faces": "Faces in images",
-    "pii": "Personal data in text",
-    "opt_out": "Author opted out of AI training",
-    "noai": "noai / TDM reservation",
-    "deleted": "Deleted after collection",
-}
-
-#: Exposure rows shown indented under "minors" in the table and left out of the chart.
-EXPOSURE_SUBROWS = ("minor_declared_age", "minor_text_cues")
+from audit.declared_sql import exposure_categories
 
 _FONT = "Inter, Segoe UI, system-ui, -apple-system, Helvetica Neue, Arial, sans-serif"
 _COLORS = {"items": "#9fb3e6", "flagged": "#d98a00", "excluded": "#c0392b", "accent": "#2f5bd3"}
@@ -138,12 +122,16 @@ def _exposure(report: dict[str, Any]) -> str:
     import plotly.graph_objects as go
 
     rows = report["exposure"]
-    top = [r for r in rows if r["category"] not in EXPOSURE_SUBROWS]
+    categories = {c.key: c for c in exposure_categories()}
+    # minor signals are indented under the composite "minors" row, not charted on their own
+    sub = {k for k, c in categories.items() if c.minors}
+    labels = {k: c.label for k, c in categories.items()}
+    top = [r for r in rows if r["category"] not in sub]
     peak = max([(r["share"] or 0) * 100 for r in top] + [1.0])
     fig = go.Figure(
         go.Bar(
             x=[(r["share"] or 0) * 100 for r in reversed(top)],
-            y=[EXPOSURE_LABELS.get(r["category"], r["category"]).strip() for r in reversed(top)],
+            y=[labels.get(r["category"], r["category"]) for r in reversed(top)],
             orientation="h",
             marker_color=_COLORS["accent"],
             text=[_pct(r["share"]) for r in reversed(top)],
@@ -157,8 +145,8 @@ def _exposure(report: dict[str, Any]) -> str:
     table = _table(
         [("Category", False), ("Items", True), ("Share", True)],
         [
-            f"<tr><td class='{'sub' if r['category'] in EXPOSURE_SUBROWS else ''}'>"
-            f"{escape(EXPOSURE_LABELS.get(r['category'], r['category']))}</td>"
+            f"<tr><td class='{'sub' if r['category'] in sub else ''}'>"
+            f"{escape(labels.get(r['category'], r['category']))}</td>"
             f'<td class="num">{_num(r["items"])}</td>{_share_cell(r["share"])}</tr>'
             for r in rows
         ],
@@ -283,7 +271,10 @@ def _pii(report: dict[str, Any]) -> str:
     rows = report["pii_types"][:15]
     if not rows:
         return _section(
-            "pii", "Top PII entity types", "", "<p class='empty'>No personal data detected.</p>"
+            "pii",
+            "Personal data in text, by type",
+            "",
+            "<p class='empty'>No personal data detected.</p>",
         )
     fig = go.Figure(
         go.Bar(
@@ -295,9 +286,16 @@ def _pii(report: dict[str, Any]) -> str:
         )
     )
     table = _table(
-        [("Entity type", False), ("Findings", True), ("Items", True), ("Share of items", True)],
+        [
+            ("Entity type", False),
+            ("Detector", False),
+            ("Findings", True),
+            ("Items", True),
+            ("Share of items", True),
+        ],
         [
             f"<tr><td><code>{escape(r['entity_type'])}</code></td>"
+            f"<td>{escape(r['detector'])}</td>"
             f"<td class='num'>{_num(r['findings'])}</td><td class='num'>{_num(r['items'])}</td>"
             f"{_share_cell(r['share'])}</tr>"
             for r in rows
@@ -306,8 +304,9 @@ def _pii(report: dict[str, Any]) -> str:
     )
     return _section(
         "pii",
-        "Top PII entity types",
-        "Personal data found in text by the PII detector.",
+        "Personal data in text, by type",
+        "Findings of every detector that declares its text spans personal data (masked in the "
+        "dashboard, redacted by the export).",
         f'<div class="grid2"><div>{_chart(fig, 30 * len(rows) + 80)}</div><div>{table}</div></div>',
     )
 

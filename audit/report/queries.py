@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from audit import atomic
+from audit.declared_sql import fill_declared
 from audit.report.masking import mask_evidence
 from audit.store import query
 
@@ -69,8 +70,9 @@ def expand_report_refs(sql: str) -> str:
 
 
 def report_query(name: str) -> str:
-    """The report.sql block ``name`` with its ``{report.NAME}`` includes expanded."""
-    return expand_report_refs(query("report.sql", name))
+    """The report.sql block ``name`` with its ``{report.NAME}`` includes expanded and the
+    fragments declared by the detectors (exposure categories, masking) filled in."""
+    return fill_declared(expand_report_refs(query("report.sql", name)))
 
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 This is the only place rule SQL is built. Identifiers come from the validated column
 catalogue (audit/rules/columns.py), never from rule text; every value is a bound ``$n``
-parameter. Semantics (DESIGN.md): a comparison on a missing value is false, never NULL
+parameter. Semantics (docs/RULES.md): a comparison on a missing value is false, never NULL
 (``coalesce(..., false)``), so ``not`` of it is true.
 
 A pack compiles into a :class:`Plan`: the shared tables of audit/rules/pack.py (each
@@ -21,16 +21,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.rules.columns import ITEM_VIEW_KINDS, FieldRef, resolve_field
+from audit.detectors.registry import spec
+from audit.rules.columns import FieldRef, item_view_kinds, resolve_field
 from audit.rules.describe import describe
 from audit.rules.loader import LoadedRule
 from audit.rules.model import (
     AggregateCondition,
     AllCondition,
     AnyCondition,
-    AnyDetectorCondition,
     AnyItemHaving,
+    DetectorCondition,
     DistinctHaving,
+    EvidenceHaving,
+    EvidenceScore,
     FieldCondition,
     NotCondition,
     ShareHaving,
@@ -53,6 +56,7 @@ class Plan:
     rule_ids: list[str]
     columns: set[str]  # item_view columns the statements read
     detectors: set[str]  # detectors whose findings the statements read
+    evidence_detectors: set[str] = field(default_factory=set)  # ... with their attributes
 
     @property
     def uses_findings(self) -> bool:
@@ -165,26 +169,25 @@ def _field(state: _State, cond: FieldCondition, path: Path_) -> str:
     return f"coalesce({expr}, false)"
 
 
-def _finding_filter(cond: AnyDetectorCondition, binder: Binder) -> str:
+def _finding_filter(cond: DetectorCondition, binder: Binder) -> str:
     """Which findings a detector condition counts (over ``findings f``)."""
     parts = [f"f.detector = {binder.bind(cond.detector)}"]
-    types = getattr(cond, "types", None)
-    if types:
-        parts.append(f"list_contains({binder.bind(list(types))}::VARCHAR[], f.entity_type)")
+    if cond.types:
+        parts.append(f"list_contains({binder.bind(list(cond.types))}::VARCHAR[], f.entity_type)")
     if cond.min_score is not None:
         parts.append(f"f.score >= {binder.bind(cond.min_score)}")
-    if getattr(cond, "min_size_px", None):
+    if cond.min_size_px:
         parts.append(f"{query('rules.sql', 'face_size_px')} >= {binder.bind(cond.min_size_px)}")
     return "(" + " AND ".join(parts) + ")"
 
 
-def _detector(state: _State, cond: AnyDetectorCondition, in_group: bool) -> str:
+def _detector(state: _State, cond: DetectorCondition, in_group: bool) -> str:
     # conditions that count the same findings share one count column of rule_detect
     key = (
         cond.detector,
-        tuple(getattr(cond, "types", None) or ()),
+        tuple(cond.types or ()),
         cond.min_score,
-        getattr(cond, "min_size_px", None),
+        cond.min_size_px,
     )
     # inside an aggregate the evidence is the group label, not item spans
     index = state.tables.detector_index(
@@ -238,6 +241,8 @@ def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[st
     """
     agg = cond.aggregate
     group = _column(state, resolve_field(agg.group_by), (*path, "aggregate", "group_by"))
+    if isinstance(agg.having, EvidenceHaving):
+        return _evidence_score(state, agg.having.evidence_score, agg.group_by, group)
     table: GroupTable = state.tables.group(group)
     n = len(table.labels) + 1
     outer, state.binder = state.binder, table.binder
@@ -261,6 +266,25 @@ def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[st
     table.tests.append(test)
     alias = state.joins.setdefault(table.name, f"g{len(state.joins) + 1}")
     return f"({alias}.label{n} IS NOT NULL)", f"{alias}.label{n}"
+
+
+def _evidence_score(
+    state: _State, spec_: EvidenceScore, group_by: str, group_sql: str
+) -> tuple[str, str]:
+    """(boolean SQL, evidence label SQL) of an ``evidence_score`` having: the branch joins the
+    detector's evidence table for this group_by and compares its score with ``ge``."""
+    table = state.tables.evidence_table(group_sql, spec_.detector)
+    declared = spec(spec_.detector).evidence
+    assert declared is not None  # the rule model checked it
+    state.columns.update(declared.item_columns)
+    alias = state.joins.setdefault(table.name, f"g{len(state.joins) + 1}")
+    test = f"coalesce({alias}.score >= {state.bind(spec_.ge)}, false)"
+    fmt = state.bind(f"%s %s: {declared.label} %.1f (at least %.1f): %s")
+    label = (
+        f"CASE WHEN {test} THEN to_json(printf({fmt}, {state.bind(group_by)}, {alias}.g, "
+        f"{alias}.score, {state.bind(spec_.ge)}, {alias}.reasons))::VARCHAR END"
+    )
+    return f"({test})", label
 
 
 def _expr(
@@ -337,9 +361,9 @@ def _branch(state: _State) -> str:
     units: list[tuple[str, str]] = []
     where = _expr(state, rule.match, ("match",), units, certain=True)
     evidence = _evidence(state, units)
-    groups = {t.name: t for t in state.tables.groups.values()}
+    tables = state.tables.joinable()
     joins = "".join(
-        f" LEFT JOIN {name} {alias} ON {alias}.g = {groups[name].group_sql}"
+        f" LEFT JOIN {name} {alias} ON {alias}.g = {tables[name]}"
         for name, alias in state.joins.items()
     )
     return (
@@ -373,6 +397,7 @@ def _compile(loaded_rules: list[LoadedRule], extra_columns: set[str] | None) -> 
         rule_ids=[r.rule.id for r in loaded_rules],
         columns=set().union({"item_id"}, *(s.columns for s in states)),
         detectors=set(tables.detectors),
+        evidence_detectors=tables.evidence_detectors,
     )
     return _Compiled(plan, states)
 
@@ -400,7 +425,7 @@ def compile_rule(loaded: LoadedRule, extra_columns: set[str] | None = None) -> C
         columns=compiled.plan.columns,
         uses_findings=compiled.plan.uses_findings,
         extra_names=state.extra_names,
-        is_aggregate=bool(state.tables.groups),
+        is_aggregate=bool(state.tables.groups or state.tables.evidence_tables),
         skip_reason=skip,
     )
 
@@ -423,10 +448,10 @@ def compile_rules(
 def source_projection(columns: set[str]) -> str:
     """``SELECT <columns> FROM item_view``: what the sandbox needs of the store.
 
-    Column names come from the validated catalogue (columns.ITEM_VIEW_KINDS), not rule text.
+    Column names come from the validated catalogue (columns.item_view_kinds), not rule text.
     """
     names = ["item_id", *sorted(c for c in columns if c != "item_id")]
-    unknown = [c for c in names if c not in ITEM_VIEW_KINDS]
+    unknown = [c for c in names if c not in item_view_kinds()]
     if unknown:
         raise ValueError(f"not item_view columns: {unknown}")
     return "SELECT " + ", ".join(f'"{c}"' for c in names) + " FROM item_view"

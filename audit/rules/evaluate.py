@@ -110,7 +110,10 @@ def _run_in_sandbox(
     mark = time.perf_counter()
     copy_in(sandbox, con.sql(source_projection(plan.columns)), "copy_items")
     if plan.uses_findings:
-        findings = con.sql(query("rules.sql", "read_findings"), params=[sorted(plan.detectors)])
+        findings = con.sql(
+            query("rules.sql", "read_findings"),
+            params=[sorted(plan.detectors), sorted(plan.evidence_detectors)],
+        )
         copy_in(sandbox, findings, "copy_findings")
     else:
         sandbox.execute(query("rules.sql", "empty_findings"))

@@ -63,19 +63,49 @@ CREATE TABLE rule_hits (item_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL, seve
 
 -- name: empty_findings
 CREATE TABLE findings (item_id VARCHAR, detector VARCHAR, entity_type VARCHAR, score DOUBLE,
-                       "start" INTEGER, "end" INTEGER, bbox INTEGER[]);
+                       "start" INTEGER, "end" INTEGER, bbox INTEGER[], attributes VARCHAR);
 
 -- name: copy_findings
 CREATE TABLE findings AS
-SELECT item_id, detector, entity_type, score, "start", "end", bbox FROM rules_source;
+SELECT item_id, detector, entity_type, score, "start", "end", bbox, attributes FROM rules_source;
 
 -- name: copy_items
 CREATE TABLE item_view AS SELECT * FROM rules_source;
 
 -- name: read_findings
--- Only the findings of detectors that a rule of the pack names ($1).
-SELECT item_id, detector, entity_type, score, "start", "end", bbox FROM findings
+-- Only the findings of detectors that a rule of the pack names ($1); their attributes only
+-- for detectors whose evidence weights read them ($2).
+SELECT item_id, detector, entity_type, score, "start", "end", bbox,
+       CASE WHEN list_contains($2::VARCHAR[], detector) THEN attributes::VARCHAR END AS attributes
+FROM findings
 WHERE list_contains($1::VARCHAR[], detector);
+
+-- name: evidence_table
+-- One row per group (of one group_by expression) with a detector's evidence score: per item
+-- and entity type the weight of largest magnitude, per type the group's sum clipped to the
+-- declared caps (/*CAPPED*/), summed over types; reasons = the strongest weights, in words.
+-- The weight (/*WEIGHT*/) is declared by the detector (audit/detectors/base.py EvidenceWeights).
+CREATE TABLE /*NAME*/ AS
+WITH w AS (
+    SELECT /*GROUP*/ AS g, i.item_id, f.entity_type, (/*WEIGHT*/)::DOUBLE AS w
+    FROM findings f JOIN rule_items i USING (item_id)
+    WHERE f.detector = $1 AND /*GROUP*/ IS NOT NULL
+), per_item AS (
+    SELECT g, item_id, entity_type, arg_max(w, abs(w)) AS w
+    FROM w WHERE w IS NOT NULL AND w <> 0
+    GROUP BY g, item_id, entity_type
+), per_type AS (
+    SELECT g, entity_type, /*CAPPED*/ AS total FROM per_item GROUP BY g, entity_type
+), reasons AS (
+    SELECT g, string_agg(printf('%s %+.1f in item %s', entity_type, w, item_id), '; '
+                         ORDER BY abs(w) DESC, item_id) FILTER (WHERE rank <= 4) AS reasons
+    FROM (SELECT *, row_number() OVER (PARTITION BY g ORDER BY abs(w) DESC, item_id) AS rank
+          FROM per_item)
+    GROUP BY g
+)
+SELECT g, round(sum(total), 2) AS score, any_value(r.reasons) AS reasons
+FROM per_type JOIN reasons r USING (g)
+GROUP BY g
 
 -- name: read_hits
 SELECT item_id, rule_id, severity, action, evidence::VARCHAR AS evidence FROM rule_hits;
@@ -112,7 +142,7 @@ SELECT $1, item_id, rule_id, severity, action, evidence FROM rules_hits_in;
 SELECT rule_id, count(*) FROM flags WHERE run_id = $1 GROUP BY rule_id;
 
 -- name: selftest_item
--- One self-test item; omitted fields arrive as NULL (DESIGN.md: omitted = missing).
+-- One self-test item; omitted fields arrive as NULL (docs/RULES.md: omitted = missing).
 INSERT INTO items (item_id, platform, author_id, created_at, text, media_path, url, visibility,
                    author_birth_date, author_age_at_post, opt_out, noai, license, deleted,
                    source_file, source_row, media_uri, text_sha256, extra)

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from audit.declared_sql import exposure_categories
 from dashboard.lib.style import SEVERITY_COLOURS, SEVERITY_LABELS, SEVERITY_ORDER
 
 _LAYOUT = {
@@ -40,23 +41,10 @@ def _finish(fig: go.Figure, x_title: str | None, y_title: str | None) -> go.Figu
     return fig
 
 
-EXPOSURE_LABELS = {
-    "non_public": "not public",
-    "visibility_unknown": "visibility unknown",
-    "minors": "minors (any cue)",
-    "minor_declared_age": "declared age < 18",
-    "minor_text_cues": "minor cues in text",
-    "faces": "faces",
-    "pii": "personal data",
-    "opt_out": "opted out",
-    "noai": "noai directive",
-    "deleted": "deleted since",
-}
-
-
 def exposure(df: pd.DataFrame) -> go.Figure:
     """Share of items in each exposure category (report.json's kpi_exposure)."""
-    d = df.assign(label=df["category"].map(lambda c: EXPOSURE_LABELS.get(c, c)))
+    labels = {c.key: c.short_label for c in exposure_categories()}
+    d = df.assign(label=df["category"].map(lambda c: labels.get(c, c)))
     d["pct"] = (d["share"].fillna(0) * 100).round(1)
     fig = px.bar(
         d, y="label", x="pct", orientation="h", text=d["items"].map("{:,}".format),

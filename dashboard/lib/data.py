@@ -19,8 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from audit.report.queries import GROUP_LIMIT, GROUP_MIN_ITEMS, report_query
-from audit.schema import DECISIONS
 from audit.store import query
+from audit.vocabulary import DECISIONS
 from dashboard.lib.db import bind, reader, writer
 
 SQL = "dashboard.sql"

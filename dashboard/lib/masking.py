@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from audit.detectors.registry import text_masking_detectors
 from audit.report.masking import scrub
 
 MASK = "█" * 6
@@ -47,10 +48,12 @@ def merge_spans(spans: Iterable[Span], text_len: int) -> list[Span]:
 
 
 def spans_from_rows(rows: Iterable[dict[str, Any]]) -> list[Span]:
-    """Spans of PII findings (rows with detector, start, end, entity_type)."""
+    """Spans of personal data in the item's text (rows with detector, start, end,
+    entity_type): the findings of every detector that declares its text spans personal data."""
+    masked = set(text_masking_detectors())
     out = []
     for r in rows:
-        if r.get("detector") != "pii" or r.get("start") is None or r.get("end") is None:
+        if r.get("detector") not in masked or r.get("start") is None or r.get("end") is None:
             continue
         try:
             out.append(Span(int(r["start"]), int(r["end"]), str(r["entity_type"])))

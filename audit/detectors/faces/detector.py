@@ -15,7 +15,14 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from audit.detectors.base import Content, Finding, Result
+from audit.detectors.base import (
+    Content,
+    DerivedColumn,
+    ExposureCategory,
+    Finding,
+    FindingKind,
+    Result,
+)
 from audit.detectors.faces import encoder as face_encoder
 from audit.imageio import ImageLoadError, LoadedImage, image_size, load_image
 
@@ -60,6 +67,25 @@ class FacesDetector:
     name: ClassVar[str] = "faces"
     version: ClassVar[str] = "1"
     input_kind: ClassVar[Literal["image"]] = "image"
+    entity_types: ClassVar[tuple[str, ...]] = ("FACE",)
+    personal_data: ClassVar[bool] = True  # a face is biometric data of an identifiable person
+    finding_kind: ClassVar[FindingKind] = "image_box"
+    label: ClassVar[str] = "faces in images"
+    finding_noun: ClassVar[tuple[str, str]] = ("a face", "faces")
+    derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
+        DerivedColumn(
+            "face_count", "INTEGER", "(count(*) /*FILTER*/)::INTEGER", "0",
+            "number of faces found in the item's image",
+        ),
+        DerivedColumn(
+            "largest_face_px", "INTEGER",
+            "max(greatest(bbox[3] - bbox[1], bbox[2] - bbox[4])) /*FILTER*/::INTEGER", None,
+            "larger side of the item's largest face box, in pixels",
+        ),
+    )  # fmt: skip
+    exposure: ClassVar[tuple[ExposureCategory, ...]] = (
+        ExposureCategory("faces", "Faces in images", "faces", "face_count > 0"),
+    )
 
     def __init__(
         self,
