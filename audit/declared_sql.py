@@ -19,8 +19,9 @@ def _filter(detector: str) -> str:
     return f"FILTER (WHERE detector = '{detector}')"
 
 
-def views_sql() -> str:
-    """audit/sql/views.sql with item_view's detector columns filled in."""
+def views_sql(*, temporary: bool = False) -> str:
+    """audit/sql/views.sql with item_view's detector columns filled in (``temporary``: as
+    TEMP views, for a read-only connection)."""
     aggregates, columns = [], []
     for spec in specs().values():
         for col in spec.derived_columns:
@@ -34,6 +35,7 @@ def views_sql() -> str:
             columns.append(f",\n    {value} AS {col.name}")
     return fill(
         sql_file("views.sql"),
+        VIEW="TEMP VIEW" if temporary else "VIEW",
         DERIVED_AGGREGATES="".join(aggregates),
         DERIVED_COLUMNS="".join(columns),
     )
@@ -72,7 +74,12 @@ def _name_list(names: list[str]) -> str:
 
 def declared_parts() -> dict[str, str]:
     """Every fragment a query template may ask for, by placeholder name."""
-    return {**exposure_parts(), "TEXT_MASKING_DETECTORS": _name_list(text_masking_detectors())}
+    derived = [c.name for s in specs().values() for c in s.derived_columns]
+    return {
+        **exposure_parts(),
+        "TEXT_MASKING_DETECTORS": _name_list(text_masking_detectors()),
+        "DERIVED_COLUMN_NAMES": "".join(f", {name}" for name in derived),
+    }
 
 
 def fill_declared(sql: str) -> str:

@@ -98,6 +98,9 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
         except duckdb.Error as exc:
             con.close()
             raise StoreError(f"{path}: not an audit database ({exc})") from exc
+        from audit.declared_sql import views_sql
+
+        con.execute(views_sql(temporary=True))
         return con
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

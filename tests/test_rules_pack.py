@@ -68,6 +68,7 @@ def test_evidence_findings_are_ordered_by_detector_then_start_nulls_last():
         "end",
         "score",
         "bbox",
+        "note",
     ]
 
 

@@ -137,6 +137,7 @@ def test_evidence_names_conditions_and_findings_without_values():
             "end": 20,
             "score": 0.9,
             "bbox": None,
+            "note": None,  # a detector's own words for a finding (none for pii)
         }
     ]
 

@@ -63,6 +63,30 @@ def eval_faces(
     _emit(evaluate_faces(folder, counts), as_json, format_faces_report)
 
 
+@eval_app.command("ages")
+def eval_ages(
+    folder: Annotated[Path, typer.Argument(help="Folder of photos (or with an images/ folder).")],
+    truth: Annotated[
+        Path | None,
+        typer.Option("--truth", help="CSV with filename and age, or age_min/age_max."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Apparent age of the faces detector against age-labelled photos.
+
+    Prints the mean absolute error, minor recall/precision at the shipped rules' thresholds
+    (exclude, and exclude plus the review band), a precision-recall table by threshold and
+    images per second (one process).
+
+    Example:
+
+        audit eval ages photos/ --truth photos/truth.csv
+    """
+    from audit.evaluation.ages import evaluate_ages, format_ages_report
+
+    _emit(evaluate_ages(folder, truth), as_json, format_ages_report)
+
+
 def _emit(result: dict, as_json: bool, formatter) -> None:  # type: ignore[type-arg, no-untyped-def]
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))

@@ -44,7 +44,8 @@ def evaluate_faces(folder: Path, counts_csv: Path | None = None, **detector_opti
     for label in labels:
         path = image_dir / label["filename"]
         result = detector.detect_batch([Content(sha256=_sha256(path), path=str(path))])[0]
-        predicted = None if result.error else len(result.findings)
+        faces = [f for f in result.findings if f.entity_type == "FACE"]
+        predicted = None if result.error else len(faces)
         rows.append(_score(label, predicted, result.error))
     seconds = time.perf_counter() - started
 

@@ -160,6 +160,64 @@ def _exposure(report: dict[str, Any]) -> str:
     )
 
 
+def _minors(report: dict[str, Any]) -> str:
+    """Minors: items by signal (declared age, text, apparent face age), what the minors rules
+    did, and the apparent ages of faces (youngest face per image)."""
+    import plotly.graph_objects as go
+
+    minor_keys = {c.key: c.label for c in exposure_categories() if c.minors}
+    signals = [r for r in report["exposure"] if r["category"] in minor_keys]
+    signal_table = _table(
+        [("Signal", False), ("Items", True), ("Share", True)],
+        [
+            f"<tr><td>{escape(minor_keys[r['category']])}</td>"
+            f'<td class="num">{_num(r["items"])}</td>{_share_cell(r["share"])}</tr>'
+            for r in signals
+        ],
+        "No minor signal is declared by the installed detectors.",
+    )
+    rules = [r for r in report["rules"] if r["category"] == "minors"]
+    rule_table = _table(
+        [("Rule", False), ("Action", False), ("Items", True)],
+        [
+            f"<tr><td><code>{escape(r['rule_id'])}</code><br><span class='muted'>"
+            f"{escape(r['title'])}</span></td><td>{_action(r['action'])}</td>"
+            f'<td class="num">{_num(r["items"])}</td></tr>'
+            for r in rules
+        ],
+        "No minors rule in this pack.",
+    )
+    ages = report.get("face_ages") or []
+    chart = "<p class='empty'>No face with an apparent age in this corpus.</p>"
+    if ages:
+        fig = go.Figure(
+            go.Bar(
+                x=[r["age"] for r in ages],
+                y=[r["images"] for r in ages],
+                marker_color=[
+                    _COLORS["excluded"] if r["age"] < 18 else _COLORS["items"] for r in ages
+                ],
+                hovertemplate="apparent age %{x}: %{y:,} images<extra></extra>",
+            )
+        )
+        fig.add_vline(x=17.5, line_dash="dot", line_color="#64748b", annotation_text="18")
+        fig.update_xaxes(
+            title="apparent age of the youngest face (years)",
+            range=[-0.5, max(25, max(r["age"] for r in ages) + 1)],
+        )
+        fig.update_yaxes(title="images")
+        chart = _chart(fig, 300)
+    return _section(
+        "minors",
+        "Minors",
+        "Items that come from or show a minor, by signal: a declared age, cues in the text "
+        "(one item, or evidence accumulated over an author's posts), and the apparent age of "
+        "faces (an estimate from the face alone; the shipped rules exclude from P(minor) 0.5 "
+        "and send 0.02–0.5 to review). Faces stay unshown here.",
+        f'<div class="grid2"><div>{signal_table}{rule_table}</div><div>{chart}</div></div>',
+    )
+
+
 def _platforms(report: dict[str, Any]) -> str:
     import plotly.graph_objects as go
 
@@ -451,6 +509,7 @@ def render_html(report: dict[str, Any]) -> str:
             media_section(report),
             _platforms(report),
             _over_time(report),
+            _minors(report),
             _rules(report),
             groups_section(report),
             _pii(report),

@@ -324,9 +324,11 @@ def _expr(
     elif isinstance(cond, FieldCondition):
         sql = _field(state, cond, path)
         label_sql = _label(state, describe(cond)) if units is not None else ""
-    else:
+    elif isinstance(cond, DetectorCondition):
         sql = _detector(state, cond, in_group)
         label_sql = _label(state, describe(cond)) if units is not None else ""
+    else:  # a new condition kind in the model must be compiled here, not guessed at
+        raise TypeError(f"no SQL for condition kind {type(cond).__name__}")
     if units is not None:
         units.append(("true" if certain else sql, label_sql))
     return sql

@@ -196,6 +196,15 @@ WHERE r.run_id = $run_id
 ORDER BY list_position(['critical', 'high', 'medium', 'low', 'info'], r.severity),
          items DESC, r.rule_id;
 
+-- name: kpi_face_ages
+-- How many images have their youngest-looking face at each apparent age (whole years; the
+-- faces detector's item_view column youngest_face_age). No image is identified here.
+SELECT floor(youngest_face_age)::INTEGER AS age, count(*) AS images
+FROM item_view
+WHERE youngest_face_age IS NOT NULL
+GROUP BY 1
+ORDER BY 1;
+
 -- name: kpi_severity
 -- Flags and flagged items per severity (the scan's --fail-on reads the highest one).
 SELECT severity, count(*) AS flags, count(DISTINCT item_id) AS items

@@ -12,7 +12,7 @@ CREATE TABLE rule_detect AS
 SELECT item_id, /*COUNTS*/,
        list({'detector': detector, 'start_missing': "start" IS NULL, 'start': "start",
              'entity_type': entity_type, 'end': "end", 'score': round(score, 3), 'bbox': bbox,
-             'k': k}) FILTER (WHERE len(k) > 0) AS rule_ev
+             'note': note, 'k': k}) FILTER (WHERE len(k) > 0) AS rule_ev
 FROM (SELECT *, list_filter([/*KEYS*/]::INTEGER[], lambda x: x IS NOT NULL) AS k
       FROM (SELECT f.*, /*MATCHES*/ FROM findings f)
       WHERE /*ANY*/)
@@ -49,7 +49,7 @@ INSERT INTO rule_hits (item_id, rule_id, severity, action, evidence)
 list_transform(
     list_sort(list_filter(coalesce(i.rule_ev, []), lambda x: list_has_any(x.k, /*KEYS*/))),
     lambda x: {'detector': x.detector, 'entity_type': x.entity_type, 'start': x."start",
-               'end': x."end", 'score': x.score, 'bbox': x.bbox})
+               'end': x."end", 'score': x.score, 'bbox': x.bbox, 'note': x.note})
 
 -- name: face_size_px
 -- Larger side of a face box [top, right, bottom, left], as item_view.largest_face_px.
@@ -63,11 +63,13 @@ CREATE TABLE rule_hits (item_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL, seve
 
 -- name: empty_findings
 CREATE TABLE findings (item_id VARCHAR, detector VARCHAR, entity_type VARCHAR, score DOUBLE,
-                       "start" INTEGER, "end" INTEGER, bbox INTEGER[], attributes VARCHAR);
+                       "start" INTEGER, "end" INTEGER, bbox INTEGER[], attributes VARCHAR,
+                       note VARCHAR);
 
 -- name: copy_findings
 CREATE TABLE findings AS
-SELECT item_id, detector, entity_type, score, "start", "end", bbox, attributes FROM rules_source;
+SELECT item_id, detector, entity_type, score, "start", "end", bbox, attributes, note
+FROM rules_source;
 
 -- name: copy_items
 CREATE TABLE item_view AS SELECT * FROM rules_source;
@@ -76,7 +78,10 @@ CREATE TABLE item_view AS SELECT * FROM rules_source;
 -- Only the findings of detectors that a rule of the pack names ($1); their attributes only
 -- for detectors whose evidence weights read them ($2).
 SELECT item_id, detector, entity_type, score, "start", "end", bbox,
-       CASE WHEN list_contains($2::VARCHAR[], detector) THEN attributes::VARCHAR END AS attributes
+       CASE WHEN list_contains($2::VARCHAR[], detector) THEN attributes::VARCHAR END AS attributes,
+       -- a detector's words for its finding (attributes.evidence, e.g. "face 2: apparent age
+       -- 9 (±4)"): declared safe to show, it never quotes the content
+       attributes ->> 'evidence' AS note
 FROM findings
 WHERE list_contains($1::VARCHAR[], detector);
 

@@ -41,6 +41,19 @@ def _finish(fig: go.Figure, x_title: str | None, y_title: str | None) -> go.Figu
     return fig
 
 
+def face_ages(df: pd.DataFrame) -> go.Figure:
+    """Images by the apparent age of their youngest face (report.json's face_ages)."""
+    d = df.assign(group=df["age"].map(lambda a: "under 18" if a < 18 else "18 or over"))
+    fig = px.bar(
+        d, x="age", y="images", color="group",
+        color_discrete_map={"under 18": "#dc2626", "18 or over": "#94a3b8"},
+    )  # fmt: skip
+    fig.add_vline(x=17.5, line_dash="dot", line_color="#64748b")
+    fig = _finish(fig, "apparent age of the youngest face (years)", "images")
+    fig.update_xaxes(range=[-0.5, max(25, int(d["age"].max()) + 1)])
+    return fig
+
+
 def exposure(df: pd.DataFrame) -> go.Figure:
     """Share of items in each exposure category (report.json's kpi_exposure)."""
     labels = {c.key: c.short_label for c in exposure_categories()}
