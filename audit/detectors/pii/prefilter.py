@@ -59,16 +59,28 @@ TRIGGERS: Final[dict[str, re.Pattern[str]]] = {
     "US_SSN": re.compile(r"\d"),
     "IBAN_CODE": re.compile(r"\d"),
     "STREET_ADDRESS": re.compile(r"\d"),
+    "CRYPTO": re.compile(r"\d"),
+    "PASSPORT": re.compile(r"\d"),
+    "DRIVER_LICENSE": re.compile(r"\d"),
+    "NATIONAL_ID": re.compile(r"\d"),
     # The three below are supersets of presidio's patterns under its own regex flags
     # (IGNORECASE, the `regex` module's Unicode \w): \S and \w here admit at least as much.
     "IP_ADDRESS": re.compile(r"\d\.\d|:"),
-    "EMAIL_ADDRESS": re.compile(r"@\S*\.\S"),
+    # presidio's pattern needs "@…."; a written-out address "at" (any case) or a spaced "@".
+    "EMAIL_ADDRESS": re.compile(r"@|at", re.IGNORECASE),
     "SOCIAL_HANDLE": re.compile(r"@"),
     "URL": re.compile(r"[\w.-]\.[^\W\d_]"),
 }
 
 #: entity type -> digits a text needs before the type is possible (see module docstring).
-MIN_DIGITS: Final[dict[str, int]] = {"PHONE_NUMBER": 4, "CREDIT_CARD": 13, "US_SSN": 9}
+MIN_DIGITS: Final[dict[str, int]] = {
+    "PHONE_NUMBER": 7,
+    "CREDIT_CARD": 13,
+    "US_SSN": 9,
+    "PASSPORT": 6,
+    "DRIVER_LICENSE": 4,
+    "NATIONAL_ID": 4,
+}
 _DIGIT: Final = re.compile(r"\d")
 
 #: Types that come (at least partly) from the spaCy NER model; the model runs only when one

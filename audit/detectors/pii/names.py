@@ -1,0 +1,88 @@
+"""Which PERSON / LOCATION spans of the English NER model to keep, and what text it sees.
+
+The small spaCy model was trained on edited news text; on social posts it calls platform
+and brand names people ("Twitter API", "Reddit"), tags contraction pieces ("n’t") and
+capitalised common words ("Photo", "Shirt"), and reads shouting ("I LOVE THIS SHIRT") as
+a string of names. The rules here are about the *form* of a span, plus one small deny list
+of names that are never a private person or a place (platforms, apps, brands, products,
+and words of social-media jargon): see :data:`NOT_A_NAME`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+#: Platforms, apps, brands, products and social-media words the model mistakes for names
+#: or places. Lower-case; a span is dropped when each of its words is here or in
+#: :data:`GENERIC_WORDS`.
+NOT_A_NAME: Final[frozenset[str]] = frozenset(
+    """
+    twitter tweet tweets retweet rt x reddit redditor subreddit facebook fb instagram insta ig
+    tiktok youtube yt snapchat snap whatsapp telegram signal discord twitch linkedin pinterest
+    tumblr mastodon bluesky bsky threads vine myspace flickr vimeo soundcloud spotify itunes
+    apple iphone ipad ipod imac macbook airpods ios android samsung galaxy pixel google gmail
+    chrome youtube microsoft windows xbox playstation ps4 ps5 nintendo switch wii amazon alexa
+    kindle netflix hulu disney uber lyft airbnb paypal venmo cashapp zoom skype slack github
+    gitlab wordpress blogspot medium substack patreon onlyfans kickstarter gofundme etsy ebay
+    shopify tesla nike adidas gucci starbucks mcdonalds coca cola pepsi lego barbie chatgpt
+    openai gpt bitcoin btc ethereum eth crypto nft nfts emoji emojis gif gifs meme memes
+    selfie selfies photo photos pic pics video videos vid vids livestream stream podcast
+    blog vlog post posts repost dm dms pm follow followers unfollow like likes hashtag
+    shirt tshirt t-shirt hoodie dress shoes outfit ootd lol lmao lmfao rofl omg omfg wtf smh
+    tbh imo imho idk ikr btw fyi brb ily ty thx pls plz bff fam bae yolo fomo tbt fbf ff
+    hbd xoxo haha hahaha hehe happy birthday congrats merry christmas xmas new year love
+    api app apps wifi bluetooth usb pdf html url www http https com
+    """.split()
+)
+#: Words that only qualify a name in NOT_A_NAME ("Twitter API", "Reddit app", "Google Maps").
+GENERIC_WORDS: Final[frozenset[str]] = frozenset(
+    "api app apps official inc co ltd llc corp account page feed story stories live maps "
+    "store play music tv plus pro max mini news the".split()
+)
+#: Contraction and possessive pieces ("n’t", "'s", "’re") the tokenizer splits off.
+_CONTRACTION = re.compile(r"^(?:n[’']t|[’'](?:s|re|ll|ve|d|m|t))$", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*")
+_LETTER = re.compile(r"[^\W\d_]")
+#: Letters in a text above which, with this share in upper case, the text is shouting.
+SHOUTING_MIN_LETTERS: Final = 12
+SHOUTING_UPPER_SHARE: Final = 0.7
+
+
+def _words(span: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(span)]
+
+
+def is_shouting(text: str) -> bool:
+    """Whether ``text`` is written (almost) all in capitals."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < SHOUTING_MIN_LETTERS:
+        return False
+    return sum(c.isupper() for c in letters) >= SHOUTING_UPPER_SHARE * len(letters)
+
+
+def ner_input(text: str) -> str:
+    """The text the NER model sees: shouting is lower-cased (same length, same offsets).
+
+    In all-caps text every word looks like a name to a cased model; in lower case it keeps
+    only the spans it is sure of (it does find lower-case names: "my name is vitoria").
+    """
+    if is_shouting(text):
+        lowered = text.lower()
+        if len(lowered) == len(text):  # a few characters change length when lower-cased
+            return lowered
+    return text
+
+
+def keep_name_span(text: str, start: int, end: int) -> bool:
+    """Whether a PERSON / LOCATION span of the NER model is kept (see the module docstring)."""
+    span = text[start:end].strip()
+    letters = _LETTER.findall(span)
+    if len(letters) < 2 or _CONTRACTION.match(span) or span[:1] in ("'", "’"):
+        return False
+    if start > 0 and text[start - 1] in "@#":
+        return False  # a handle or a hashtag, not a name in running text
+    words = [w.removesuffix("'s").removesuffix("’s") for w in _words(span.lstrip("@#"))]
+    if words and all(w in NOT_A_NAME or w in GENERIC_WORDS for w in words):
+        return False
+    return True
