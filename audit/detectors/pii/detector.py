@@ -90,12 +90,14 @@ def build_registry(entities: tuple[str, ...] = DEFAULT_ENTITIES) -> Any:
     from audit.detectors.pii.emails import WrittenEmailRecognizer
     from audit.detectors.pii.ids import GovernmentIdRecognizer
     from audit.detectors.pii.phones import SocialPhoneRecognizer
+    from audit.detectors.pii.places import PlaceGazetteerRecognizer
     from audit.detectors.pii.recognizers import SocialHandleRecognizer
 
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     ner_types = [e for e in entities if e in prefilter.NER_TYPES]
     candidates = [
         SpacyRecognizer(supported_language=LANGUAGE, supported_entities=ner_types),
+        PlaceGazetteerRecognizer(),
         EmailRecognizer(),
         WrittenEmailRecognizer(),
         SocialPhoneRecognizer(),
@@ -187,6 +189,34 @@ def build_nlp_engine() -> Any:
     return engine
 
 
+def build_context_enhancer() -> Any:
+    """presidio's lemma context enhancer, skipped when no result can be enhanced.
+
+    The enhancer deep-copies every text's results before looking for context words, but
+    only results of recognizers with context words (presidio's pattern recognizers) can
+    change; ours look at their context themselves. Same output, ~5% less CPU.
+    """
+    from presidio_analyzer import RecognizerResult
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+
+    class _SkippingEnhancer(LemmaContextAwareEnhancer):
+        def enhance_using_context(  # type: ignore[no-untyped-def]
+            self, text, raw_results, nlp_artifacts, recognizers, context=None
+        ):
+            with_context = {r.id for r in recognizers if r.context}
+            if not context and not any(
+                (r.recognition_metadata or {}).get(key) in with_context for r in raw_results
+            ):
+                return raw_results
+            return super().enhance_using_context(
+                text, raw_results, nlp_artifacts, recognizers, context
+            )
+
+    return _SkippingEnhancer()
+
+
 def _overlaps(a: RecognizerResult, b: RecognizerResult) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -225,7 +255,9 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
             return False
         return not any(o.entity_type != kind and _overlaps(result, o) for o in others)
     if kind in ("PERSON", "LOCATION"):
-        if not _LETTER.search(span) or not names.keep_name_span(text, result.start, result.end):
+        if not _LETTER.search(span) or not names.keep_name_span(
+            text, result.start, result.end, kind
+        ):
             return False
         return not any(o.entity_type in _CONTAINERS and _overlaps(result, o) for o in others)
     if kind == "URL":
@@ -295,6 +327,10 @@ class PiiDetector:
     preload: ClassVar[tuple[str, ...]] = (
         "presidio_analyzer",
         "audit.detectors.pii.recognizers",
+        "audit.detectors.pii.phones",
+        "audit.detectors.pii.ids",
+        "phonenumbers",
+        "lingua",
         MODEL_NAME,
     )
 
@@ -324,6 +360,7 @@ class PiiDetector:
             registry=build_registry(self.entities),
             nlp_engine=build_nlp_engine(),
             supported_languages=[LANGUAGE],
+            context_aware_enhancer=build_context_enhancer(),
         )
 
     def analyze_texts(self, texts: list[str]) -> list[list[RecognizerResult]]:
