@@ -103,7 +103,7 @@ SCHEMES: Final[tuple[Scheme, ...]] = (
     Scheme("de.idnr", "NATIONAL_ID", _id(r"\d{2} ?\d{3} ?\d{3} ?\d{3}"),
            words_regex(("steuer-id", "steuerid", "steueridentifikationsnummer", "idnr",
                         "steuernummer")), None, lambda v: _stdnum("de.idnr")(v.replace(" ", ""))),
-    Scheme("de.personalausweis", "NATIONAL_ID", _id(r"[CFGHJKLMNPRTVWXYZ0-9]{9}\d?"),
+    Scheme("de.personalausweis", "NATIONAL_ID", _id(r"(?=(?:[A-Z]*\d){4})[CFGHJKLMNPRTVWXYZ0-9]{9}\d?"),
            words_regex(("personalausweis", "ausweisnummer", "ausweis-nr", "ausweis nr"))),
     Scheme("pl.pesel", "NATIONAL_ID", _id(r"\d{11}"), words_regex(("pesel",)), None,
            _stdnum("pl.pesel")),

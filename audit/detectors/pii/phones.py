@@ -118,6 +118,8 @@ _NOT_PHONE_AFTER = re.compile(
     r"mph|kmh|px|views|followers|likes|subs|points|pts|votes))",
     re.IGNORECASE,
 )
+#: A token of letters and digits right before: the candidate continues a code.
+_CODE_BEFORE = re.compile(r"(?:[A-Za-z]+\d|\d+[A-Za-z])[A-Za-z\d]* $")
 #: A date (also the date part of a date-time) or a year range.
 _DATE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:\s|$)|"
@@ -138,6 +140,8 @@ def not_a_phone(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 30) : start]
     if _NOT_PHONE_BEFORE.search(before) and not _PHONE_MARKER_BEFORE.search(before):
         return True
+    if _CODE_BEFORE.search(before):
+        return True  # the tail of a longer code ("1Z 999 AA1 0123 4567 84")
     return _NOT_PHONE_AFTER.match(text[end : end + 12]) is not None
 
 
