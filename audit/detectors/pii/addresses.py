@@ -78,6 +78,18 @@ INDIA: Final = re.compile(
     r"(?<![\w])(?i:flat|house|h\.?\s?no\.?|plot|door\s?no\.?|shop)\s*(?:no\.?\s*)?"
     r"[\w/-]*\d[\w/-]*(?:,\s*[^,\n]{2,40}){1,5}?[\s,-]+[1-9]\d{2}\s?\d{3}(?!\d)"
 )
+#: After an address context word, any "Name(s) number" or "number Name(s)" is a street:
+#: "my address is Pagari 18", "ship to 5533 Countess Close".
+_LEAD = (
+    r"(?i:address(?:\s+is)?|addr|adresse|dirección|direccion|indirizzo|endereço|adres|"
+    r"anschrift|live[sd]?\s+(?:at|on)|living\s+(?:at|on)|located\s+at|ship(?:ped)?\s+to|"
+    r"send\s+(?:it\s+)?to|deliver(?:ed)?\s+to|wohne\s+(?:in\s+der|in\s+der|am|im|in))"
+)
+CONTEXTUAL: Final = re.compile(
+    r"(?<=" + r"[:\s])(?:" + _NAME + r"(?:\s+" + _NAME + r"){0,3}\s+\d{1,4}[a-zA-Z]?(?![\w.,]\d)|"
+    r"\d{1,5}[a-zA-Z]?\s+" + _NAME + r"(?:\s+" + _NAME + r"){0,3})"
+)
+_LEAD_BEFORE = re.compile(_LEAD + r"\s*:?\s*$")
 US_STYLE: Final = re.compile(STREET_ADDRESS_REGEX, _FLAGS)
 PO_BOX: Final = re.compile(PO_BOX_REGEX, _FLAGS)
 
@@ -86,13 +98,19 @@ _POSTCODE = (
     r"|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}"
 )
 _PLACE_WORD = _UP + r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
-_PLACE = _PLACE_WORD + r"(?:\s" + _PLACE_WORD + r"){0,2}"
-#: One comma-separated tail part: postcode, place, "postcode place", "place postcode", state.
+_PLACE = _PLACE_WORD + r"(?:[ \t]" + _PLACE_WORD + r"){0,2}"
+_UNIT_PART = r"(?i:apt\.?|apartment|suite|ste\.?|unit|flat|floor|fl\.)[ \t]*#?[ \t]*[\w-]*\d[\w-]*"
+#: One tail part: a unit, "postcode place", "place postcode", a place, a state (+ postcode).
 _TAIL_PART = (
-    r",\s*(?:(?:" + _POSTCODE + r")(?:\s+" + _PLACE + r")?|" + _PLACE + r"(?:\s+(?:"
-    + _POSTCODE + r"))?|[A-Z]{2,3}(?:\s+(?:" + _POSTCODE + r"))?)(?![\w])"
+    r"(?:" + _UNIT_PART + r"|(?:" + _POSTCODE + r")(?:[ \t]+" + _PLACE + r")?|" + _PLACE
+    + r"(?:,?[ \t]+(?:" + _POSTCODE + r"))?|[A-Z]{2,3}(?:[ \t]+(?:" + _POSTCODE + r"))?)"
 )
-TAIL: Final = re.compile(r"(?:" + _TAIL_PART + r"){1,3}")
+#: What may follow a street form: comma-separated parts on its line, or whole lines below it
+#: (a multi-line address: "42 Elm St\nSpringfield, IL 62704").
+TAIL: Final = re.compile(
+    r"(?:[ \t]+" + _UNIT_PART + r"(?![\w])|,[ \t]*" + _TAIL_PART + r"(?![\w])"
+    r"|[ \t]*\r?\n[ \t]*" + _TAIL_PART + r"(?=[ \t]*(?:[,.;!?)]|\r?\n|\Z))){1,5}"
+)
 _HAS_POSTCODE = re.compile(r"\d{4}|[A-Z]\d[A-Z\d]?\s?\d[A-Z]")
 
 MAP_LINK: Final = re.compile(
@@ -154,6 +172,11 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
                 if _HAS_POSTCODE.search(tail.group()):
                     score = SCORE_WITH_POSTCODE
             candidates.append((start, end, score))
+    for match in CONTEXTUAL.finditer(text):
+        if _LEAD_BEFORE.search(text, max(0, match.start() - 40), match.start()):
+            start, end = match.span()
+            tail = TAIL.match(text, end)
+            candidates.append((start, tail.end() if tail else end, SCORE))
     kept: list[tuple[int, int, float]] = []
     for start, end, score in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
         if any(s < end and start < e for s, e, _ in kept):

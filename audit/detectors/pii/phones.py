@@ -103,8 +103,9 @@ _NOT_PHONE_BEFORE = re.compile(
     r"serial|sku|version|ver|v|build|receipt|transaction|txn|confirmation|booking|"
     r"item|part|model|doi|pmid|arxiv|patent|flight|account|acct|policy|claim|"
     r"customer|member|id|no|nr|code|pin|otp|zip|postcode|plz|cp|card|cc|credit|debit|visa|"
-    r"mastercard|amex|iban|bic|swift|routing|sort code)\b\.?\s*(?:no\.?|nr\.?|number|"
-    r"num\.?|id|#|:)?\s*[#:]?\s*|[#$€£¥₹]\s*|\bv)$",
+    r"mastercard|amex|iban|bic|swift|routing|sort code|apt|apartment|suite|unit|flat|box|"
+    r"room|floor)\b\.?\s*(?:no\.?|nr\.?|number|num\.?|id|#|:)?\s*(?:is|was|=)?\s*[#:]?\s*"
+    r"|[#$€£¥₹]\s*|\bv)$",
     re.IGNORECASE,
 )
 #: "no"/"nr"/"number" are phone markers too when a phone word precedes them ("tel no.").
