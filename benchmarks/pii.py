@@ -145,9 +145,7 @@ def load() -> str:
     return f"load average {one:.1f} (1 min) {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
-def run(
-    examples: list[LabelledText], subset: int, workers: int, with_stage: bool = True
-) -> None:
+def run(examples: list[LabelledText], subset: int, workers: int, with_stage: bool = True) -> None:
     """Run all measurements and print them."""
     from audit.detectors.base import Content
     from audit.detectors.pii.detector import DEFAULT_ENTITIES
@@ -241,7 +239,9 @@ def run(
     )
     print(f"after: {load()}")
     per_type_table(
-        examples, {"(b) presidio batch": pred_b, "(c) pii detector": [by_sha[s] for s in shas]}, types
+        examples,
+        {"(b) presidio batch": pred_b, "(c) pii detector": [by_sha[s] for s in shas]},
+        types,
     )
     if with_stage:
         stage(texts, workers)

@@ -444,7 +444,9 @@ def test_a_bare_digit_run_needs_context_to_pass_the_rule() -> None:
 )
 def test_names_noise_is_dropped(text: str, not_found: set[str]) -> None:
     (result,) = pii_detector().detect_batch([Content("h", text=text)])
-    names = {text[f.start : f.end] for f in result.findings if f.entity_type in ("PERSON", "LOCATION")}  # type: ignore[misc]
+    names = {
+        text[f.start : f.end] for f in result.findings if f.entity_type in ("PERSON", "LOCATION")
+    }  # type: ignore[misc]
     assert not names & not_found
 
 
@@ -480,7 +482,9 @@ def test_language_is_recorded_on_findings() -> None:
         "My name is John Smith and I live in Boston, call me at 415-867-2291",
         "llámame al 612 34 56 78, estoy en casa toda la tarde con mi familia",
     ]
-    english, spanish = pii_detector().detect_batch([Content(str(i), text=t) for i, t in enumerate(texts)])
+    english, spanish = pii_detector().detect_batch(
+        [Content(str(i), text=t) for i, t in enumerate(texts)]
+    )
     assert {f.attributes["language"] for f in english.findings} == {"en"}  # type: ignore[index]
     assert {f.attributes["language"] for f in spanish.findings} == {"es"}  # type: ignore[index]
     (phone,) = [f for f in spanish.findings if f.entity_type == "PHONE_NUMBER"]

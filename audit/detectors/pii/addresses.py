@@ -70,8 +70,15 @@ PREFIXED: Final = re.compile(
 )
 #: French number first: "12 rue de la Paix", "5 bis avenue Foch".
 FRENCH: Final = re.compile(
-    r"(?<![\w.])\d{1,4}(?:\s?(?i:bis|ter|[a-d](?!\w)))?,?\s+(?i:" + _FR_TYPES + r")" + _LINK
-    + r"\s*" + _NAME + r"(?:\s+" + _NAME + r"){0,3}"
+    r"(?<![\w.])\d{1,4}(?:\s?(?i:bis|ter|[a-d](?!\w)))?,?\s+(?i:"
+    + _FR_TYPES
+    + r")"
+    + _LINK
+    + r"\s*"
+    + _NAME
+    + r"(?:\s+"
+    + _NAME
+    + r"){0,3}"
 )
 #: India: house/flat/plot marker ... six-digit PIN (optionally "- 560038").
 INDIA: Final = re.compile(
@@ -102,8 +109,19 @@ _PLACE = _PLACE_WORD + r"(?:[ \t]" + _PLACE_WORD + r"){0,2}"
 _UNIT_PART = r"(?i:apt\.?|apartment|suite|ste\.?|unit|flat|floor|fl\.)[ \t]*#?[ \t]*[\w-]*\d[\w-]*"
 #: One tail part: a unit, "postcode place", "place postcode", a place, a state (+ postcode).
 _TAIL_PART = (
-    r"(?:" + _UNIT_PART + r"|(?:" + _POSTCODE + r")(?:[ \t]+" + _PLACE + r")?|" + _PLACE
-    + r"(?:,?[ \t]+(?:" + _POSTCODE + r"))?|[A-Z]{2,3}(?:[ \t]+(?:" + _POSTCODE + r"))?)"
+    r"(?:"
+    + _UNIT_PART
+    + r"|(?:"
+    + _POSTCODE
+    + r")(?:[ \t]+"
+    + _PLACE
+    + r")?|"
+    + _PLACE
+    + r"(?:,?[ \t]+(?:"
+    + _POSTCODE
+    + r"))?|[A-Z]{2,3}(?:[ \t]+(?:"
+    + _POSTCODE
+    + r"))?)"
 )
 #: What may follow a street form: comma-separated parts on its line, or whole lines below it
 #: (a multi-line address: "42 Elm St\nSpringfield, IL 62704").

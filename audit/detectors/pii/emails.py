@@ -21,6 +21,8 @@ from typing import Any, Final
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from audit.detectors.pii.names import wordlist
+
 PROVIDERS: Final = (
     "gmail", "googlemail", "yahoo", "ymail", "hotmail", "outlook", "live", "msn", "icloud",
     "me", "mac", "aol", "proton", "protonmail", "pm", "gmx", "web", "mail", "yandex",
@@ -59,9 +61,9 @@ SPELLED: Final = re.compile(
 #: (regex, score), strongest first: a span found by an earlier one is not reported again.
 PATTERNS: Final = ((BRACKETED, 0.85), (PROVIDER, 0.8), (SPELLED, 0.6))
 #: Words that are never the local part of a spoken address ("look at gmail dot com").
-_NOT_LOCAL: Final = frozenset(
+_NOT_LOCAL: Final = wordlist(
     "at look looking me us him her them it this that is was be me you are am here there "
-    "mail email e-mail write contact reach ping message dm me: or and".split()
+    "mail email e-mail write contact reach ping message dm me: or and"
 )
 
 

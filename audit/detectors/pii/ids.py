@@ -126,7 +126,9 @@ def _context_before(text: str, start: int, regex: re.Pattern[str]) -> bool:
     return any(len(window) - m.end() <= CONTEXT_GAP for m in regex.finditer(window))
 
 
-def find_ids(text: str, entities: list[str] | None = None) -> list[tuple[int, int, float, str, str]]:
+def find_ids(
+    text: str, entities: list[str] | None = None
+) -> list[tuple[int, int, float, str, str]]:
     """``(start, end, score, entity type, scheme)`` of every government ID (one per span)."""
     found: list[tuple[int, int, float, str, str]] = []
     for scheme in SCHEMES:

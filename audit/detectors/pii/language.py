@@ -82,8 +82,10 @@ def language_words(text: str) -> list[str]:
 
 
 def _is_latin_script(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return not letters or sum(1 for c in letters if _LATIN.match(c)) * 2 >= len(letters)
+    if text.isascii():
+        return True
+    letters = sum(map(str.isalpha, text))
+    return len(_LATIN.findall(text)) * 2 >= letters
 
 
 def detect_language(text: str) -> str:

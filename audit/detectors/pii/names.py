@@ -13,10 +13,16 @@ from __future__ import annotations
 import re
 from typing import Final
 
+
+def wordlist(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a word-list literal."""
+    return frozenset(text.split())
+
+
 #: Platforms, apps, brands, products and social-media words the model mistakes for names
 #: or places. Lower-case; a span is dropped when each of its words is here or in
 #: :data:`GENERIC_WORDS`.
-NOT_A_NAME: Final[frozenset[str]] = frozenset(
+NOT_A_NAME: Final[frozenset[str]] = wordlist(
     """
     twitter tweet tweets retweet rt x reddit redditor subreddit facebook fb instagram insta ig
     tiktok youtube yt snapchat snap whatsapp telegram signal discord twitch linkedin pinterest
@@ -33,17 +39,17 @@ NOT_A_NAME: Final[frozenset[str]] = frozenset(
     tbh imo imho idk ikr btw fyi brb ily ty thx pls plz bff fam bae yolo fomo tbt fbf ff
     hbd xoxo haha hahaha hehe happy birthday congrats merry christmas xmas new year love
     api app apps wifi bluetooth usb pdf html url www http https com
-    """.split()
+    """
 )
 #: Words that only qualify a name in NOT_A_NAME ("Twitter API", "Reddit app", "Google Maps").
-GENERIC_WORDS: Final[frozenset[str]] = frozenset(
+GENERIC_WORDS: Final[frozenset[str]] = wordlist(
     "api app apps official inc co ltd llc corp account page feed story stories live maps "
-    "store play music tv plus pro max mini news the".split()
+    "store play music tv plus pro max mini news the"
 )
 #: Common words the model tags as a one-word name or place when capitalised: weekdays,
 #: months that are not also given names, zodiac signs, family and address words, celestial
 #: bodies and words of posting. Only one-word spans are dropped ("Sun" but not "Sun Yat-sen").
-COMMON_WORDS: Final[frozenset[str]] = frozenset(
+COMMON_WORDS: Final[frozenset[str]] = wordlist(
     """
     monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs
     fri sat sun january february march september october november december jan feb mar apr
@@ -53,7 +59,7 @@ COMMON_WORDS: Final[frozenset[str]] = frozenset(
     weather today tonight tomorrow yesterday morning mornin night nite download update info
     alert breaking news live watch listen read shop sale deal free win giveaway contest link
     bio check click subscribe pls plz thanks thank welcome hello hi hey bye goodnight
-    """.split()
+    """
 )
 #: An interjection or a word with a letter stretched three times ("aaaah", "wtffff").
 _INTERJECTION = re.compile(
@@ -76,10 +82,10 @@ def _words(span: str) -> list[str]:
 
 def is_shouting(text: str) -> bool:
     """Whether ``text`` is written (almost) all in capitals."""
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) < SHOUTING_MIN_LETTERS:
+    letters = sum(map(str.isalpha, text))
+    if letters < SHOUTING_MIN_LETTERS:
         return False
-    return sum(c.isupper() for c in letters) >= SHOUTING_UPPER_SHARE * len(letters)
+    return sum(map(str.isupper, text)) >= SHOUTING_UPPER_SHARE * letters
 
 
 def ner_input(text: str) -> str:
@@ -113,9 +119,10 @@ def keep_name_span(text: str, start: int, end: int, label: str = "PERSON") -> bo
     words = [w.removesuffix("'s").removesuffix("’s") for w in _words(span.lstrip("#"))]
     if words and all(w in NOT_A_NAME or w in GENERIC_WORDS for w in words):
         return False
-    if len(words) == 1 and (words[0] in COMMON_WORDS or _INTERJECTION.search(words[0])):
-        return False
-    return True
+    one_common_word = len(words) == 1 and (
+        words[0] in COMMON_WORDS or _INTERJECTION.search(words[0]) is not None
+    )
+    return not one_common_word
 
 
 def _is_place_hashtag(label: str, span: str) -> bool:

@@ -81,8 +81,20 @@ PLACES: Final[frozenset[str]] = frozenset(
     casablanca|lagos|abuja|accra|nairobi|addis ababa|johannesburg|cape town|durban|kampala
     """.replace("\n", "|").split("|")
     if line.strip()
-) - {"nice", "florence", "rio", "york", "stoke", "cork", "queens", "sofia", "austin", "phoenix",
-     "santiago", "lima"}
+) - {
+    "nice",
+    "florence",
+    "rio",
+    "york",
+    "stoke",
+    "cork",
+    "queens",
+    "sofia",
+    "austin",
+    "phoenix",
+    "santiago",
+    "lima",
+}
 #: Names that are places only when capitalised (lower case they are common words).
 CAPITALISED_ONLY: Final[frozenset[str]] = frozenset(
     {"china", "turkey", "wales", "chile", "guinea", "niger", "mali", "oman", "cork", "york",
@@ -154,7 +166,9 @@ class PlaceGazetteerRecognizer(EntityRecognizer):
 
     def __init__(self) -> None:
         super().__init__(
-            supported_entities=["LOCATION"], supported_language="en", name="PlaceGazetteerRecognizer"
+            supported_entities=["LOCATION"],
+            supported_language="en",
+            name="PlaceGazetteerRecognizer",
         )
 
     def load(self) -> None:
