@@ -123,11 +123,11 @@ def keep_name_span(text: str, start: int, end: int, label: str = "PERSON") -> bo
         return False  # "Connelly 2", "Oct 20th- Nov 3rd": names and places have no digits
     if label == "PERSON" and span.isupper():
         return False  # shouting or an acronym (right 17% of the time on the dev sets)
-    if label == "PERSON" and span.islower() and " " not in span:
-        # A lone lower-case word is slang more often than a name (right 22% of the time),
-        # unless the words before it introduce a person: "with sarah", "my name is vitoria".
-        if not _INTRODUCES_PERSON.search(text, max(0, start - 20), start):
-            return False
+    # A lone lower-case word is slang more often than a name (right 22% of the time),
+    # unless the words before it introduce a person: "with sarah", "my name is vitoria".
+    lone_lower = label == "PERSON" and span.islower() and " " not in span
+    if lone_lower and not _INTRODUCES_PERSON.search(text, max(0, start - 20), start):
+        return False
     if start > 0 and text[start - 1] == "@":
         return False  # part of a handle (SOCIAL_HANDLE's business), not a name in running text
     if start > 0 and text[start - 1] == "#" and not _is_place_hashtag(label, span):
