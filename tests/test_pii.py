@@ -59,6 +59,8 @@ CASES = [
     ("born 3/4/2009, obviously", "DATE_TIME", "3/4/2009"),
     ("card 4111 1111 1111 1111 pls", "CREDIT_CARD", "4111 1111 1111 1111"),
     ("iban GB82 WEST 1234 5698 7654 32", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32"),
+    # lower case: presidio's registry flags (IGNORECASE), not IbanRecognizer's own default
+    ("my iban is gb42nawi04454264788619", "IBAN_CODE", "gb42nawi04454264788619"),
     ("my SSN is 536-22-8726", "US_SSN", "536-22-8726"),
     ("server 192.0.2.10 is down", "IP_ADDRESS", "192.0.2.10"),
     ("see https://example.org/x now", "URL", "https://example.org/x"),

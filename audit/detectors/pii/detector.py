@@ -113,6 +113,10 @@ def build_registry(entities: tuple[str, ...] = DEFAULT_ENTITIES) -> Any:
         GovernmentIdRecognizer(),
     ]
     for recognizer in candidates:
+        if hasattr(recognizer, "global_regex_flags"):
+            # The flags presidio's own registry gives its recognizers (IGNORECASE among
+            # them); IbanRecognizer's default omits it, so "gb42nawi0445…" went unmatched.
+            recognizer.global_regex_flags = registry.global_regex_flags
         if set(recognizer.supported_entities) & set(entities):
             registry.add_recognizer(recognizer)
     return registry
