@@ -491,3 +491,35 @@ def test_language_is_recorded_on_findings() -> None:
     assert {f.attributes["language"] for f in spanish.findings} == {"es"}  # type: ignore[index]
     (phone,) = [f for f in spanish.findings if f.entity_type == "PHONE_NUMBER"]
     assert phone.attributes["region"] == "ES"  # type: ignore[index]
+
+
+def test_context_enhancer_shortcut_changes_nothing() -> None:
+    """Our enhancer (no deep copy, skipped when nothing can change) = presidio's own."""
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    from audit.synth.corpus import labelled_captions
+
+    ours = pii_detector()
+    stock = PiiDetector()
+    stock._analyzer = AnalyzerEngine(
+        registry=ours._analyzer.registry,
+        nlp_engine=ours._analyzer.nlp_engine,
+        supported_languages=["en"],
+        context_aware_enhancer=LemmaContextAwareEnhancer(),
+    )
+    texts = (
+        [c.text for c in labelled_captions(300, seed=21)]
+        + PROBE_TEXTS
+        + [
+            "my phone number is 212-555-1234, see https://example.org, born 3/4/2009",
+            "iban GB82 WEST 1234 5698 7654 32 and card 4111 1111 1111 1111 on 2024-01-02",
+        ]
+    )
+
+    def key(results: list[list[object]]) -> list[list[tuple[object, ...]]]:
+        return [[(r.entity_type, r.start, r.end, r.score) for r in rs] for rs in results]  # type: ignore[attr-defined]
+
+    got, expected = key(ours.analyze_texts(texts)), key(stock.analyze_texts(texts))
+    assert got == expected
+    assert sum(1 for rs in got for r in rs if r[3] not in (0.85, 1.0)) > 20  # scores vary

@@ -193,12 +193,21 @@ def build_nlp_engine() -> Any:
     return engine
 
 
-def build_context_enhancer() -> Any:
-    """presidio's lemma context enhancer, skipped when no result can be enhanced.
+class _SharedResults(list):  # type: ignore[type-arg]
+    """A result list that ``copy.deepcopy`` returns as is (see build_context_enhancer)."""
 
-    The enhancer deep-copies every text's results before looking for context words, but
-    only results of recognizers with context words (presidio's pattern recognizers) can
-    change; ours look at their context themselves. Same output, ~5% less CPU.
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SharedResults:
+        return self
+
+
+def build_context_enhancer() -> Any:
+    """presidio's lemma context enhancer, without its copies, skipped when it cannot change.
+
+    The enhancer deep-copies every text's results before raising scores; the analyzer never
+    reads the originals again, so it may change them in place (the deep copy was 8% of the
+    CPU on tweets, where every URL result triggers it). And only results of recognizers with
+    context words (presidio's pattern recognizers) can change; ours look at their context
+    themselves, so texts without such a result skip the enhancer. Same output.
     """
     from presidio_analyzer import RecognizerResult
     from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
@@ -215,7 +224,7 @@ def build_context_enhancer() -> Any:
             ):
                 return raw_results
             return super().enhance_using_context(
-                text, raw_results, nlp_artifacts, recognizers, context
+                text, _SharedResults(raw_results), nlp_artifacts, recognizers, context
             )
 
     return _SkippingEnhancer()
