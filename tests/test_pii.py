@@ -398,6 +398,7 @@ NOT_PHONES = [
     "server at 192.168.100.200",
     "pi is 3.14159265",
     "1,234,567 views",
+    "my SSN 123-45-6789 lol",
 ]
 
 

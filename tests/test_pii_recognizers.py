@@ -9,7 +9,7 @@ from audit.detectors.pii.crypto import base58check_ok, bech32_ok, find_wallets
 from audit.detectors.pii.emails import find_written_emails
 from audit.detectors.pii.ids import find_ids
 from audit.detectors.pii.language import detect_language
-from audit.detectors.pii.names import is_shouting, keep_name_span, ner_input
+from audit.detectors.pii.names import is_shouting, keep_name_span, ner_input, trim_name_span
 from audit.detectors.pii.phones import classify, find_phones
 from audit.detectors.pii.places import find_places
 
@@ -72,6 +72,8 @@ def test_written_emails(text: str, expected: str | None) -> None:
         ("123 Main St, Toronto, ON M5V 2T6", "123 Main St, Toronto, ON M5V 2T6"),
         ("42 Elm St\nSpringfield, IL 62704", "42 Elm St\nSpringfield, IL 62704"),
         ("my address is Pagari 18, Tallinn", "Pagari 18, Tallinn"),
+        ("House No. 12, Sector 15, Noida 201301", "House No. 12, Sector 15, Noida 201301"),
+        ("au 8 avenue des Champs-Élysées 75008 Paris", "8 avenue des Champs-Élysées 75008 Paris"),
         ("https://maps.google.com/?q=52.5200,13.4050", "52.5200,13.4050"),
         ("via email 2", None),
         ("During 1971, Mayo-Walters invested", None),
@@ -142,6 +144,16 @@ def test_names_rules() -> None:
     ]:
         start = text.index(span)
         assert keep_name_span(text, start, start + len(span), label) is kept, span
+
+
+@pytest.mark.parametrize(
+    ("span", "expected"),
+    [("omg jake", "jake"), ("Happy Sarah Jones", "Sarah Jones"), ("Twitter", ""), ("Ana", "Ana")],
+)
+def test_trim_name_span(span: str, expected: str) -> None:
+    text = f"so {span}!"
+    start, end = trim_name_span(text, 3, 3 + len(span))
+    assert text[start:end] == expected
 
 
 def test_places() -> None:

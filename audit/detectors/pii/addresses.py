@@ -82,7 +82,7 @@ FRENCH: Final = re.compile(
 )
 #: India: house/flat/plot marker ... six-digit PIN (optionally "- 560038").
 INDIA: Final = re.compile(
-    r"(?<![\w])(?i:flat|house|h\.?\s?no\.?|plot|door\s?no\.?|shop)\s*(?:no\.?\s*)?"
+    r"(?<![\w])(?i:flat|house|h\.?\s?no\.?|plot|door\s?no\.?|shop)\s*(?:(?i:no)\.?\s*)?"
     r"[\w/-]*\d[\w/-]*(?:,\s*[^,\n]{2,40}){1,5}?[\s,-]+[1-9]\d{2}\s?\d{3}(?!\d)"
 )
 #: After an address context word, any "Name(s) number" or "number Name(s)" is a street:
@@ -127,6 +127,7 @@ _TAIL_PART = (
 #: (a multi-line address: "42 Elm St\nSpringfield, IL 62704").
 TAIL: Final = re.compile(
     r"(?:[ \t]+" + _UNIT_PART + r"(?![\w])|,[ \t]*" + _TAIL_PART + r"(?![\w])"
+    r"|[ \t]+\d{4,5}[ \t]+" + _PLACE + r"(?![\w])"  # "… Champs-Élysées 75008 Paris"
     r"|[ \t]*\r?\n[ \t]*" + _TAIL_PART + r"(?=[ \t]*(?:[,.;!?)]|\r?\n|\Z))){1,5}"
 )
 _HAS_POSTCODE = re.compile(r"\d{4}|[A-Z]\d[A-Z\d]?\s?\d[A-Z]")

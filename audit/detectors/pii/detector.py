@@ -427,6 +427,10 @@ class PiiDetector:
                 score_threshold=self.score_threshold,
                 nlp_artifacts=artifacts,
             )
+            for r in results:
+                if r.entity_type in NER_ONLY:  # "omg jake" -> "jake"
+                    r.start, r.end = names.trim_name_span(text, r.start, r.end)
+            results = [r for r in results if r.end > r.start]
             kept = [r for r in results if keep_result(r, text, results)]
             for r in kept:
                 r.recognition_metadata = {**(r.recognition_metadata or {}), "language": lang}

@@ -48,7 +48,7 @@ GENERIC_WORDS: Final[frozenset[str]] = wordlist(
 )
 #: Common words the model tags as a one-word name or place when capitalised: weekdays,
 #: months that are not also given names, zodiac signs, family and address words, celestial
-#: bodies and words of posting. Only one-word spans are dropped ("Sun" but not "Sun Yat-sen").
+#: bodies, words of posting and contact labels ("Tel", "Email"). Only one-word spans are dropped ("Sun" but not "Sun Yat-sen").
 COMMON_WORDS: Final[frozenset[str]] = wordlist(
     """
     monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs
@@ -59,6 +59,7 @@ COMMON_WORDS: Final[frozenset[str]] = wordlist(
     weather today tonight tomorrow yesterday morning mornin night nite download update info
     alert breaking news live watch listen read shop sale deal free win giveaway contest link
     bio check click subscribe pls plz thanks thank welcome hello hi hey bye goodnight
+    tel tele phone mobile cell email mail fax address call text dm contact
     """
 )
 #: An interjection or a word with a letter stretched three times ("aaaah", "wtffff").
@@ -139,6 +140,29 @@ def keep_name_span(text: str, start: int, end: int, label: str = "PERSON") -> bo
         words[0] in COMMON_WORDS or _INTERJECTION.search(words[0]) is not None
     )
     return not one_common_word
+
+
+def trim_name_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without leading / trailing jargon, common words or interjections.
+
+    "omg jake" → "jake", "Happy Sarah" → "Sarah"; a span made only of such words comes back
+    empty (start == end).
+    """
+    words = list(_WORD.finditer(text, start, end))
+
+    def noise(word: str) -> bool:
+        lowered = word.lower()
+        return (
+            lowered in NOT_A_NAME or lowered in COMMON_WORDS or bool(_INTERJECTION.search(lowered))
+        )
+
+    while words and noise(words[0].group()):
+        words.pop(0)
+    while words and noise(words[-1].group()):
+        words.pop()
+    if not words:
+        return start, start
+    return words[0].start(), words[-1].end()
 
 
 def _is_place_hashtag(label: str, span: str) -> bool:

@@ -20,9 +20,9 @@ Scores (documented in docs/DETECTORS.md; a rule's 0.5 keeps the first three):
 =====  =====================================================================================
 
 Never a phone (dropped before validation): ISBN/ISSN, order / invoice / tracking / ticket /
-reference / serial / version numbers (a marker word just before), prices and amounts
-(currency symbol or unit next to it), dates and year ranges, dotted versions and IP
-addresses, decimal and thousands-separated numbers.
+reference / serial / version / card / SSN numbers (a marker word just before), prices and
+amounts (currency symbol or unit next to it), dates and year ranges, dotted versions and IP
+addresses, decimal and thousands-separated numbers, the 3-2-4 grouping of a US SSN.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ _NOT_PHONE_BEFORE = re.compile(
     r"serial|sku|version|ver|v|build|receipt|transaction|txn|confirmation|booking|"
     r"item|part|model|doi|pmid|arxiv|patent|flight|account|acct|policy|claim|"
     r"customer|member|id|no|nr|code|pin|otp|zip|postcode|plz|cp|card|cc|credit|debit|visa|"
-    r"mastercard|amex|iban|bic|swift|routing|sort code|apt|apartment|suite|unit|flat|box|"
+    r"mastercard|amex|iban|bic|swift|routing|sort code|ssn|social security|apt|apartment|suite|unit|flat|box|"
     r"room|floor)\b\.?\s*(?:no\.?|nr\.?|number|num\.?|id|#|:)?\s*(?:is|was|=)?\s*[#:]?\s*"
     r"|[#$€£¥₹]\s*|\bv)$",
     re.IGNORECASE,
@@ -126,6 +126,7 @@ _DATE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:\s|$)|"
     r"^(?:19|20)\d{2}\s?[-/]\s?(?:19|20)?\d{2}$"
 )
+_SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")  # a US SSN's grouping, never a phone's
 _DOTTED_SMALL = re.compile(r"^\d{1,3}(?:\.\d{1,3}){2,3}$")  # versions, IP addresses
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 _DECIMAL = re.compile(r"^\d{1,3}\.\d{4,}$")
@@ -136,7 +137,7 @@ def not_a_phone(text: str, start: int, end: int) -> bool:
     candidate = text[start:end]
     if _DATE.search(candidate) or _DOTTED_SMALL.match(candidate):
         return True
-    if _THOUSANDS.match(candidate) or _DECIMAL.match(candidate):
+    if _THOUSANDS.match(candidate) or _DECIMAL.match(candidate) or _SSN_SHAPE.match(candidate):
         return True
     before = text[max(0, start - 30) : start]
     if _NOT_PHONE_BEFORE.search(before) and not _PHONE_MARKER_BEFORE.search(before):
