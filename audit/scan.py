@@ -188,7 +188,9 @@ def _scan_locked(
         progress.note(f"detect: done ({timings['detect']:.1f}s)")
 
         mark = time.monotonic()
-        rules_summary = evaluate_rules(con, ruleset, run_id)
+        rules_summary = evaluate_rules(
+            con, ruleset, run_id, detectors_run=set(detect_summary.detectors)
+        )
         timings["rules"] = time.monotonic() - mark
         progress.note(
             f"rules: {sum(rules_summary.per_rule.values()):,} flags ({timings['rules']:.1f}s)"

@@ -44,8 +44,8 @@ def test_breakdowns(rendered: Path) -> None:
     exposure = {r["category"]: r["items"] for r in report["exposure"]}
     assert exposure == {
         "non_public": 2, "visibility_unknown": 1, "minors": 2, "minor_declared_age": 1,
-        "minor_text_cues": 1, "apparent_minor_faces": 0, "faces": 1, "pii": 2, "opt_out": 1,
-        "noai": 1, "deleted": 0,
+        "minor_text_cues": 1, "apparent_minor_faces": 0, "faces": 1, "pii": 2, "pii_other": 0,
+        "opt_out": 1, "noai": 1, "deleted": 0,
     }  # fmt: skip
     platforms = {r["platform"]: (r["items"], r["excluded_items"]) for r in report["by_platform"]}
     assert platforms == {"mastodon": (3, 2), "bluesky": (3, 1), "reddit": (2, 1)}

@@ -96,6 +96,11 @@ def scan(
             f"{h['items']:,} items · {h['flagged_items']:,} flagged · "
             f"{h['excluded_items']:,} excluded · {h['errors']:,} errors"
         )
+        skipped = result.manifest.get("rules", {}).get("skipped") or {}
+        if skipped:
+            typer.echo(f"{len(skipped)} rule(s) not evaluated (their zero is not a finding):")
+            for rule_id, reason in sorted(skipped.items()):
+                typer.echo(f"  {rule_id}: {reason}")
         typer.echo(f"Report: {result.outputs['report.html']}")
     raise typer.Exit(result.exit_code)
 

@@ -88,7 +88,10 @@ def detectors_help() -> str:
     detector is imported: this runs for ``audit --help``)."""
     others = [n for n in registered() if n not in DEFAULT_DETECTORS]
     more = f"; also available: {', '.join(others)}" if others else ""
-    return f"Comma-separated detectors (default: {','.join(DEFAULT_DETECTORS)}{more})."
+    return (
+        f"Comma-separated detectors (default: {','.join(DEFAULT_DETECTORS)}{more}); "
+        "'none' for a metadata-only scan."
+    )
 
 
 def detector_class(name: str) -> type[Detector]:
@@ -294,6 +297,14 @@ def specs() -> dict[str, DetectorSpec]:
 def derived_columns() -> dict[str, str]:
     """item_view's detector columns (name → DuckDB type), in registry order."""
     return {c.name: c.sql_type for s in specs().values() for c in s.derived_columns}
+
+
+def column_owner(column: str) -> str | None:
+    """The detector that declares item_view column ``column`` (None for an item column)."""
+    for s in specs().values():
+        if any(c.name == column for c in s.derived_columns):
+            return s.name
+    return None
 
 
 def text_masking_detectors() -> list[str]:

@@ -299,8 +299,13 @@ def _rules(report: dict[str, Any]) -> str:
     body = [
         f"<tr><td><code>{escape(r['rule_id'])}</code><div class='muted'>{escape(r['title'] or '')}</div></td>"
         f"<td>{_badge(r['severity'])}</td><td>{_action(r['action'])}</td>"
-        f"<td class='num'>{_num(r['items'])}</td>{_share_cell(r['share'])}"
-        f"<td>{escape(r['description'] or '')}</td></tr>"
+        + (
+            f"<td class='num muted'>–</td><td class='muted'>not evaluated</td>"
+            f"<td><strong>Skipped:</strong> {escape(r['skip_reason'])}</td></tr>"
+            if r.get("skip_reason")
+            else f"<td class='num'>{_num(r['items'])}</td>{_share_cell(r['share'])}"
+            f"<td>{escape(r['description'] or '')}</td></tr>"
+        )
         for r in report["rules"]
     ]
     table = _table(
@@ -318,7 +323,8 @@ def _rules(report: dict[str, Any]) -> str:
     return _section(
         "rules",
         "Rules",
-        "Every rule evaluated in this run, most severe first.",
+        "Every rule of the pack, most severe first. A skipped rule was not evaluated (the "
+        "reason says why): its zero is not a finding.",
         f"<div class='rules'>{table}</div>",
     )
 

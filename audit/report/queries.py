@@ -139,6 +139,11 @@ def collect_report(
         "by_platform": rows(con, "kpi_by_platform", run_id=run_id),
         "by_month": rows(con, "kpi_by_month", run_id=run_id),
         "rules": rows(con, "kpi_rules", run_id=run_id),
+        "skipped_rules": [
+            {"rule_id": r["rule_id"], "reason": r["skip_reason"]}
+            for r in rows(con, "kpi_rules", run_id=run_id)
+            if r["skip_reason"]
+        ],
         "severity": rows(con, "kpi_severity", run_id=run_id),
         "pii_types": rows(con, "kpi_pii_types"),
         "face_ages": rows(con, "kpi_face_ages"),

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.detectors.registry import spec
+from audit.detectors.registry import column_owner, spec
 from audit.rules.columns import FieldRef, item_view_kinds, resolve_field
 from audit.rules.describe import describe
 from audit.rules.loader import LoadedRule
@@ -84,6 +84,7 @@ class CompiledRule:
     columns: set[str]
     uses_findings: bool
     extra_names: set[str]  # source columns (items.extra) the rule reads
+    detectors: set[str]  # detectors whose findings the rule reads
     is_aggregate: bool  # flags depend on other items of a group
     skip_reason: str | None = None  # set when the corpus lacks a column in requires_columns
 
@@ -102,6 +103,7 @@ class _State:
     problems: list[Problem] = field(default_factory=list)
     missing_required: set[str] = field(default_factory=set)
     extra_names: set[str] = field(default_factory=set)
+    column_detectors: set[str] = field(default_factory=set)  # owners of derived columns read
 
     def bind(self, value: Any) -> str:
         """Bind a value in the statement being built."""
@@ -113,6 +115,8 @@ def _column(state: _State, ref: FieldRef, path: Path_, value_kind: str | None = 
     state.columns.add(ref.column)
     name = ref.extra_name
     if name is None:
+        if owner := column_owner(ref.name):
+            state.column_detectors.add(owner)
         return f'i."{ref.name}"'
     state.extra_names.add(name)
     known = state.extra_columns
@@ -427,6 +431,7 @@ def compile_rule(loaded: LoadedRule, extra_columns: set[str] | None = None) -> C
         columns=compiled.plan.columns,
         uses_findings=compiled.plan.uses_findings,
         extra_names=state.extra_names,
+        detectors=set(compiled.plan.detectors) | state.column_detectors,
         is_aggregate=bool(state.tables.groups or state.tables.evidence_tables),
         skip_reason=skip,
     )

@@ -39,7 +39,9 @@ class RulesSummary:
         return sum(self.per_rule.values())
 
 
-def _catalog_rows(run_id: str, ruleset: RuleSet, compiled: list[CompiledRule]) -> list[list]:
+def _catalog_rows(
+    run_id: str, ruleset: RuleSet, compiled: list[CompiledRule], skipped: dict[str, str]
+) -> list[list]:
     rows = []
     for loaded, comp in zip(ruleset.rules, compiled, strict=True):
         rule = loaded.rule
@@ -62,7 +64,8 @@ def _catalog_rows(run_id: str, ruleset: RuleSet, compiled: list[CompiledRule]) -
                 loaded.file,
                 loaded.sha256,
                 match_json,
-                None if comp.skip_reason else comp.sql,  # the rule compiled alone
+                None if rule.id in skipped else comp.sql,  # the rule compiled alone
+                skipped.get(rule.id),
             ]
         )
     return rows
@@ -137,6 +140,7 @@ def evaluate_rules(
     run_id: str,
     *,
     progress: Progress | None = None,
+    detectors_run: set[str] | None = None,
 ) -> RulesSummary:
     """Evaluate every rule over ``item_view``; replace the run's ``flags`` and ``rule_catalog``.
 
@@ -147,6 +151,15 @@ def evaluate_rules(
     extra = {row[0] for row in con.execute(query("rules.sql", "extra_column_names")).fetchall()}
     compiled = compile_rules(ruleset.rules, extra)
     skipped = {c.rule_id: c.skip_reason for c in compiled if c.skip_reason}
+    if detectors_run is not None:
+        # a rule on findings of a detector that did not run would look like a rule that
+        # found nothing: it is skipped, and the skip is reported
+        for comp in compiled:
+            missing = sorted(comp.detectors - detectors_run)
+            if missing and comp.rule_id not in skipped:
+                skipped[comp.rule_id] = (
+                    f"needs detector {', '.join(missing)}, which did not run in this scan"
+                )
     active = [r for r in ruleset.rules if r.rule.id not in skipped]
     plan = compile_pack(active, extra)
     sandbox, phases = _run_in_sandbox(con, plan, active, extra, progress)
@@ -155,7 +168,8 @@ def evaluate_rules(
         con.execute(query("rules.sql", "clear_run"), [run_id])
         con.execute(query("rules.sql", "clear_catalog"), [run_id])
         con.executemany(
-            query("rules.sql", "insert_catalog"), _catalog_rows(run_id, ruleset, compiled)
+            query("rules.sql", "insert_catalog"),
+            _catalog_rows(run_id, ruleset, compiled, skipped),
         )
         con.register(
             "rules_hits_in",

@@ -136,8 +136,8 @@ DELETE FROM rule_catalog WHERE run_id = $1;
 -- name: insert_catalog
 INSERT INTO rule_catalog (run_id, rule_id, title, category, status, severity, action,
                           description, rationale, "references", tags, source_file, sha256,
-                          match_json, sql_text)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15);
+                          match_json, sql_text, skip_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16);
 
 -- name: insert_flags
 INSERT INTO flags (run_id, item_id, rule_id, severity, action, evidence)

@@ -117,8 +117,11 @@ CREATE TABLE IF NOT EXISTS rule_catalog (
     source_file VARCHAR,
     sha256      VARCHAR,
     match_json  JSON,
-    sql_text    VARCHAR
+    sql_text    VARCHAR,
+    skip_reason VARCHAR   -- why the rule was not evaluated in this run (NULL: it was)
 );
+-- databases scanned before skip reasons were recorded
+ALTER TABLE rule_catalog ADD COLUMN IF NOT EXISTS skip_reason VARCHAR;
 
 -- One row per (run, item, rule) that matched.
 CREATE TABLE IF NOT EXISTS flags (
