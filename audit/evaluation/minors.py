@@ -76,7 +76,8 @@ def read_posts(path: Path) -> list[Post]:
     """The posts file; a line that is not a post is an InputError naming file:line."""
     posts, seen = [], set()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # split on "\n" only: str.splitlines() also splits inside texts at U+2028, U+0085, ...
+        lines = path.read_text(encoding="utf-8").split("\n")
     except OSError as exc:
         raise InputError(f"{path}: cannot read posts: {exc.strerror or exc}") from exc
     for n, line in enumerate(lines, start=1):
@@ -244,7 +245,6 @@ def evaluate_minors(
     from audit.detect import run_detectors
     from audit.ingest.corpus import ingest_corpus
     from audit.rules import evaluate_rules, load_rules
-    from audit.rules.compile import compile_rule
     from audit.store import open_store, query
 
     posts = read_posts(Path(posts_path))
@@ -288,7 +288,7 @@ def evaluate_minors(
         by = {author_of[i] for i in items}
         per_rule.append({
             "rule_id": rule_id, "action": loaded.rule.action,
-            "author_level": compile_rule(loaded).is_aggregate,
+            "author_level": _groups_by_author(loaded),
             "minors_posts": len(items & minors_posts), "adults_posts": len(items & adults_posts),
             "minors": len(by & gold), "adults": len(by - gold),
         })  # fmt: skip
@@ -316,24 +316,34 @@ def evaluate_minors(
     }  # fmt: skip
 
 
+def _nodes(node: Any) -> Any:
+    """Every dict in a rule's match tree (as JSON)."""
+    if isinstance(node, dict):
+        yield node
+        node = list(node.values())
+    if isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
+def _match_nodes(loaded: Any) -> list[dict[str, Any]]:
+    return list(_nodes(loaded.rule.model_dump(mode="json", by_alias=True)["match"]))
+
+
+def _groups_by_author(loaded: Any) -> bool:
+    """Whether the rule flags whole authors (an aggregate grouping by author_id)."""
+    return any(n.get("group_by") == "author_id" for n in _match_nodes(loaded))
+
+
 def _shipped_thresholds(loaded_rules: Any) -> set[float]:
-    """The ``ge`` of every evidence_score condition of minor_cues in the rules."""
-    found: set[float] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            score = node.get("evidence_score")
-            if isinstance(score, dict) and score.get("detector") == DETECTOR:
-                found.add(float(score["ge"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for loaded in loaded_rules:
-        walk(loaded.rule.model_dump(mode="json", by_alias=True)["match"])
-    return found
+    """The ``ge`` of every author-level evidence_score condition of minor_cues in the rules."""
+    return {
+        float(n["having"]["evidence_score"]["ge"])
+        for loaded in loaded_rules
+        for n in _match_nodes(loaded)
+        if n.get("group_by") == "author_id"
+        and (n.get("having") or {}).get("evidence_score", {}).get("detector") == DETECTOR
+    }
 
 
 # ------------------------------------------------------------------ report
@@ -355,12 +365,12 @@ def format_minors_report(result: dict[str, Any]) -> Group:
     )
     cv = result["cross_validation"]
     held = cv["held_out"]
-    thresholds = ", ".join("-" if t is None else f"{t:g}" for t in cv["thresholds"])
+    thresholds = ", ".join(_g(t) for t in cv["thresholds"])
     head.add_row(
         "threshold by CV",
         f"{cv['folds']}-fold, best recall at train precision >= {cv['target_precision']}: "
         f"fold thresholds {thresholds}; held-out recall {held['recall']:.3f} precision "
-        f"{held['precision']:.3f}; on all data {cv['all_data_threshold']}",
+        f"{held['precision']:.3f}; on all data {_g(cv['all_data_threshold'])}",
     )
     d = result["detector"]
     head.add_row(
@@ -368,19 +378,21 @@ def format_minors_report(result: dict[str, Any]) -> Group:
         f"{d['texts_per_second']} texts/s ({d['texts_per_cpu_second']} per CPU-s; {d['texts']} "
         f"distinct texts, {d['mean_chars']} chars on average; one process)",
     )
-    rules = Table(title=f"Rules of '{CATEGORY}'")
-    for column in ("rule", "action", "level", "minors' posts", "adults' posts", "minors",
-                   "adults"):  # fmt: skip
-        rules.add_column(
-            column, justify="left" if column in ("rule", "action", "level") else "right"
-        )
+    rules = Table(title=f"Rules of '{CATEGORY}' (posts and authors they flag)")
+    columns = ("rule", "action", "level", "minors'\nposts", "adults'\nposts", "minors", "adults")
+    for column in columns:
+        left = column in columns[:3]
+        rules.add_column(column, justify="left" if left else "right", overflow="fold")
     for r in result["per_rule"]:
         rules.add_row(
-            r["rule_id"], r["action"], "author" if r["author_level"] else "item",
-            f"{r['minors_posts']} / {result['minors_posts']}",
-            f"{r['adults_posts']} / {result['adults_posts']}",
-            f"{r['minors']} / {result['minors']}", f"{r['adults']} / {result['adults']}",
+            r["rule_id"].removeprefix(f"{CATEGORY}."), r["action"],
+            "author" if r["author_level"] else "item", str(r["minors_posts"]),
+            str(r["adults_posts"]), str(r["minors"]), str(r["adults"]),
         )  # fmt: skip
+    rules.caption = (
+        f"of {result['minors_posts']} minors' and {result['adults_posts']} adults' posts; "
+        f"{result['minors']} minors and {result['adults']} adults"
+    )
     pr = Table(title="Authors by minor evidence score (score >= threshold)")
     for column in ("threshold", "recall", "precision", "F1", "tp", "fp"):
         pr.add_column(column, justify="right")
@@ -390,3 +402,7 @@ def format_minors_report(result: dict[str, Any]) -> Group:
                    f"{row['precision']:.3f}", f"{row['f1']:.3f}", str(row["tp"]), str(row["fp"]))  # fmt: skip
     pr.caption = "* a threshold of a shipped rule"
     return Group(head, rules, pr)
+
+
+def _g(x: float | None) -> str:
+    return "-" if x is None else f"{x:g}"
