@@ -52,8 +52,9 @@ class Post:
 
 
 def parse_date(value: Any) -> datetime | None:
-    """An ISO date or a "31,May,2004" date; a month name that is not English counts as July
-    (only the year is known: mid-year keeps a class year said that year from counting)."""
+    """An ISO date or a "31,May,2004" date. The month is read from its first three letters
+    ("May", "junio"); one that is not an English month's counts as July (only the year is
+    known: mid-year keeps a class year said that year from counting)."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
