@@ -62,7 +62,7 @@ from audit.detectors.minor_cues.context import (
     subject_of,
     tense_of,
 )
-from audit.detectors.minor_cues.lexicon import I_AM, OBJECTS, SIBLING_NOUN, number
+from audit.detectors.minor_cues.lexicon import OBJECTS, SIBLING_NOUN, number
 from audit.detectors.minor_cues.prefilter import Doc, prepare, scan
 
 #: Every cue type, minor-related types first (the first is a rule self-test's default).
@@ -129,22 +129,17 @@ def _self_age_subject(
     if kind in ("n_yo", "n_slash_sex"):
         # "a 15 year old girl was ...": self only after I'm / "as a" / at a line start
         before = text[max(0, m.start() - 25) : m.start()].lower()
-        if re.search(r"(?:my|our|his|her|their|your)\s+(?:\w+\s+)?$", before):
+        if p.SOMEONES_BEFORE.search(before):
             return None  # someone's child: the parent / other patterns have it
-        if re.search(
-            r"(?:i\s*['’]?m|i\s+am|im)\s+(?:a\s+|an\s+|only\s+a\s+|just\s+a\s+)?$|as\s+a\s+$",
-            before,
-        ):
+        if p.I_AM_A_BEFORE.search(before):
             return "self"
         line_start = text[max(0, m.start() - 3) : m.start()] if m.start() else ""
-        if kind == "n_slash_sex" or re.search(r"(?:^|\n)\s*$|[(:]\s*$", line_start):
+        if kind == "n_slash_sex" or p.LINE_START_BEFORE.search(line_start):
             return "self" if kind == "n_slash_sex" or m.start() < 3 else "unknown"
         return None
     if kind in ("just_turned", "turning"):
         before = text[max(0, m.start() - 30) : m.start()]
-        if re.search(
-            r"\b(?:i|i['’]m|im|i\s+am|i\s+just|i['’]ll\s+be|i\s+will\s+be|me)\s*$", before, re.I
-        ):
+        if p.I_BEFORE_TURNING.search(before):
             return "self"
         if TURNING_OTHER.search(before) or role in ("parent", "other"):
             return "other"
@@ -251,7 +246,7 @@ def _school_cue(
     tense = tense_of(left)
     if AGAIN_RIGHT.match(text, m.end()):
         tense = "past"  # "like being in 7th grade again"
-    if re.match(I_AM, text[m.start() : m.end()], re.IGNORECASE):
+    if p.STARTS_WITH_I_AM.match(text, m.start(), m.end()):
         subject, role = "self", "self"
     if role == "teacher":
         return _cue("ADULT_SELF", m, "self", tense, -2.5, age_range=ages, kind=f"teacher_{kind}")

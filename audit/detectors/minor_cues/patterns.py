@@ -75,6 +75,17 @@ SELF_AGE: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         ),
     ),
 )
+#: Before "14 y/o" / "15/f": someone's ("my 14 y/o"), the author's ("I'm a 14 y/o"), or a line
+#: start (a profile line). The texts are lower-cased first.
+SOMEONES_BEFORE: Final = ci(r"(?:my|our|his|her|their|your)\s+(?:\w+\s+)?$")
+I_AM_A_BEFORE: Final = ci(
+    r"(?:i\s*['’]?m|i\s+am|im)\s+(?:a\s+|an\s+|only\s+a\s+|just\s+a\s+)?$|as\s+a\s+$"
+)
+LINE_START_BEFORE: Final = ci(r"(?:^|\n)\s*$|[(:]\s*$")
+#: "I just turned 14", "I'll be turning 15".
+I_BEFORE_TURNING: Final = ci(r"\b(?:i|i['’]m|im|i\s+am|i\s+just|i['’]ll\s+be|i\s+will\s+be|me)\s*$")
+#: A school match that starts with "I'm" ("I'm a sophomore") is the author's.
+STARTS_WITH_I_AM: Final = ci(I_AM)
 #: Kinds whose subject is the author by construction ("I'm 14", "age: 14", "I'll be 15").
 SELF_BY_FORM: Final = frozenset({"im_n", "age_label", "will_be"})
 #: Kinds that state the present age outright (the strongest weight).
