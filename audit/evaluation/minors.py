@@ -22,6 +22,7 @@ import re
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -317,7 +318,7 @@ def evaluate_minors(
     }  # fmt: skip
 
 
-def _nodes(node: Any) -> Any:
+def _nodes(node: Any) -> Iterator[dict[str, Any]]:
     """Every dict in a rule's match tree (as JSON)."""
     if isinstance(node, dict):
         yield node
