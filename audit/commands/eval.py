@@ -87,6 +87,42 @@ def eval_ages(
     _emit(evaluate_ages(folder, truth), as_json, format_ages_report)
 
 
+@eval_app.command("minors")
+def eval_minors(
+    posts: Annotated[Path, typer.Argument(help="Posts JSONL: {author_id, post_id, text, date}.")],
+    authors: Annotated[Path, typer.Argument(help="Authors CSV with author_id, age.")],
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rule pack folder (default: the shipped one).")
+    ] = None,
+    target_precision: Annotated[
+        float,
+        typer.Option(
+            "--target-precision",
+            min=0.0,
+            max=1.0,
+            help="Precision the cross-validated threshold must reach on the training folds.",
+        ),
+    ] = 0.85,  # fmt: skip
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Author-level recall / precision of the minors rules from the posts' text alone.
+
+    The posts become a temporary audit database (no ages in it), the minor_cues detector and
+    the rule pack run over it, and an author counts as flagged when an exclude rule of the
+    minors category flags any of their posts; a minor is an author under 18. Also prints
+    each minors rule's posts and authors, recall / precision by evidence-score threshold, a
+    cross-validated threshold and texts/s. Dates: ISO or "31,May,2004".
+
+    Example:
+
+        audit eval minors labelled/posts.jsonl labelled/authors.csv --json
+    """
+    from audit.evaluation.minors import evaluate_minors, format_minors_report
+
+    result = evaluate_minors(posts, authors, rules, target_precision=target_precision)
+    _emit(result, as_json, format_minors_report)
+
+
 def _emit(result: dict, as_json: bool, formatter) -> None:  # type: ignore[type-arg, no-untyped-def]
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))

@@ -34,7 +34,7 @@ from audit.vocabulary import ENTITY_TYPE_PATTERN, METADATA_EXPOSURE
 #: Built-in detectors: name -> "module:Class". Imported on demand (``audit --help`` loads none).
 BUILTIN: Final[dict[str, str]] = {
     "pii": "audit.detectors.pii.detector:PiiDetector",
-    "minor_cues": "audit.detectors.minor_cues:MinorCuesDetector",
+    "minor_cues": "audit.detectors.minor_cues.detector:MinorCuesDetector",
     "faces": "audit.detectors.faces.detector:FacesDetector",
     "media_meta": "audit.detectors.media_meta.detector:MediaMetaDetector",
     "ocr_text": "audit.detectors.ocr.detector:OcrTextDetector",

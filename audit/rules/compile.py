@@ -236,8 +236,11 @@ def _having_parts(
     return where, test, fmt, f"hits{n}, n, example{n}, {said}", False
 
 
-def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[str, str]:
-    """Returns (boolean SQL, evidence label SQL) for a group-level condition.
+def _aggregate(
+    state: _State, cond: AggregateCondition, path: Path_, labelled: bool = True
+) -> tuple[str, str]:
+    """Returns (boolean SQL, evidence label SQL) for a group-level condition (``labelled``:
+    the label is shown; unshown labels must bind nothing in the branch's statement).
 
     The per-item condition is evaluated once per item into the pack's group table for this
     ``group_by`` (shared with other aggregates on the same field); the branch joins the
@@ -246,7 +249,7 @@ def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[st
     agg = cond.aggregate
     group = _column(state, resolve_field(agg.group_by), (*path, "aggregate", "group_by"))
     if isinstance(agg.having, EvidenceHaving):
-        return _evidence_score(state, agg.having.evidence_score, agg.group_by, group)
+        return _evidence_score(state, agg.having.evidence_score, agg.group_by, group, labelled)
     table: GroupTable = state.tables.group(group)
     n = len(table.labels) + 1
     outer, state.binder = state.binder, table.binder
@@ -273,7 +276,7 @@ def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[st
 
 
 def _evidence_score(
-    state: _State, spec_: EvidenceScore, group_by: str, group_sql: str
+    state: _State, spec_: EvidenceScore, group_by: str, group_sql: str, labelled: bool
 ) -> tuple[str, str]:
     """(boolean SQL, evidence label SQL) of an ``evidence_score`` having: the branch joins the
     detector's evidence table for this group_by and compares its score with ``ge``."""
@@ -283,12 +286,21 @@ def _evidence_score(
     state.columns.update(declared.item_columns)
     alias = state.joins.setdefault(table.name, f"g{len(state.joins) + 1}")
     test = f"coalesce({alias}.score >= {state.bind(spec_.ge)}, false)"
-    fmt = state.bind(f"%s %s: {declared.label} %.1f (at least %.1f): %s")
+    if not labelled:  # under `not`: a label's parameters would be unused in the statement
+        return f"({test})", ""
+    # "author_id b17: minor evidence 7.0 (at least 1.0): SELF_AGE +4.0 in item p3; ..."
+    words = f"%s %s: {declared.label} %s (at least {_number_words(spec_.ge)}): %s"
     label = (
-        f"CASE WHEN {test} THEN to_json(printf({fmt}, {state.bind(group_by)}, {alias}.g, "
-        f"{alias}.score, {state.bind(spec_.ge)}, {alias}.reasons))::VARCHAR END"
+        f"CASE WHEN {test} THEN to_json(printf({state.bind(words)}, {state.bind(group_by)}, "
+        f"{alias}.g, {alias}.score_words, {alias}.reasons))::VARCHAR END"
     )
     return f"({test})", label
+
+
+def _number_words(x: float) -> str:
+    """A threshold as evidence words write scores: one or two decimals (1.0, 0.75)."""
+    text = f"{x:.2f}"
+    return text[:-1] if text.endswith("0") else text
 
 
 def _expr(
@@ -324,7 +336,7 @@ def _expr(
                 state.loaded.problem(path, "an aggregate cannot be nested inside another aggregate")
             )
             return "false"
-        sql, label_sql = _aggregate(state, cond, path)
+        sql, label_sql = _aggregate(state, cond, path, labelled=units is not None)
     elif isinstance(cond, FieldCondition):
         sql = _field(state, cond, path)
         label_sql = _label(state, describe(cond)) if units is not None else ""

@@ -94,19 +94,19 @@ def describe_having(having: Any) -> str:
     if isinstance(having, AnyItemHaving):
         return f"any item where {describe(having.any_item)}"
     if isinstance(having, ShareHaving):
-        spec = having.share_of_items
-        return f"at least {spec.ge:.0%} of items where {describe(spec.where)}"
+        share = having.share_of_items
+        return f"at least {share.ge:.0%} of items where {describe(share.where)}"
     if isinstance(having, EvidenceHaving):
-        spec_ = having.evidence_score
-        declared = spec(spec_.detector).evidence
-        label = declared.label if declared else f"{spec_.detector} evidence"
-        return f"a {label} score of at least {spec_.ge} (from {spec_.detector} findings)"
+        score = having.evidence_score
+        declared = spec(score.detector).evidence  # the registry's spec: no local may shadow it
+        label = declared.label if declared else f"{score.detector} evidence"
+        return f"a {label} score of at least {score.ge} (from {score.detector} findings)"
     if isinstance(having, CountHaving):
-        spec = having.count_of_items
-        return f"at least {spec.ge} items where {describe(spec.where)}"
+        count = having.count_of_items
+        return f"at least {count.ge} items where {describe(count.where)}"
     assert isinstance(having, DistinctHaving)
-    spec = having.distinct_count
-    return f"at least {spec.ge} distinct values of {spec.field}"
+    distinct = having.distinct_count
+    return f"at least {distinct.ge} distinct values of {distinct.field}"
 
 
 def explain_lines(cond: Any, indent: int = 0) -> list[str]:

@@ -308,7 +308,9 @@ class EvidenceScore(_Strict):
     detector declares how its findings weigh and add up: EvidenceWeights)."""
 
     detector: str = Field(description="a detector that declares evidence weights")
-    ge: float = Field(description="minimum score, e.g. 1.0")
+    # > 0: a group without findings has no score, so a threshold at or below 0 could not
+    # mean "every group scoring that much" (it would skip groups with no evidence at all)
+    ge: float = Field(gt=0, description="minimum score (above 0), e.g. 1.0")
 
     @field_validator("detector")
     @classmethod

@@ -86,10 +86,13 @@ FROM findings
 WHERE list_contains($1::VARCHAR[], detector);
 
 -- name: evidence_table
--- One row per group (of one group_by expression) with a detector's evidence score: per item
--- and entity type the weight of largest magnitude, per type the group's sum clipped to the
--- declared caps (/*CAPPED*/), summed over types; reasons = the strongest weights, in words.
--- The weight (/*WEIGHT*/) is declared by the detector (audit/detectors/base.py EvidenceWeights).
+-- One row per group (of one group_by expression) with its evidence score from the findings of
+-- one detector ($1): per item and entity type the weight of largest magnitude, per type the
+-- group's sum clipped to the detector's caps, summed over types. reasons says which types
+-- count, in words: "SELF_AGE +4.0 in item p3; SCHOOL_CONTEXT +1.5 in 3 items (p1, p4, p9)",
+-- evidence for first, strongest first; numbers keep one or two decimals (+4.0, -0.75). The
+-- weight expression and the caps are the detector's declaration (audit/detectors/base.py
+-- EvidenceWeights), filled in by audit/rules/pack.py.
 CREATE TABLE /*NAME*/ AS
 WITH w AS (
     SELECT /*GROUP*/ AS g, i.item_id, f.entity_type, (/*WEIGHT*/)::DOUBLE AS w
@@ -100,16 +103,26 @@ WITH w AS (
     FROM w WHERE w IS NOT NULL AND w <> 0
     GROUP BY g, item_id, entity_type
 ), per_type AS (
-    SELECT g, entity_type, /*CAPPED*/ AS total FROM per_item GROUP BY g, entity_type
-), reasons AS (
-    SELECT g, string_agg(printf('%s %+.1f in item %s', entity_type, w, item_id), '; '
-                         ORDER BY abs(w) DESC, item_id) FILTER (WHERE rank <= 4) AS reasons
-    FROM (SELECT *, row_number() OVER (PARTITION BY g ORDER BY abs(w) DESC, item_id) AS rank
-          FROM per_item)
-    GROUP BY g
+    SELECT g, entity_type, sum(w) AS raw, /*CAPPED*/ AS total, count(*) AS items,
+           list(item_id ORDER BY abs(w) DESC, item_id)[1:3] AS examples
+    FROM per_item GROUP BY g, entity_type
+), worded AS (
+    SELECT *, entity_type || ' ' || regexp_replace(printf('%+.2f', total), '(\.\d)0$', '\1') ||
+              ' in ' ||
+              CASE WHEN items = 1 THEN 'item ' || examples[1]
+                   ELSE items || ' items (' || array_to_string(examples, ', ')
+                        || CASE WHEN items > 3 THEN ', ...' ELSE '' END || ')' END ||
+              CASE WHEN total <> raw
+                   THEN ', capped from ' || regexp_replace(printf('%+.2f', raw), '(\.\d)0$', '\1')
+                   ELSE '' END
+              AS reason
+    FROM per_type
 )
-SELECT g, round(sum(total), 2) AS score, any_value(r.reasons) AS reasons
-FROM per_type JOIN reasons r USING (g)
+SELECT g, round(sum(total), 2) AS score,
+       regexp_replace(printf('%.2f', sum(total)), '(\.\d)0$', '\1') AS score_words,
+       string_agg(reason, '; ' ORDER BY total > 0 DESC, abs(total) DESC, entity_type)
+           FILTER (WHERE total <> 0) AS reasons
+FROM worded
 GROUP BY g
 
 -- name: read_hits
