@@ -524,3 +524,46 @@ def test_context_enhancer_shortcut_changes_nothing() -> None:
     got, expected = key(ours.analyze_texts(texts)), key(stock.analyze_texts(texts))
     assert got == expected
     assert sum(1 for rs in got for r in rs if r[3] not in (0.85, 1.0)) > 20  # scores vary
+
+
+def _spacy_entities(docs: list[object]) -> list[list[tuple[int, int, str]]]:
+    return [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs]  # type: ignore[attr-defined]
+
+
+def _assert_ner_pipe_is_spacys(texts: list[str]) -> None:
+    """ner.pipe (the decoding loop holding the GIL) = spaCy's own nlp.pipe, entity for entity."""
+    from audit.detectors.pii import ner
+
+    nlp = pii_detector()._analyzer.nlp_engine.get_nlp("en")
+    assert ner.supported(nlp)
+    ours = _spacy_entities(ner.pipe(nlp, texts, batch_size=64))
+    assert ours == _spacy_entities(list(nlp.pipe(texts, batch_size=256)))
+    assert sum(map(len, ours)) > len(texts) // 10  # the comparison saw real entities
+
+
+def test_ner_pipe_matches_spacy_on_generated_and_odd_texts() -> None:
+    from audit.synth.corpus import labelled_captions
+
+    odd = ["", " ", "🎉", "\n\n", "A", "Hi Bob", "x" * 3000, "Paris " * 400, "\x00\ufffd" * 20]
+    texts = [c.text for c in labelled_captions(600, seed=5)] + PROBE_TEXTS + odd
+    _assert_ner_pipe_is_spacys(texts)
+    _assert_ner_pipe_is_spacys(["", ""])  # a batch with nothing to decode
+    _assert_ner_pipe_is_spacys(["I'm John Smith, visiting Boston"])
+
+
+@pytest.mark.skipif(not LABELLED.exists(), reason="../shared/realdata absent")
+def test_ner_pipe_matches_spacy_on_real_labelled_text() -> None:
+    records = json.loads(
+        (LABELLED / "presidio-research_synth_dataset_v2.json").read_text(encoding="utf-8")
+    )
+    _assert_ner_pipe_is_spacys([r["full_text"] for r in records])
+
+
+def test_ner_pipe_falls_back_to_nlp_pipe_for_other_pipelines() -> None:
+    import spacy
+
+    from audit.detectors.pii import ner
+
+    blank = spacy.blank("en")
+    assert not ner.supported(blank)
+    assert [d.text for d in ner.pipe(blank, ["a b", "c"])] == ["a b", "c"]

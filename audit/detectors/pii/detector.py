@@ -31,7 +31,7 @@ from audit.detectors.base import (
     FindingKind,
     Result,
 )
-from audit.detectors.pii import language, names, prefilter
+from audit.detectors.pii import language, names, ner, prefilter
 from audit.detectors.pii.categories import HEADLINE_TYPES
 
 if TYPE_CHECKING:
@@ -449,8 +449,8 @@ class PiiDetector:
         docs: dict[int, Any] = dict(
             zip(
                 ner_idx,
-                nlp.pipe(
-                    (names.ner_input(texts[i]) for i in ner_idx), batch_size=self.nlp_batch_size
+                ner.pipe(
+                    nlp, [names.ner_input(texts[i]) for i in ner_idx], batch_size=self.nlp_batch_size
                 ),
                 strict=True,
             )
