@@ -8,10 +8,16 @@
 CREATE OR REPLACE TEMP MACRO _ca_epoch(x, scale) AS
     CASE WHEN x IS NULL OR isnan(x) OR isinf(x) THEN NULL
          ELSE try(make_timestamp(CAST(round(x * 1000000 / scale) AS BIGINT))) END;
--- ISO 8601 text; an explicit offset (Z, +02:00) is converted to UTC, naive text is taken as UTC.
+-- ISO 8601 text; an explicit offset (Z, +02:00) is converted to UTC, naive text is taken as UTC,
+-- and so is text ending in " UTC"/" GMT" (Reddit's data-request CSVs). X API v1.1 and X
+-- archives write "Thu Mar 24 21:14:48 +0000 2022".
 CREATE OR REPLACE TEMP MACRO _ca_ts_text(s) AS
     CASE WHEN regexp_matches(trim(s), '\d[T ]\d.*([zZ]|[+-]\d\d(:?\d\d)?)$')
          THEN timezone('UTC', try_cast(trim(s) AS TIMESTAMPTZ))
+         WHEN regexp_matches(trim(s), '^[A-Za-z]{3} [A-Za-z]{3} \d\d? \d\d:\d\d:\d\d [+-]\d{4} \d{4}$')
+         THEN timezone('UTC', try_strptime(trim(s), '%a %b %d %H:%M:%S %z %Y'))
+         WHEN regexp_matches(trim(s), ' (UTC|GMT)$')
+         THEN try_cast(trim(s)[:-5] AS TIMESTAMP)
          ELSE try_cast(trim(s) AS TIMESTAMP) END;
 CREATE OR REPLACE TEMP MACRO _ca_ts_auto(s) AS
     CASE WHEN regexp_matches(trim(s), '^-?\d+(\.\d+)?$')
@@ -52,6 +58,10 @@ CREATE OR REPLACE TEMP MACRO _ca_media_uri(p, base) AS
          WHEN regexp_matches(p, '^[A-Za-z][A-Za-z0-9+.-]*:') THEN p
          WHEN starts_with(p, '/') THEN _ca_normpath(p)
          ELSE _ca_normpath(base || '/' || p) END;
+-- Host of a URL, lower-case, without "www." (NULL when the text is not an http(s) URL).
+CREATE OR REPLACE TEMP MACRO _ca_host(u) AS
+    nullif(regexp_replace(lower(regexp_extract(u, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#]+)', 1)),
+                          '^www\.', ''), '');
 -- Full years between birth date and post time.
 CREATE OR REPLACE TEMP MACRO _ca_age(birth, posted) AS
     CASE WHEN birth IS NOT NULL AND posted IS NOT NULL
@@ -60,6 +70,7 @@ CREATE OR REPLACE TEMP MACRO _ca_age(birth, posted) AS
 -- name: temp_tables
 CREATE OR REPLACE TEMP TABLE _ca_stage AS
     SELECT *, 0::INTEGER AS _ca_sub,
+           NULL::STRUCT(code VARCHAR, message VARCHAR) AS _ca_skip,
            []::STRUCT(code VARCHAR, message VARCHAR)[] AS _ca_errs
     FROM items LIMIT 0;
 CREATE OR REPLACE TEMP TABLE _ca_lines (line_no BIGINT, line VARCHAR);
@@ -73,10 +84,6 @@ DROP TABLE IF EXISTS _ca_stage;
 DROP TABLE IF EXISTS _ca_lines;
 DROP TABLE IF EXISTS _ca_rejects;
 DROP TABLE IF EXISTS _ca_extra_types;
-DROP TABLE IF EXISTS _ca_csv;
-DROP TABLE IF EXISTS _ca_csv_shift;
-DROP TABLE IF EXISTS _ca_csv_rej_errors;
-DROP TABLE IF EXISTS _ca_csv_rej_scans;
 DROP TABLE IF EXISTS _ca_source_order;
 DROP TABLE IF EXISTS _ca_dup_hashes
 
@@ -86,13 +93,24 @@ DELETE FROM errors WHERE stage = 'ingest';
 DELETE FROM extra_columns
 
 -- name: load_lines
--- One text chunk of a JSONL file ($1, decoded in Python) → numbered lines; $2 = the line
--- number of its first line. Blank lines are not records and are skipped.
+-- One batch of numbered records (the Arrow table _ca_batch: line_no, line) into _ca_lines.
+-- Blank lines are not records and are skipped; a line's own newline is dropped.
 INSERT INTO _ca_lines
-SELECT $2 + n - 1, rtrim(l, chr(13))
-FROM (SELECT unnest(s) AS l, generate_subscripts(s, 1) AS n
-      FROM (SELECT string_split($1, chr(10)) AS s))
-WHERE trim(l) <> ''
+SELECT line_no, rtrim(line, chr(10) || chr(13))
+FROM _ca_batch
+WHERE trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> ''
+
+-- name: line_keys
+-- Top-level keys of the records of the current batch (to suggest names for a wrong path).
+SELECT DISTINCT unnest(json_keys(line)) FROM (
+    SELECT line FROM _ca_lines WHERE json_valid(line) AND json_type(line) = 'OBJECT' LIMIT 2000)
+
+-- name: database_path
+SELECT path FROM duckdb_databases() WHERE database_name = current_database()
+
+-- name: add_note
+INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
+VALUES ($1, 'ingest', NULL, $2, NULL, $3, $4, false)
 
 -- name: json_rejects
 -- Lines that cannot become items: not JSON at all, or JSON that is not an object. $1 = file.
@@ -115,35 +133,24 @@ WHERE json_valid(line) AND json_type(line, $2) = 'ARRAY' AND json_array_length(l
 -- name: clear_lines
 DELETE FROM _ca_lines
 
--- name: csv_rejects
--- Rows DuckDB's CSV reader could not split (wrong number of fields, ...). `line` counts the
--- header as 1, so the data row number is line - 1. DuckDB reports one error per surplus or
--- missing field; a rejected row must be one errors row (items + rejected = input rows), so
--- only the first error of each line is kept.
-INSERT INTO _ca_rejects
-SELECT $1, e.line - 1, NULL, 'bad_csv_row',
-       lower(e.error_type) || ': ' || coalesce(e.error_message, '') || ' | '
-           || left(coalesce(e.csv_line, ''), 80),
-       true
-FROM _ca_csv_rej_errors e
-QUALIFY row_number() OVER (PARTITION BY e.line ORDER BY e.byte_position, e.column_idx) = 1
-
--- name: csv_rejected_rows
--- Rejected data rows of the CSV, in order, as offsets for renumbering the good rows.
-SELECT DISTINCT line - 1 AS r FROM _ca_csv_rej_errors ORDER BY r
-
 -- name: stage_flush
--- Move the staged rows of one source (or JSONL chunk) into items, errors and rejects.
+-- Move the staged rows of one source (or JSON batch) into items, errors and rejects. A record
+-- the mapping's `skip:` matches is not an item: one rejected row with the skip's code.
+INSERT INTO _ca_rejects
+SELECT source_file, source_row, nullif(item_id, ''), _ca_skip.code, _ca_skip.message, true
+FROM _ca_stage WHERE _ca_skip IS NOT NULL;
 INSERT INTO _ca_rejects
 SELECT source_file, source_row, NULL, 'missing_id',
        'no item_id: the mapping''s item_id fields are empty in this record', true
-FROM _ca_stage WHERE item_id IS NULL OR item_id = '';
+FROM _ca_stage WHERE (item_id IS NULL OR item_id = '') AND _ca_skip IS NULL;
 INSERT INTO _ca_rejects
 SELECT source_file, source_row, item_id, e.code, e.message, false
 FROM (SELECT source_file, source_row, item_id, unnest(_ca_errs) AS e
-      FROM _ca_stage WHERE len(_ca_errs) > 0 AND item_id IS NOT NULL AND item_id <> '');
+      FROM _ca_stage
+      WHERE len(_ca_errs) > 0 AND item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL);
 INSERT INTO items
-SELECT * EXCLUDE (_ca_sub, _ca_errs) FROM _ca_stage WHERE item_id IS NOT NULL AND item_id <> '';
+SELECT * EXCLUDE (_ca_sub, _ca_skip, _ca_errs) FROM _ca_stage
+WHERE item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL;
 DELETE FROM _ca_stage
 
 -- name: direct_items
@@ -151,28 +158,33 @@ DELETE FROM _ca_stage
 -- compiled SELECT (substituted for the SOURCE placeholder), then its errors in a second,
 -- pruned pass.
 INSERT INTO items
-SELECT * EXCLUDE (_ca_sub, _ca_errs) FROM (__SOURCE__)
-WHERE item_id IS NOT NULL AND item_id <> ''
+SELECT * EXCLUDE (_ca_sub, _ca_skip, _ca_errs) FROM (__SOURCE__)
+WHERE item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL
 
 -- name: direct_errors
--- One scan for both kinds of problem: a row without an item_id is rejected (and only that
--- is reported for it); any other row contributes its value errors.
+-- One scan for every kind of problem: a skipped row (not an item) or a row without an
+-- item_id is rejected (and only that is reported for it); any other row contributes its
+-- value errors.
 INSERT INTO _ca_rejects
-SELECT source_file, source_row, CASE WHEN NOT _ca_missing THEN item_id END, e.code, e.message,
-       _ca_missing
-FROM (SELECT source_file, source_row, item_id, _ca_missing,
-             unnest(CASE WHEN _ca_missing
+SELECT source_file, source_row, CASE WHEN NOT _ca_missing OR _ca_skip IS NOT NULL THEN nullif(item_id, '') END,
+       e.code, e.message, _ca_missing OR _ca_skip IS NOT NULL
+FROM (SELECT source_file, source_row, item_id, _ca_missing, _ca_skip,
+             unnest(CASE WHEN _ca_skip IS NOT NULL THEN [_ca_skip]
+                         WHEN _ca_missing
                          THEN [{'code': 'missing_id', 'message':
                              'no item_id: the mapping''s item_id fields are empty in this record'}]
                          ELSE _ca_errs END) AS e
       FROM (SELECT *, item_id IS NULL OR item_id = '' AS _ca_missing FROM (__SOURCE__))
-      WHERE _ca_missing OR len(_ca_errs) > 0)
+      WHERE _ca_missing OR _ca_skip IS NOT NULL OR len(_ca_errs) > 0)
 
 -- name: missing_count
 SELECT count(*) FROM _ca_rejects WHERE source_file = $1 AND code = 'missing_id'
 
 -- name: staged_count
-SELECT count(*), count(*) FILTER (WHERE item_id IS NULL OR item_id = '') FROM _ca_stage
+-- Staged records that are items or missing-id rejects (skipped ones count as rejects).
+SELECT count(*) FILTER (WHERE _ca_skip IS NULL),
+       count(*) FILTER (WHERE (item_id IS NULL OR item_id = '') AND _ca_skip IS NULL)
+FROM _ca_stage
 
 -- name: item_count
 SELECT count(*) FROM items
@@ -183,23 +195,26 @@ SELECT count(*) FROM items
 SELECT hash(item_id) AS h FROM items
 
 -- name: duplicates
--- Every item after the first with the same item_id (first = ingest order: source order, then
--- row order, then position in the row's page) is rejected and removed, with its row errors.
+-- Rows sharing an item_id: the newest edit is kept (edited_at, where the export has one),
+-- else the first in ingest order (source order, then row order, then position in the row's
+-- page); every other row is rejected and removed, with its row errors, naming the row kept.
 -- Run only when item_id_hashes could not prove the ids distinct. Candidates by 64-bit hash:
 -- aggregating fixed-width hashes is cheaper than aggregating the strings; a collision only
 -- adds a candidate, the window below compares exact ids.
 CREATE OR REPLACE TEMP TABLE _ca_dup_hashes AS
 SELECT hash(item_id) AS h FROM items GROUP BY 1 HAVING count(*) > 1;
 CREATE OR REPLACE TEMP TABLE _ca_dups AS
-SELECT rid, item_id, source_file, source_row, first_file, first_row
+SELECT rid, item_id, source_file, source_row, kept_file, kept_row, kept_edit, edited_at
 FROM (
-    SELECT i.rowid AS rid, i.item_id, i.source_file, i.source_row,
-           first_value(i.source_file) OVER w AS first_file,
-           first_value(i.source_row) OVER w AS first_row,
+    SELECT i.rowid AS rid, i.item_id, i.source_file, i.source_row, i.edited_at,
+           first_value(i.source_file) OVER w AS kept_file,
+           first_value(i.source_row) OVER w AS kept_row,
+           first_value(i.edited_at) OVER w AS kept_edit,
            row_number() OVER w AS rn
     FROM items i JOIN _ca_source_order o USING (source_file)
     WHERE hash(i.item_id) IN (SELECT h FROM _ca_dup_hashes)
-    WINDOW w AS (PARTITION BY i.item_id ORDER BY o.idx, i.source_row, i.rowid)
+    WINDOW w AS (PARTITION BY i.item_id
+                 ORDER BY i.edited_at DESC NULLS LAST, o.idx, i.source_row, i.rowid)
 )
 WHERE rn > 1;
 DELETE FROM _ca_rejects r USING _ca_dups d
@@ -207,10 +222,38 @@ WHERE NOT r.rejected AND r.item_id = d.item_id
   AND r.source_file = d.source_file AND r.source_row = d.source_row;
 INSERT INTO _ca_rejects
 SELECT source_file, source_row, item_id, 'duplicate_id',
-       'item_id already seen at ' || first_file || ':' || first_row, true
+       CASE WHEN kept_edit IS NOT NULL AND kept_edit IS DISTINCT FROM edited_at
+            THEN 'an older version of the item at ' || kept_file || ':' || kept_row
+                 || ', which is kept as the newest edit (edited ' || kept_edit || ')'
+            ELSE 'item_id already seen at ' || kept_file || ':' || kept_row
+                 || ' (no newer edit time in the export: the first row is kept)' END,
+       true
 FROM _ca_dups;
 DELETE FROM items WHERE rowid IN (SELECT rid FROM _ca_dups);
 DROP TABLE _ca_dups
+
+-- name: duplicate_summary
+-- Per file: duplicate rows replaced by a newer edit, and repeats resolved by order.
+SELECT source_file,
+       count(*) FILTER (WHERE message LIKE 'an older version%'),
+       count(*) FILTER (WHERE message NOT LIKE 'an older version%')
+FROM errors WHERE stage = 'ingest' AND code = 'duplicate_id'
+GROUP BY 1 ORDER BY 1
+
+-- name: skip_counts
+-- Rejected rows that a mapping's skip: declared not items (boosts, reposts ...), by code.
+SELECT code, count(*) FROM errors
+WHERE stage = 'ingest' AND rejected AND code NOT IN
+    ('duplicate_id', 'missing_id', 'bad_json', 'not_an_object', 'bad_csv_row', 'bad_sample',
+     'bad_tar', 'media_too_large')
+GROUP BY 1 ORDER BY 2 DESC
+
+-- name: reject_reasons
+-- Rejected rows by code, with the first one of each (for "no items" messages).
+SELECT code, count(*) AS n, arg_min(source_file, (source_file, source_row)),
+       arg_min(source_row, (source_file, source_row)), arg_min(message, (source_file, source_row))
+FROM errors WHERE stage = 'ingest' AND rejected
+GROUP BY code ORDER BY n DESC
 
 -- name: write_errors
 INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
@@ -226,9 +269,10 @@ SELECT source_file,
 FROM _ca_rejects GROUP BY source_file
 
 -- name: totals
+-- Items, rejected rows, row errors (notes, codes note_*, are not errors).
 SELECT (SELECT count(*) FROM items),
        count(*) FILTER (WHERE rejected),
-       count(*) FILTER (WHERE NOT rejected)
+       count(*) FILTER (WHERE NOT rejected AND NOT starts_with(code, 'note_'))
 FROM errors WHERE stage = 'ingest'
 
 -- name: json_extra_types
@@ -241,5 +285,8 @@ GROUP BY ALL
 -- name: extra_type_list
 SELECT name, list(DISTINCT duck_type) FROM _ca_extra_types GROUP BY name ORDER BY name
 
--- name: visibility_counts
-SELECT coalesce(visibility, 'unknown') AS visibility, count(*) FROM items GROUP BY 1 ORDER BY 2 DESC
+-- name: visibility_basis_counts
+-- Items per file, visibility and the reason for it (one scan of items).
+SELECT source_file, coalesce(visibility, 'unknown'), coalesce(visibility_basis, 'as exported'),
+       count(*)
+FROM items GROUP BY ALL ORDER BY 1, 4 DESC
