@@ -106,7 +106,7 @@ class JsonBackend:
     def field(self, path: str) -> Expr:
         """Resolve a path to VARCHAR (or VARCHAR[] for wildcards)."""
         if path == RECORD_PATH:
-            return Expr("CAST(_ca_j AS VARCHAR)", "VARCHAR", ("_ca_j",))
+            return Expr("CAST(json(_ca_j) AS VARCHAR)", "VARCHAR", ("_ca_j",))
         base = "_ca_j"
         if path.startswith("@"):
             name, _, path = path[1:].partition(".")
@@ -405,7 +405,7 @@ def _stage_select(
 
     Returns the SQL, whether item_id can resolve, and the fields that cannot (no source).
     """
-    raw, conv, errs = [], [], []
+    raw, conv, errs, guards = [], [], [], []
     item_id_resolved = False
     unresolved = []
     for col, target in MAPPABLE_COLUMNS.items():
@@ -422,15 +422,20 @@ def _stage_select(
         # A value already of the target type passes through unchanged and cannot fail to
         # read, so its check is left out (typed Parquet: no per-row work for it).
         if code and expr.resolved and expr.type != target:
+            # The rare condition first: the row-wise AND narrows before trim() runs.
             empty = f" AND trim({raw_name}) <> ''" if expr.type == "VARCHAR" else ""
+            guards.append(f"({name} IS NULL AND {raw_name} IS NOT NULL{empty})")
             errs.append(
-                f"CASE WHEN {raw_name} IS NOT NULL{empty} AND {name} IS NULL THEN "
+                f"CASE WHEN {guards[-1]} THEN "
                 f"{{'code': {lit(code)}, 'message': {lit(col + ': cannot read ' + chr(39))} || "
                 f"left(CAST({raw_name} AS VARCHAR), 80) || {lit(chr(39) + ' as ' + target)}}} END"
             )
     vis_values = ", ".join(lit(v) for v in VISIBILITY_VALUES)
+    guards.append(
+        f"(visibility NOT IN ({vis_values}) AND lower(trim(visibility)) NOT IN ({vis_values}))"
+    )
     errs.append(
-        f"CASE WHEN visibility IS NOT NULL AND lower(trim(visibility)) NOT IN ({vis_values}) "
+        f"CASE WHEN {guards[-1]} "
         "THEN {'code': 'bad_visibility', 'message': 'visibility: ' || left(visibility, 80) "
         "|| ' is not one of " + ", ".join(VISIBILITY_VALUES) + "; set to unknown'} END"
     )
@@ -476,7 +481,9 @@ def _stage_select(
     err_list = ", ".join(errs)
     sql = (
         f"SELECT {', '.join(final)}, _ca_sub, _ca_skip, "
-        f"list_filter([{err_list}], lambda e: e IS NOT NULL) AS _ca_errs\n"
+        # The error list is built only for the (few) rows with a problem.
+        f"CASE WHEN {' OR '.join(guards)} THEN "
+        f"list_filter([{err_list}], lambda e: e IS NOT NULL) ELSE [] END AS _ca_errs\n"
         f"FROM (SELECT *, {', '.join(conv)}\n"
         f"      FROM (SELECT _ca_file, _ca_base, _ca_row, _ca_sub, {extra_sql} AS _ca_extra, "
         f"{skip_sql} AS _ca_skip, {', '.join(raw)}\n            FROM {relation}))"
@@ -529,8 +536,10 @@ def compile_json(
     )
     lookups = "".join(", " + c for c in lookup_cols)
     sql = (
+        # A line may keep its newline (JSON whitespace): trimming every line costs more
+        # than the whole mapping; `$record` normalises with json() where it is used.
         "WITH _l AS (SELECT line_no, CAST(line AS JSON) AS _ca_page FROM _ca_lines "
-        "WHERE json_valid(line) AND json_type(line) = 'OBJECT'),\n"
+        "WHERE json_valid(line) AND (starts_with(line, '{') OR json_type(line) = 'OBJECT')),\n"
         f"_rec AS ({records}),\n"
         f"_ca_src0 AS (SELECT {lit(file)} AS _ca_file, {lit(base)} AS _ca_base, _ca_row, "
         f"_ca_sub, _ca_j, _ca_page, {values} AS _ca_v, {extra} AS _ca_extra_raw, "
@@ -573,17 +582,14 @@ def compile_table(
     source columns described by ``schema``."""
     if mapping.explode or mapping.lookups or mapping.root:
         raise InputError(
-            f"{mapping.source}: root/explode/lookups only work on JSON sources, "
-            "not Parquet or CSV"
+            f"{mapping.source}: root/explode/lookups only work on JSON sources, not Parquet or CSV"
         )
     backend = TableBackend(mapping.source, schema, context=context)
     compiler = Compiler(backend)
     # Compile once to learn which columns are consumed, then build `extra` from the rest.
     _stage_select(mapping, compiler, "x", "NULL")
     dropped = {backend.column(p) for p in mapping.drop}
-    rest = {
-        c: t for c, t in schema.items() if c not in backend.consumed and c not in dropped
-    }
+    rest = {c: t for c, t in schema.items() if c not in backend.consumed and c not in dropped}
     if rest:
         pairs = ", ".join(f"{ident(c)} := {ident(c)}" for c in rest)
         extra = f"to_json(struct_pack({pairs}))"

@@ -226,7 +226,9 @@ Lookup.model_rebuild()
 Mapping.model_rebuild()
 
 
-def spec_paths(value: ValueSpec | Condition | CaseBranch | str | int | float | bool | None) -> list[str]:
+def spec_paths(
+    value: ValueSpec | Condition | CaseBranch | str | int | float | bool | None,
+) -> list[str]:
     """The source field paths a value or condition reads (for messages about them)."""
     if value is None or isinstance(value, int | float | bool):
         return []

@@ -33,7 +33,7 @@ from audit.errors import InputError
 from audit.ingest.source import LineBatch
 
 #: Bytes of decompressed input per NDJSON batch.
-CHUNK_BYTES = 64 << 20
+CHUNK_BYTES = 32 << 20
 #: Records per batch for formats decoded record by record (documents, CAR, tar).
 BATCH_ROWS = 50_000
 #: zstd frames may use a window up to 2 GB (Pushshift uses 2**31); the library default
@@ -105,6 +105,11 @@ def decode_text(data: bytes) -> tuple[str, int, int | None]:
     return text, max(bad, 1), first
 
 
+def _int64(values: np.ndarray) -> pa.Array:
+    # from_buffers: no conversion machinery (pa.array() imports pandas on its first call)
+    return pa.Int64Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
 def lines_table(data: bytes, first_line: int) -> LineBatch:
     """Whole lines of ``data`` (ending with a newline or at the end) as a record batch.
 
@@ -119,13 +124,13 @@ def lines_table(data: bytes, first_line: int) -> LineBatch:
     if offsets[-2] == len(data):  # data ends with a newline: no empty last line
         offsets = offsets[:-1]
     n = len(offsets) - 1
-    numbers = pa.array(np.arange(first_line, first_line + n, dtype=np.int64))
+    numbers = _int64(np.arange(first_line, first_line + n, dtype=np.int64))
     binary = pa.LargeBinaryArray.from_buffers(
         pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
     try:
         lines = binary.cast(pa.large_string())  # validates UTF-8 in C++
-        return LineBatch(pa.Table.from_arrays([numbers, lines], schema=LINES_SCHEMA))
+        return LineBatch(chunked(pa.Table.from_arrays([numbers, lines], schema=LINES_SCHEMA)))
     except pa.ArrowInvalid:
         pass
     text, bad, first = decode_text(data)
@@ -133,10 +138,14 @@ def lines_table(data: bytes, first_line: int) -> LineBatch:
     if split and split[-1] == "":
         split.pop()
     first_bad = first_line + data.count(b"\n", 0, first) if first is not None else None
-    table = pa.Table.from_arrays(
-        [numbers, pa.array(split, pa.large_string())], schema=LINES_SCHEMA
-    )
-    return LineBatch(table, bad, first_bad)
+    table = pa.Table.from_arrays([numbers, pa.array(split, pa.large_string())], schema=LINES_SCHEMA)
+    return LineBatch(chunked(table), bad, first_bad)
+
+
+def chunked(table: pa.Table, rows: int = 8192) -> pa.Table:
+    """The same table in record batches of ``rows`` (zero-copy slices): DuckDB scans the
+    batches of a registered Arrow table in parallel, one thread per batch."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), schema=table.schema)
 
 
 def ndjson_batches(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineBatch]:
@@ -290,7 +299,7 @@ def _batch(numbers: list[int], lines: list[str]) -> LineBatch:
     table = pa.Table.from_arrays(
         [pa.array(numbers, pa.int64()), pa.array(lines, pa.large_string())], schema=LINES_SCHEMA
     )
-    return LineBatch(table)
+    return LineBatch(chunked(table))
 
 
 def dumps(value: Any) -> str:

@@ -73,7 +73,6 @@ CREATE OR REPLACE TEMP TABLE _ca_stage AS
            NULL::STRUCT(code VARCHAR, message VARCHAR) AS _ca_skip,
            []::STRUCT(code VARCHAR, message VARCHAR)[] AS _ca_errs
     FROM items LIMIT 0;
-CREATE OR REPLACE TEMP TABLE _ca_lines (line_no BIGINT, line VARCHAR);
 CREATE OR REPLACE TEMP TABLE _ca_rejects (
     source_file VARCHAR, source_row BIGINT, item_id VARCHAR, code VARCHAR, message VARCHAR,
     rejected BOOLEAN);
@@ -81,7 +80,6 @@ CREATE OR REPLACE TEMP TABLE _ca_extra_types (name VARCHAR, duck_type VARCHAR)
 
 -- name: drop_temp_tables
 DROP TABLE IF EXISTS _ca_stage;
-DROP TABLE IF EXISTS _ca_lines;
 DROP TABLE IF EXISTS _ca_rejects;
 DROP TABLE IF EXISTS _ca_extra_types;
 DROP TABLE IF EXISTS _ca_source_order;
@@ -91,14 +89,6 @@ DROP TABLE IF EXISTS _ca_dup_hashes
 DELETE FROM items;
 DELETE FROM errors WHERE stage = 'ingest';
 DELETE FROM extra_columns
-
--- name: load_lines
--- One batch of numbered records (the Arrow table _ca_batch: line_no, line) into _ca_lines.
--- Blank lines are not records and are skipped; a line's own newline is dropped.
-INSERT INTO _ca_lines
-SELECT line_no, rtrim(line, chr(10) || chr(13))
-FROM _ca_batch
-WHERE trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> ''
 
 -- name: line_keys
 -- Top-level keys of the records of the current batch (to suggest names for a wrong path).
@@ -113,7 +103,9 @@ INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, messa
 VALUES ($1, 'ingest', NULL, $2, NULL, $3, $4, false)
 
 -- name: json_rejects
--- Lines that cannot become items: not JSON at all, or JSON that is not an object. $1 = file.
+-- Records that cannot become items: not JSON at all, or JSON that is not an object. $1 = file.
+-- _ca_lines is the current batch (an Arrow table registered under that name: line_no,
+-- line; a line may end with its newline). Blank lines are not records.
 INSERT INTO _ca_rejects
 SELECT $1, line_no, NULL,
        CASE WHEN json_valid(line) THEN 'not_an_object' ELSE 'bad_json' END,
@@ -121,7 +113,10 @@ SELECT $1, line_no, NULL,
             ELSE 'line is not valid JSON: ' END || left(line, 80),
        true
 FROM _ca_lines
-WHERE NOT json_valid(line) OR json_type(line) <> 'OBJECT'
+-- (CASE evaluates each branch only on its own rows: the costly checks run on few lines)
+WHERE CASE WHEN starts_with(line, '{') THEN NOT json_valid(line)
+           WHEN json_valid(line) THEN json_type(line) <> 'OBJECT'
+           ELSE trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> '' END
 
 -- name: empty_pages
 -- Response pages whose exploded list ($2, a JSON path) is empty: nothing to ingest, reported.
@@ -129,9 +124,6 @@ INSERT INTO _ca_rejects
 SELECT $1, line_no, NULL, 'empty_page', 'the list at ' || $2 || ' is empty', false
 FROM _ca_lines
 WHERE json_valid(line) AND json_type(line, $2) = 'ARRAY' AND json_array_length(line, $2) = 0
-
--- name: clear_lines
-DELETE FROM _ca_lines
 
 -- name: stage_flush
 -- Move the staged rows of one source (or JSON batch) into items, errors and rejects. A record
@@ -241,11 +233,10 @@ FROM errors WHERE stage = 'ingest' AND code = 'duplicate_id'
 GROUP BY 1 ORDER BY 1
 
 -- name: skip_counts
--- Rejected rows that a mapping's skip: declared not items (boosts, reposts ...), by code.
+-- Rejected rows that a mapping's skip: declared not items (boosts, reposts ...), by code
+-- ($1: the skip codes of the mappings used).
 SELECT code, count(*) FROM errors
-WHERE stage = 'ingest' AND rejected AND code NOT IN
-    ('duplicate_id', 'missing_id', 'bad_json', 'not_an_object', 'bad_csv_row', 'bad_sample',
-     'bad_tar', 'media_too_large')
+WHERE stage = 'ingest' AND rejected AND list_contains($1, code)
 GROUP BY 1 ORDER BY 2 DESC
 
 -- name: reject_reasons
@@ -276,10 +267,16 @@ SELECT (SELECT count(*) FROM items),
 FROM errors WHERE stage = 'ingest'
 
 -- name: json_extra_types
--- Top-level keys of the JSON `extra` objects of the staged rows and their JSON types.
+-- Top-level keys of the JSON `extra` objects of the staged rows (every row: json_keys is
+-- cheap) and their JSON types, read from the first $1 rows only (a json_type per key and
+-- row would cost as much as the whole mapping). A key seen only past those rows gets the
+-- type NULL (registered as JSON).
 INSERT INTO _ca_extra_types
+SELECT DISTINCT unnest(json_keys(extra)), 'NULL' FROM _ca_stage WHERE extra IS NOT NULL
+UNION ALL
 SELECT k, json_type(extra, '$."' || replace(k, '"', '\"') || '"')
-FROM (SELECT extra, unnest(json_keys(extra)) AS k FROM _ca_stage WHERE extra IS NOT NULL)
+FROM (SELECT extra, unnest(json_keys(extra)) AS k
+      FROM (SELECT extra FROM _ca_stage WHERE extra IS NOT NULL LIMIT $1))
 GROUP BY ALL
 
 -- name: extra_type_list
@@ -290,3 +287,53 @@ SELECT name, list(DISTINCT duck_type) FROM _ca_extra_types GROUP BY name ORDER B
 SELECT source_file, coalesce(visibility, 'unknown'), coalesce(visibility_basis, 'as exported'),
        count(*)
 FROM items GROUP BY ALL ORDER BY 1, 4 DESC
+
+-- name: fetch_table
+-- --fetch-media (audit/ingest/fetch.py): the outcome of every remote media URL, kept across
+-- runs so that a second run resumes (only unsettled URLs are asked again).
+CREATE TABLE IF NOT EXISTS media_fetch (
+    url         VARCHAR PRIMARY KEY,
+    status      VARCHAR,   -- ok | refused_robots | refused_noai | too_large | not_image | http_error | timeout | failed
+    http_status INTEGER,
+    sha256      VARCHAR,
+    path        VARCHAR,   -- the cached file (content-addressed) when ok
+    reason      VARCHAR,
+    fetched_at  TIMESTAMP
+)
+
+-- name: fetch_pending
+-- Distinct remote media URIs of the items with what an earlier run settled ($1 unused list).
+SELECT i.media_uri, f.status, f.path
+FROM (SELECT DISTINCT media_uri FROM items
+      WHERE regexp_matches(media_uri, '^[Hh][Tt][Tt][Pp][Ss]?://')) i
+LEFT JOIN media_fetch f ON f.url = i.media_uri
+WHERE $1 IS NOT NULL
+ORDER BY 1
+
+-- name: fetch_record
+INSERT OR REPLACE INTO media_fetch VALUES ($1, $2, $3, $4, $5, $6, $7)
+
+-- name: fetch_apply
+-- A refusal (robots.txt, X-Robots-Tag noai/noimageai, AI crawlers disallowed) is a consent
+-- signal on the item: noai = true and a note saying why; a failed fetch is an error of the
+-- item; a fetched image replaces the URL in media_uri by the cached file ($1 run_id).
+UPDATE items SET noai = true
+WHERE media_uri IN (SELECT url FROM media_fetch
+                    WHERE status IN ('refused_robots', 'refused_noai')
+                       OR reason LIKE 'robots.txt disallows AI%');
+INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
+SELECT $1, 'ingest', i.item_id, i.source_file, i.source_row,
+       CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE 'robots.txt%'
+            THEN 'note_media_refused' ELSE 'media_fetch_failed' END,
+       'remote image ' || f.url || ': ' || f.status || coalesce(' (' || f.reason || ')', ''),
+       false
+FROM items i JOIN media_fetch f ON f.url = i.media_uri
+WHERE f.status <> 'ok' OR f.reason LIKE 'robots.txt disallows AI%';
+UPDATE items SET media_uri = f.path
+FROM media_fetch f
+WHERE items.media_uri = f.url AND f.status = 'ok' AND f.path IS NOT NULL
+
+-- name: fetch_outcomes
+SELECT status, count(*) FROM media_fetch
+WHERE url IN (SELECT media_path FROM items UNION SELECT media_uri FROM items)
+GROUP BY 1 ORDER BY 2 DESC

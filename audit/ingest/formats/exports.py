@@ -161,9 +161,7 @@ def mastodon_archive(folder: Path, files: list[Path]) -> Export | None:
     actor = _load_json(folder / "actor.json") if folder / "actor.json" in files else None
     actor = actor if isinstance(actor, dict) else {}
     summary = _TAG.sub(" ", str(actor.get("summary") or ""))
-    tags = " ".join(
-        str(t.get("name", "")) for t in actor.get("tag") or [] if isinstance(t, dict)
-    )
+    tags = " ".join(str(t.get("name", "")) for t in actor.get("tag") or [] if isinstance(t, dict))
     context = {
         "actor": actor.get("id"),
         "username": actor.get("preferredUsername"),

@@ -113,8 +113,11 @@ def batches(src: Source, cache: Path) -> Iterator[LineBatch]:
                         key, members = k, {}
                     if member.size > MAX_IMAGE_BYTES:
                         rejects.append(
-                            Reject(n + 1, "media_too_large",
-                                   f"{member.name}: {member.size:,} bytes, not read")  # fmt: skip
+                            Reject(
+                                n + 1,
+                                "media_too_large",
+                                f"{member.name}: {member.size:,} bytes, not read",
+                            )  # fmt: skip
                         )
                         continue
                     fh = tf.extractfile(member)
@@ -154,5 +157,7 @@ def shard_stats(parquet: Path) -> str | None:
     total = sum(r[2] for r in rows)
     refused = sum(r[2] for r in rows if "x-robots-tag" in r[1].lower() or "robots" in r[1].lower())
     top = "; ".join(f"{n:,} {s}{': ' + m[:60] if m else ''}" for s, m, n in rows[:3])
-    consent = f", {refused:,} of them refused by the site (X-Robots-Tag/robots.txt)" if refused else ""
+    consent = (
+        f", {refused:,} of them refused by the site (X-Robots-Tag/robots.txt)" if refused else ""
+    )
     return f"{total:,} samples attempted but not in the shard{consent} ({top})"
