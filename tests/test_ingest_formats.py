@@ -200,7 +200,7 @@ ACTOR = "https://social.example/users/kim"
 
 
 def note(n: int, to: list[str], cc: list[str], **extra: object) -> dict:
-    obj = {"id": f"{ACTOR}/statuses/{n}", "type": "Note", "published": "2024-01-0%dT10:00:00Z" % n,
+    obj = {"id": f"{ACTOR}/statuses/{n}", "type": "Note", "published": f"2024-01-0{n}T10:00:00Z",
            "url": f"https://social.example/@kim/{n}", "attributedTo": ACTOR, "to": to, "cc": cc,
            "content": f"<p>post {n}</p>", "summary": None, "attachment": [], **extra}  # fmt: skip
     return {"id": f"{obj['id']}/activity", "type": "Create", "actor": ACTOR,
@@ -477,7 +477,7 @@ def test_webdataset_shard(tmp_path):
     s = ingest_corpus(con, folder, media_cache=cache)
     got = items(con, "text", "media_uri", "url", "license", "extra")
     assert set(got) == {"000000000", "000000001", "000000002"}
-    for text, uri, url, lic, extra in got.values():
+    for _text, uri, url, lic, extra in got.values():
         assert Path(uri).is_file() and Path(uri).parent.parent == cache  # content-addressed
         assert url.startswith("https://img.example/") and lic is None
         assert json.loads(extra)["__member__"].startswith("00000.tar/")
