@@ -64,9 +64,8 @@ def ingest(
         summary = ingest_corpus(con, corpus, mapping, strict=strict)
     finally:
         con.close()
-    err = Console(stderr=True)
     for warning in summary.warnings:
-        err.print(f"warning: {warning}", markup=False, highlight=False)
+        typer.echo(f"warning: {warning}", err=True)
     table = Table(title=f"ingest {corpus}", show_header=True)
     table.add_column("", style="bold")
     table.add_column("count", justify="right")

@@ -1,6 +1,6 @@
 """Ingest notes: what a reviewer must know about how the items were made, kept in ``errors``
-beside the problems (stage 'ingest', ``rejected`` false, no item_id, one row per file and
-topic, code ``note_<topic>``):
+beside the problems but under stage ``note`` (``rejected`` false, run_id NULL, no item_id,
+one row per file and topic, code ``note_<topic>``), so that no error count includes them:
 
 - ``note_visibility``: how many items of a file got each visibility from something other
   than an exported value ("unknown: not in the export", "public: account never protected
@@ -11,8 +11,9 @@ topic, code ``note_<topic>``):
   downloads);
 - ``note_empty_file``, ``note_unresolved_field``: the warnings, also printed.
 
-Notes are not errors: a report counting errors should leave out codes starting with
-``note_`` (:data:`NOTE_PREFIX`) and show them as notes.
+Notes are not errors: the report's error counts read stages ingest/detect only; a report
+section "how values were derived" should list ``errors WHERE stage = 'note'``. A refused
+``--fetch-media`` download is an item-level note (``note_media_refused``, with the item_id).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ _SQL = "ingest.sql"
 def add(
     con: duckdb.DuckDBPyConnection, run_id: str | None, file: str | None, topic: str, message: str
 ) -> None:
-    """Record one note about a file."""
-    con.execute(query(_SQL, "add_note"), [run_id, file, NOTE_PREFIX + topic, message])
+    """Record one note about a file (``run_id`` is kept NULL: notes describe the corpus as
+    last ingested, like the ingest errors, not one run)."""
+    del run_id
+    con.execute(query(_SQL, "add_note"), [None, file, NOTE_PREFIX + topic, message])
 
 
 def visibility_notes(

@@ -63,6 +63,8 @@ def reader_of(path: Path, head: bytes) -> str:
     if ".tar" in suffixes or _is_tar(path):
         return "tar"
     text = decode_text(head)[0].lstrip("\ufeff \t\r\n")
+    if any(s in (".jsonl", ".ndjson") for s in suffixes):
+        return "ndjson"  # the name says one record per line: broken lines are rejected rows
     if text.startswith("["):
         return "json"
     if json_start(text):

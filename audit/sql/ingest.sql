@@ -87,7 +87,7 @@ DROP TABLE IF EXISTS _ca_dup_hashes
 
 -- name: clear_previous
 DELETE FROM items;
-DELETE FROM errors WHERE stage = 'ingest';
+DELETE FROM errors WHERE stage IN ('ingest', 'note');
 DELETE FROM extra_columns
 
 -- name: line_keys
@@ -99,8 +99,9 @@ SELECT DISTINCT unnest(json_keys(line)) FROM (
 SELECT path FROM duckdb_databases() WHERE database_name = current_database()
 
 -- name: add_note
+-- Notes are kept in `errors` under stage 'note' (not counted as errors; audit/ingest/notes.py).
 INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
-VALUES ($1, 'ingest', NULL, $2, NULL, $3, $4, false)
+VALUES ($1, 'note', NULL, $2, NULL, $3, $4, false)
 
 -- name: json_rejects
 -- Records that cannot become items: not JSON at all, or JSON that is not an object. $1 = file.
@@ -322,7 +323,11 @@ WHERE media_uri IN (SELECT url FROM media_fetch
                     WHERE status IN ('refused_robots', 'refused_noai')
                        OR reason LIKE 'robots.txt disallows AI%');
 INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
-SELECT $1, 'ingest', i.item_id, i.source_file, i.source_row,
+SELECT CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE 'robots.txt%'
+            THEN NULL ELSE $1 END,
+       CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE 'robots.txt%'
+            THEN 'note' ELSE 'ingest' END,
+       i.item_id, i.source_file, i.source_row,
        CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE 'robots.txt%'
             THEN 'note_media_refused' ELSE 'media_fetch_failed' END,
        'remote image ' || f.url || ': ' || f.status || coalesce(' (' || f.reason || ')', ''),
