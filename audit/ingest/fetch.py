@@ -243,7 +243,9 @@ def fetch_media(
             done += 1
             if progress:
                 progress("fetch media", done, len(todo))
-    con.execute(query(_SQL, "fetch_apply"), [run_id])
+    con.execute(query(_SQL, "fetch_apply_noai"))
+    con.execute(query(_SQL, "fetch_apply_notes"), [run_id])
+    con.execute(query(_SQL, "fetch_apply_paths"))
     for status, n in con.execute(query(_SQL, "fetch_outcomes")).fetchall():
         summary.outcomes[status] = n
     summary.seconds = time.perf_counter() - started

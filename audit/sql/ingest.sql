@@ -314,14 +314,18 @@ ORDER BY 1
 -- name: fetch_record
 INSERT OR REPLACE INTO media_fetch VALUES ($1, $2, $3, $4, $5, $6, $7)
 
--- name: fetch_apply
+-- name: fetch_apply_noai
 -- A refusal (robots.txt, X-Robots-Tag noai/noimageai, AI crawlers disallowed) is a consent
--- signal on the item: noai = true and a note saying why; a failed fetch is an error of the
--- item; a fetched image replaces the URL in media_uri by the cached file ($1 run_id).
+-- signal on the item: noai = true, and (fetch_apply_notes) a note saying why; a failed
+-- fetch is an error of the item; a fetched image replaces the URL in media_uri by the
+-- cached file (fetch_apply_paths).
 UPDATE items SET noai = true
 WHERE media_uri IN (SELECT url FROM media_fetch
                     WHERE status IN ('refused_robots', 'refused_noai')
-                       OR reason LIKE 'robots.txt disallows AI%');
+                       OR reason LIKE 'robots.txt disallows AI%')
+
+-- name: fetch_apply_notes
+-- $1 run_id (errors only; the consent notes belong to the corpus, like the ingest notes).
 INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
 SELECT CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE 'robots.txt%'
             THEN NULL ELSE $1 END,
@@ -333,7 +337,9 @@ SELECT CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE
        'remote image ' || f.url || ': ' || f.status || coalesce(' (' || f.reason || ')', ''),
        false
 FROM items i JOIN media_fetch f ON f.url = i.media_uri
-WHERE f.status <> 'ok' OR f.reason LIKE 'robots.txt disallows AI%';
+WHERE f.status <> 'ok' OR f.reason LIKE 'robots.txt disallows AI%'
+
+-- name: fetch_apply_paths
 UPDATE items SET media_uri = f.path
 FROM media_fetch f
 WHERE items.media_uri = f.url AND f.status = 'ok' AND f.path IS NOT NULL
