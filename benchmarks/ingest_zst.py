@@ -30,8 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-WORDS = ("the a cat dog market weather town see you later about post number really think "
-         "email me at phone call monday school class photo").split()  # fmt: skip
+WORDS = ["the", "a", "cat", "dog", "market", "weather", "town", "see", "you", "later", "about", "post", "number", "really", "think", "email", "me", "at", "phone", "call", "monday", "school", "class", "photo"]  # fmt: skip
 
 
 def _comment(i: int, rng: random.Random, shape: str) -> dict:
