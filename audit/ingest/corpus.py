@@ -43,6 +43,7 @@ from audit.ingest.compile import (
 from audit.ingest.formats import car, csvfile, jsondoc, ndjson, webdataset
 from audit.ingest.mapping import as_spec, spec_paths
 from audit.ingest.read import discover, file_digest
+from audit.ingest.sniff import Plan
 from audit.ingest.source import LineBatch, Reject, Source
 from audit.store import query
 
@@ -443,7 +444,7 @@ def _finish(
 
 
 def _summary(
-    run: _Run, stats: list[SourceStats], plan: object, started: float, run_id: str | None
+    run: _Run, stats: list[SourceStats], plan: Plan, started: float, run_id: str | None
 ) -> IngestSummary:
     """Totals, the notes on inferred visibility and duplicates; InputError when no item."""
     con = run.con
@@ -453,7 +454,7 @@ def _summary(
     for _, vis, _why, n in basis:
         visibility[vis] = visibility.get(vis, 0) + n
     ingest_notes.visibility_notes(con, run_id, basis)
-    codes = sorted({s.code for src in plan.sources for s in src.mapping.skip})  # type: ignore[attr-defined]
+    codes = sorted({s.code for src in plan.sources for s in src.mapping.skip})
     not_items = dict(con.execute(query(_SQL, "skip_counts"), [codes]).fetchall())
     duplicates = ingest_notes.duplicate_notes(con, run_id)
     if items == 0:
@@ -468,7 +469,7 @@ def _summary(
         visibility_basis=sorted(
             ((vis, why, n) for _, vis, why, n in _merge_basis(basis)), key=lambda r: -r[2]
         ),
-        skipped_files=[(str(s.path), s.reason) for s in plan.skipped],  # type: ignore[attr-defined]
+        skipped_files=[(str(s.path), s.reason) for s in plan.skipped],
         warnings=run.warnings,
         duplicates=duplicates,
         not_items=not_items,

@@ -18,6 +18,7 @@ import glob
 import json
 import tarfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ def reader_of(path: Path, head: bytes) -> str:
     if not text:
         return "ndjson"  # empty: no records, reported as such
     first = text.splitlines()[0]
-    if any(d in first for d in csvfile._DELIMITERS):
+    if any(d in first for d in csvfile.DELIMITERS):
         return "csv"
     raise InputError(
         f"{path}: unsupported file (not Parquet, CSV, JSON, JSON lines, a CAR or a tar); "
@@ -119,8 +120,10 @@ def matches(mapping: Mapping, record: Any) -> bool:
     )
 
 
-def _presets() -> list[tuple[str, Mapping]]:
-    return [(name, load_mapping(name)) for name in preset_names()]
+@cache
+def _presets() -> tuple[tuple[str, Mapping], ...]:
+    """Every bundled preset, parsed once per process (mappings are immutable)."""
+    return tuple((name, load_mapping(name)) for name in preset_names())
 
 
 def sample_records(path: Path, reader: str, head: bytes) -> tuple[list[Any], Any]:
@@ -332,7 +335,10 @@ def _single(path: Path, mapping_ref: str | None, rel: Path | None) -> Plan:
     """A file on its own — unless it is the item file of an export in its folder, which
     then reads it with the export's preset and context."""
     folder = path.parent
-    siblings = sorted(p for p in folder.rglob("*") if p.is_file())
+    # Only the file's own folder (and an archive's data/ below it): never a deep walk.
+    siblings = sorted(p for p in folder.iterdir() if p.is_file())
+    if (folder / "data").is_dir():
+        siblings += sorted(p for p in (folder / "data").iterdir() if p.is_file())
     for recognise in exports.RECOGNISERS:
         export = recognise(folder, siblings)
         if export is not None:

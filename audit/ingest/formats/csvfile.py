@@ -26,7 +26,7 @@ from audit.ingest.records import decode_text, open_stream
 from audit.ingest.source import Reject
 
 BATCH_ROWS = 100_000
-_DELIMITERS = (",", "\t", ";", "|")
+DELIMITERS = (",", "\t", ";", "|")
 csv.field_size_limit(sys.maxsize)
 
 
@@ -70,7 +70,7 @@ def delimiter_of(path: Path, header: str) -> str:
     """Tab for .tsv files, else the candidate delimiter the header line uses most."""
     if ".tsv" in [s.lower() for s in path.suffixes]:
         return "\t"
-    return max(_DELIMITERS, key=header.count) if any(d in header for d in _DELIMITERS) else ","
+    return max(DELIMITERS, key=header.count) if any(d in header for d in DELIMITERS) else ","
 
 
 class _Cursor:

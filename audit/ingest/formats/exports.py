@@ -147,6 +147,11 @@ def _is_ytd(path: Path) -> bool:
 # ---------------------------------------------------------------- Mastodon archive
 
 _TAG = re.compile(r"<[^>]+>")
+#: The files of a Mastodon archive besides media_attachments/ (any other file in the folder
+#: is read as a corpus file of its own).
+MASTODON_FILES = ("outbox.json", "actor.json", "likes.json", "bookmarks.json", "avatar.png",
+                  "avatar.jpg", "avatar.jpeg", "avatar.gif", "header.png", "header.jpg",
+                  "header.jpeg", "header.gif")  # fmt: skip
 
 
 def mastodon_archive(folder: Path, files: list[Path]) -> Export | None:
@@ -171,7 +176,9 @@ def mastodon_archive(folder: Path, files: list[Path]) -> Export | None:
         "locked": actor.get("manuallyApprovesFollowers"),
         "profile_text": f"{summary} {tags}".strip() or None,
     }
-    claimed = {p for p in files if p.parent == folder or folder / "media_attachments" in p.parents}
+    media = folder / "media_attachments"
+    claimed = {p for p in files if p.parent == folder and p.name in MASTODON_FILES}
+    claimed |= {p for p in files if media in p.parents}
     skipped = [
         SkippedFile(p, "Mastodon archive: account data (likes, bookmarks, profile), not posts")
         for p in sorted(claimed)
