@@ -83,7 +83,17 @@ def generate(path: Path, rows: int, shape: str, window_log: int = 31) -> float:
     return size / 1e6
 
 
-def _ingest(path: str, memory_limit: str | None) -> dict:
+def _lean_mapping(folder: Path) -> str:
+    """The reddit preset with keep_unmapped: false (items.extra keeps only `subreddit`)."""
+    from importlib import resources
+
+    text = resources.files("audit.ingest").joinpath("mappings", "reddit.yaml").read_text("utf-8")
+    path = folder / "reddit-lean.yaml"
+    path.write_text(text + "\nkeep_unmapped: false\n", encoding="utf-8")
+    return str(path)
+
+
+def _ingest(path: str, memory_limit: str | None, mapping: str | None = None) -> dict:
     from audit.ingest import ingest_corpus
     from audit.store import open_store
 
@@ -95,13 +105,13 @@ def _ingest(path: str, memory_limit: str | None) -> dict:
             # default): with a limit, peak RSS shows what the streaming ingest itself needs.
             con.execute(f"SET memory_limit = '{memory_limit}'")
         r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-        summary = ingest_corpus(con, path)
+        summary = ingest_corpus(con, path, mapping)
         con.close()
         wall = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     return {"items": summary.items, "rejected": summary.rejected, "wall": wall, "cpu": cpu,
-            "peak_mb": r1.ru_maxrss / 1024, "mapping": summary.sources[0].mapping}  # fmt: skip
+            "peak_mb": r1.ru_maxrss / 1024, "mapping": Path(summary.sources[0].mapping).stem}  # fmt: skip
 
 
 def main() -> None:
@@ -115,6 +125,11 @@ def main() -> None:
     parser.add_argument(
         "--window-log", type=int, default=31, help="zstd window of the generated file (2**N)"
     )
+    parser.add_argument(
+        "--lean",
+        action="store_true",
+        help="also run the reddit preset with keep_unmapped: false (no unmapped fields kept)",
+    )
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")
     print(
@@ -126,19 +141,27 @@ def main() -> None:
         for rows in args.rows:
             path = Path(tmp) / f"RC_bench-{rows}.zst"
             mb = generate(path, rows, args.shape, args.window_log)
-            best = None
-            for _ in range(args.repeat):
-                with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-                    run = pool.submit(_ingest, str(path), args.memory_limit or None).result()
-                best = run if best is None or run["wall"] < best["wall"] else best
-            assert best is not None and best["items"] == rows and best["mapping"] == "reddit"
-            cpu_per_m = best["cpu"] / rows * 1e6
-            print(
-                f"{rows:>10,} rows ({mb:,.0f} MB JSON, {path.stat().st_size / 1e6:,.1f} MB zstd): "
-                f"{rows / best['wall']:>9,.0f} rows/s wall, {cpu_per_m:5.1f} CPU-s per 1M rows "
-                f"(= {2 * 1e6 / cpu_per_m:,.0f} rows/s on 2 idle cores), "
-                f"peak RSS {best['peak_mb']:,.0f} MB, load {os.getloadavg()[0]:.2f}"
-            )
+            variants = [("reddit preset", None)]
+            if args.lean:
+                variants.append(("keep_unmapped: false", _lean_mapping(Path(tmp))))
+            for label, mapping in variants:
+                best = None
+                for _ in range(args.repeat):
+                    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+                        run = pool.submit(
+                            _ingest, str(path), args.memory_limit or None, mapping
+                        ).result()
+                    best = run if best is None or run["wall"] < best["wall"] else best
+                assert best is not None and best["items"] == rows
+                assert best["mapping"] in ("reddit", "reddit-lean")
+                cpu_per_m = best["cpu"] / rows * 1e6
+                print(
+                    f"{rows:>10,} rows ({mb:,.0f} MB JSON, {path.stat().st_size / 1e6:,.1f} MB "
+                    f"zstd), {label}: {rows / best['wall']:>9,.0f} rows/s wall, "
+                    f"{cpu_per_m:5.1f} CPU-s per 1M rows (= {2 * 1e6 / cpu_per_m:,.0f} rows/s on "
+                    f"2 idle cores), peak RSS {best['peak_mb']:,.0f} MB, "
+                    f"load {os.getloadavg()[0]:.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -512,3 +512,22 @@ def test_recognition_names_the_reader_and_preset(tmp_path):
     # --mapping overrides the recognised preset
     plan = plan_target(str(tmp_path / "b.car"), "generic", "test")
     assert plan.sources[0].mapping_ref == "generic"
+
+
+def test_keep_unmapped_false_keeps_only_the_declared_extra_fields(tmp_path):
+    f = tmp_path / "RC.jsonl"
+    f.write_text(json.dumps({"id": "c1", "author": "a", "body": "b", "subreddit": "s",
+                             "created_utc": 1, "score": 3, "gilded": 0}) + "\n")  # fmt: skip
+    mapping = tmp_path / "lean.yaml"
+    preset = (Path(__file__).parents[1] / "audit/ingest/mappings/reddit.yaml").read_text()
+    mapping.write_text(preset + "\nkeep_unmapped: false\n")
+    con = open_memory()
+    ingest_corpus(con, f, str(mapping))
+    assert json.loads(q(con, "SELECT extra FROM items")[0][0]) == {"subreddit": "s"}
+    con = open_memory()
+    ingest_corpus(con, f)
+    assert set(json.loads(q(con, "SELECT extra FROM items")[0][0])) == {
+        "subreddit",
+        "score",
+        "gilded",
+    }

@@ -528,7 +528,8 @@ def compile_json(
     # Compile the canonical fields (this fills backend.paths and backend.consumed).
     select, resolved, _ = _stage_select(mapping, compiler, "_ca_src", "_ca_extra_raw")
     dropped = [[key for key, _ in parse_path(p, mapping.source)] for p in mapping.drop]
-    extra = _extra_json(backend.consumed + dropped)
+    # Rewriting each record without its mapped keys is ~40% of the mapping's cost per row.
+    extra = _extra_json(backend.consumed + dropped) if mapping.keep_unmapped else "NULL::VARCHAR"
     values = (
         f"json_extract_string(_ca_j, [{', '.join(lit(p) for p in backend.paths)}])"
         if backend.paths
@@ -589,7 +590,10 @@ def compile_table(
     # Compile once to learn which columns are consumed, then build `extra` from the rest.
     _stage_select(mapping, compiler, "x", "NULL")
     dropped = {backend.column(p) for p in mapping.drop}
-    rest = {c: t for c, t in schema.items() if c not in backend.consumed and c not in dropped}
+    kept = mapping.keep_unmapped
+    rest = {
+        c: t for c, t in schema.items() if kept and c not in backend.consumed and c not in dropped
+    }
     if rest:
         pairs = ", ".join(f"{ident(c)} := {ident(c)}" for c in rest)
         extra = f"to_json(struct_pack({pairs}))"

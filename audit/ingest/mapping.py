@@ -17,6 +17,7 @@ vocabulary, with examples, is documented in ``docs/MAPPINGS.md``; in short::
     optional: [media_path]        # fields that may legitimately be empty in every record
     extra:                        # normalised source fields added to items.extra
       location: {concat: [place.lat, place.lon], sep: ","}
+    keep_unmapped: true           # false: items.extra holds only the `extra:` fields
     signature: [[uri], [account.acct]]   # how `audit scan PATH` recognises this format
     fields:
       item_id: {coalesce: [uri, id]}
@@ -188,6 +189,7 @@ class Mapping(_Strict):
     drop: list[str] = Field(default_factory=list)
     optional: list[str] = Field(default_factory=list)
     extra: dict[str, ValueSpec | str] = Field(default_factory=dict)
+    keep_unmapped: bool = True
     signature: list[list[str]] = Field(default_factory=list)
     fields: dict[str, ValueSpec | str] = Field(default_factory=dict)
     source: str = Field(default="<mapping>", exclude=True)
