@@ -130,6 +130,7 @@ def main() -> None:
         action="store_true",
         help="also run the reddit preset with keep_unmapped: false (no unmapped fields kept)",
     )
+    parser.add_argument("--lean-only", action="store_true", help="only the --lean variant")
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")
     print(
@@ -141,8 +142,8 @@ def main() -> None:
         for rows in args.rows:
             path = Path(tmp) / f"RC_bench-{rows}.zst"
             mb = generate(path, rows, args.shape, args.window_log)
-            variants = [("reddit preset", None)]
-            if args.lean:
+            variants = [] if args.lean_only else [("reddit preset", None)]
+            if args.lean or args.lean_only:
                 variants.append(("keep_unmapped: false", _lean_mapping(Path(tmp))))
             for label, mapping in variants:
                 best = None

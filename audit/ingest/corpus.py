@@ -51,6 +51,8 @@ Progress = Callable[[str, int, int | None], None]
 T = TypeVar("T")
 
 _SQL = "ingest.sql"
+#: Rows written into the new items table between commits (two DuckDB row groups).
+COMMIT_ROWS = 245_760
 #: Staged rows per batch whose `extra` value types are read (keys are read from every row).
 EXTRA_TYPE_SAMPLE = 5_000
 #: Largest item count whose id hashes are checked for uniqueness in RAM (~1 GB at the limit).
@@ -105,6 +107,7 @@ class _Run:
     media_cache: Path
     extra_types: dict[str, set[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    pending: int = 0  # rows in _ca_items since the last commit
 
 
 def default_media_cache(con: duckdb.DuckDBPyConnection) -> Path:
@@ -137,12 +140,12 @@ def ingest_corpus(
     run = _Run(con, media_cache or default_media_cache(con))
     con.execute(query(_SQL, "macros"))
     con.execute(query(_SQL, "temp_tables"))
+    con.execute(query(_SQL, "new_items_table"))
     con.execute("BEGIN TRANSACTION")
     try:
         with ThreadPoolExecutor(1) as pool:
             # Hash the files on a second thread while DuckDB reads them.
             digests = {s.path: pool.submit(file_digest, s.path) for s in plan.sources}
-            con.execute(query(_SQL, "clear_previous"))
             staged: dict[str, int] = {}
             for done, src in enumerate(plan.sources):
                 if progress:
@@ -150,25 +153,45 @@ def ingest_corpus(
                 staged[str(src.path)] = _ingest_source(run, src)
             if progress:
                 progress("ingest", len(plan.sources), len(plan.sources))
-            stats = _finish(run, plan.sources, staged, digests, run_id)
-            for path, note in plan.notes:
-                ingest_notes.add(con, run_id, str(path), "source", note)
-            for skipped in plan.skipped:
-                ingest_notes.add(con, run_id, str(skipped.path), "not_items_file", skipped.reason)
-            summary = _summary(run, stats, plan, started, run_id)
-            if strict and summary.warnings:
-                raise InputError(
-                    "--strict: " + " | ".join(summary.warnings[:5])
-                    + (f" (+{len(summary.warnings) - 5} more)" if len(summary.warnings) > 5 else "")
-                )  # fmt: skip
+            stats = _finish(run, plan.sources, staged, digests)
+        for path, note in plan.notes:
+            ingest_notes.add(con, run_id, str(path), "source", note)
+        for skipped in plan.skipped:
+            ingest_notes.add(con, run_id, str(skipped.path), "not_items_file", skipped.reason)
+        # The swap: the previous items, errors, notes and extra columns are replaced at once.
+        con.execute(query(_SQL, "clear_previous"))
+        con.execute(query(_SQL, "write_errors"), [run_id])
+        rows = [(k, _merge_type(v)) for k, v in sorted(run.extra_types.items()) if v]
+        if rows:
+            con.executemany("INSERT INTO extra_columns VALUES (?, ?)", rows)
+        con.execute(query(_SQL, "swap_items"))
+        summary = _summary(run, stats, plan, started, run_id)
+        con.execute(query(_SQL, "write_notes"))
+        if strict and summary.warnings:
+            raise InputError(
+                "--strict: " + " | ".join(summary.warnings[:5])
+                + (f" (+{len(summary.warnings) - 5} more)" if len(summary.warnings) > 5 else "")
+            )  # fmt: skip
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        con.execute(query(_SQL, "drop_new_items"))
         raise
     finally:
         con.execute(query(_SQL, "drop_temp_tables"))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _committed(run: _Run, rows: int) -> None:
+    """Count rows written into _ca_items; commit every COMMIT_ROWS of them. DuckDB keeps a
+    transaction's appended rows in memory until it commits: committing every few row groups
+    keeps memory flat however large the input (the swap at the end is what is atomic)."""
+    run.pending += rows
+    if run.pending >= COMMIT_ROWS:
+        run.con.execute("COMMIT")
+        run.con.execute("BEGIN TRANSACTION")
+        run.pending = 0
 
 
 # ---------------------------------------------------------------- one source
@@ -179,7 +202,9 @@ def _ingest_source(run: _Run, src: Source) -> int:
     if src.format == "parquet":
         relation, schema = _parquet_relation(run.con, src)
         compiled = _compile_table(run, src, relation, schema)
-        return _stage(run.con, compiled, src)
+        n = _stage(run.con, compiled, src)
+        _committed(run, n)
+        return n
     if src.format == "csv":
         return _ingest_csv(run, src)
     return _ingest_records(run, src, _record_batches(run, src))
@@ -255,9 +280,11 @@ def _ingest_csv(run: _Run, src: Source) -> int:
             continue
         con.register("_ca_csv_batch", batch.table)
         try:
-            total += _stage(con, compiled, src)
+            n = _stage(con, compiled, src)
         finally:
             con.unregister("_ca_csv_batch")
+        total += n
+        _committed(run, n)
     return total
 
 
@@ -321,6 +348,7 @@ def _ingest_records(run: _Run, src: Source, batches: Iterator[LineBatch]) -> int
                 found[col] += c
         con.execute(query(_SQL, "json_extra_types"), [EXTRA_TYPE_SAMPLE])
         con.execute(query(_SQL, "stage_flush"))
+        _committed(run, n)
     if total and missing == total:
         raise InputError(
             f"{src.path}: mapping {src.mapping_ref}: item_id resolves to nothing in any of "
@@ -415,9 +443,8 @@ def _finish(
     sources: list[Source],
     staged: dict[str, int],
     digests: dict[Path, Future[tuple[int, str]]],
-    run_id: str | None,
 ) -> list[SourceStats]:
-    """Resolve duplicates, write errors and extra_columns, and collect per-file stats."""
+    """Resolve duplicates among the new items and collect per-file stats."""
     con = run.con
     con.execute("CREATE OR REPLACE TEMP TABLE _ca_source_order (source_file VARCHAR, idx INT)")
     con.executemany(
@@ -426,10 +453,6 @@ def _finish(
     )
     if _may_have_duplicates(con):
         con.execute(query(_SQL, "duplicates"))
-    con.execute(query(_SQL, "write_errors"), [run_id])
-    rows = [(k, _merge_type(v)) for k, v in sorted(run.extra_types.items()) if v]
-    if rows:
-        con.executemany("INSERT INTO extra_columns VALUES (?, ?)", rows)
     rejects = dict(con.execute(query(_SQL, "reject_counts")).fetchall())
     stats = []
     for s in sources:
@@ -439,7 +462,7 @@ def _finish(
         stats.append(SourceStats(key, s.mapping_ref, size, rows_in, digest, s.format, s.recognised))
         if rows_in == 0:
             run.warnings.append(f"{key}: the file holds no records")
-            ingest_notes.add(con, run_id, key, "empty_file", "the file holds no records")
+            ingest_notes.add(con, None, key, "empty_file", "the file holds no records")
     return stats
 
 

@@ -32,7 +32,7 @@ def add(
     """Record one note about a file (``run_id`` is kept NULL: notes describe the corpus as
     last ingested, like the ingest errors, not one run)."""
     del run_id
-    con.execute(query(_SQL, "add_note"), [None, file, NOTE_PREFIX + topic, message])
+    con.execute(query(_SQL, "add_note"), [file, NOTE_PREFIX + topic, message])
 
 
 def visibility_notes(

@@ -76,19 +76,42 @@ CREATE OR REPLACE TEMP TABLE _ca_stage AS
 CREATE OR REPLACE TEMP TABLE _ca_rejects (
     source_file VARCHAR, source_row BIGINT, item_id VARCHAR, code VARCHAR, message VARCHAR,
     rejected BOOLEAN);
-CREATE OR REPLACE TEMP TABLE _ca_extra_types (name VARCHAR, duck_type VARCHAR)
+CREATE OR REPLACE TEMP TABLE _ca_extra_types (name VARCHAR, duck_type VARCHAR);
+CREATE OR REPLACE TEMP TABLE _ca_notes (source_file VARCHAR, code VARCHAR, message VARCHAR)
 
 -- name: drop_temp_tables
 DROP TABLE IF EXISTS _ca_stage;
 DROP TABLE IF EXISTS _ca_rejects;
 DROP TABLE IF EXISTS _ca_extra_types;
+DROP TABLE IF EXISTS _ca_notes;
 DROP TABLE IF EXISTS _ca_source_order;
 DROP TABLE IF EXISTS _ca_dup_hashes
 
+-- name: new_items_table
+-- The ingest builds the new items in _ca_items (a table of the database, committed every few
+-- hundred thousand rows so that memory stays flat however large the input) and swaps it for
+-- `items` at the end in one transaction (swap_items): until then the previous items, errors
+-- and notes stay as they were, and a failure only drops _ca_items.
+CREATE OR REPLACE TABLE _ca_items AS SELECT * FROM items LIMIT 0;
+ALTER TABLE _ca_items ALTER COLUMN item_id SET NOT NULL
+
+-- name: drop_new_items
+DROP TABLE IF EXISTS _ca_items
+
+-- name: swap_items
+-- Runs inside the final transaction, after write_errors / write_notes / extra columns.
+ALTER TABLE items RENAME TO _ca_items_old;
+ALTER TABLE _ca_items RENAME TO items;
+DROP TABLE _ca_items_old
+
 -- name: clear_previous
-DELETE FROM items;
+-- In the final transaction: the previous ingest's errors, notes and extra columns.
 DELETE FROM errors WHERE stage IN ('ingest', 'note');
 DELETE FROM extra_columns
+
+-- name: write_notes
+INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
+SELECT NULL, 'note', NULL, source_file, NULL, code, message, false FROM _ca_notes
 
 -- name: line_keys
 -- Top-level keys of the records of the current batch (to suggest names for a wrong path).
@@ -99,9 +122,9 @@ SELECT DISTINCT unnest(json_keys(line)) FROM (
 SELECT path FROM duckdb_databases() WHERE database_name = current_database()
 
 -- name: add_note
--- Notes are kept in `errors` under stage 'note' (not counted as errors; audit/ingest/notes.py).
-INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
-VALUES ($1, 'note', NULL, $2, NULL, $3, $4, false)
+-- Notes are kept in `errors` under stage 'note' (not counted as errors; audit/ingest/notes.py),
+-- collected here until the final transaction (write_notes).
+INSERT INTO _ca_notes VALUES ($1, $2, $3)
 
 -- name: json_rejects
 -- Records that cannot become items: not JSON at all, or JSON that is not an object. $1 = file.
@@ -141,7 +164,7 @@ SELECT source_file, source_row, item_id, e.code, e.message, false
 FROM (SELECT source_file, source_row, item_id, unnest(_ca_errs) AS e
       FROM _ca_stage
       WHERE len(_ca_errs) > 0 AND item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL);
-INSERT INTO items
+INSERT INTO _ca_items
 SELECT * EXCLUDE (_ca_sub, _ca_skip, _ca_errs) FROM _ca_stage
 WHERE item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL;
 DELETE FROM _ca_stage
@@ -150,7 +173,7 @@ DELETE FROM _ca_stage
 -- Tabular sources skip the stage (it would copy every row twice): items straight from the
 -- compiled SELECT (substituted for the SOURCE placeholder), then its errors in a second,
 -- pruned pass.
-INSERT INTO items
+INSERT INTO _ca_items
 SELECT * EXCLUDE (_ca_sub, _ca_skip, _ca_errs) FROM (__SOURCE__)
 WHERE item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL
 
@@ -180,12 +203,12 @@ SELECT count(*) FILTER (WHERE _ca_skip IS NULL),
 FROM _ca_stage
 
 -- name: item_count
-SELECT count(*) FROM items
+SELECT count(*) FROM _ca_items
 
 -- name: item_id_hashes
 -- 64-bit hashes of every item_id: if they are all distinct, so are the ids (the usual case,
 -- checked in Polars by audit/ingest/corpus.py, ~3x faster than a DuckDB GROUP BY on 2 cores).
-SELECT hash(item_id) AS h FROM items
+SELECT hash(item_id) AS h FROM _ca_items
 
 -- name: duplicates
 -- Rows sharing an item_id: the newest edit is kept (edited_at, where the export has one),
@@ -195,7 +218,7 @@ SELECT hash(item_id) AS h FROM items
 -- aggregating fixed-width hashes is cheaper than aggregating the strings; a collision only
 -- adds a candidate, the window below compares exact ids.
 CREATE OR REPLACE TEMP TABLE _ca_dup_hashes AS
-SELECT hash(item_id) AS h FROM items GROUP BY 1 HAVING count(*) > 1;
+SELECT hash(item_id) AS h FROM _ca_items GROUP BY 1 HAVING count(*) > 1;
 CREATE OR REPLACE TEMP TABLE _ca_dups AS
 SELECT rid, item_id, source_file, source_row, kept_file, kept_row, kept_edit, edited_at
 FROM (
@@ -204,7 +227,7 @@ FROM (
            first_value(i.source_row) OVER w AS kept_row,
            first_value(i.edited_at) OVER w AS kept_edit,
            row_number() OVER w AS rn
-    FROM items i JOIN _ca_source_order o USING (source_file)
+    FROM _ca_items i JOIN _ca_source_order o USING (source_file)
     WHERE hash(i.item_id) IN (SELECT h FROM _ca_dup_hashes)
     WINDOW w AS (PARTITION BY i.item_id
                  ORDER BY i.edited_at DESC NULLS LAST, o.idx, i.source_row, i.rowid)
@@ -222,7 +245,7 @@ SELECT source_file, source_row, item_id, 'duplicate_id',
                  || ' (no newer edit time in the export: the first row is kept)' END,
        true
 FROM _ca_dups;
-DELETE FROM items WHERE rowid IN (SELECT rid FROM _ca_dups);
+DELETE FROM _ca_items WHERE rowid IN (SELECT rid FROM _ca_dups);
 DROP TABLE _ca_dups
 
 -- name: duplicate_summary
