@@ -37,7 +37,7 @@ PROVENANCE_COLUMNS: Final[dict[str, str]] = {
     # Filled by the mapping where the export says (audit/ingest, docs/MAPPINGS.md):
     "source_domain": "VARCHAR",  # host of the item's url (www. removed), or the mapping's
     "community": "VARCHAR",  # the forum inside the platform: r/<subreddit>, a group, ...
-    "visibility_basis": "VARCHAR",  # why visibility is what it is ("not in the export", ...)
+    "visibility_basis": "VARCHAR",  # why visibility is what it is; NULL: exported as such
     "edited_at": "TIMESTAMP",  # last edit of the content; the newest edit wins among dups
 }
 

@@ -471,10 +471,11 @@ def _stage_select(
         "source_file": "_ca_file",
         "source_row": "_ca_row",
         "extra": "_ca_extra",
-        "source_domain": "coalesce(lower(source_domain), _ca_host(url))",
+        "source_domain": "coalesce(lower(source_domain), _ca_host_clean(_ca_host0))",
+        # NULL: the export gave the visibility as is (no per-row string for the usual case)
         "visibility_basis": (
             "CASE WHEN visibility_basis IS NOT NULL THEN visibility_basis "
-            "WHEN visibility IS NULL THEN 'not in the export' ELSE 'as exported' END"
+            "WHEN visibility IS NULL THEN 'not in the export' END"
         ),
     }
     final = [f"{derived.get(c, ident(c))} AS {ident(c)}" for c in all_item_columns()]
@@ -484,7 +485,8 @@ def _stage_select(
         # The error list is built only for the (few) rows with a problem.
         f"CASE WHEN {' OR '.join(guards)} THEN "
         f"list_filter([{err_list}], lambda e: e IS NOT NULL) ELSE [] END AS _ca_errs\n"
-        f"FROM (SELECT *, {', '.join(conv)}\n"
+        f"FROM (SELECT *, {', '.join(conv)}, "
+        f"_ca_host_part({ident('_ca_r_url')}) AS _ca_host0\n"
         f"      FROM (SELECT _ca_file, _ca_base, _ca_row, _ca_sub, {extra_sql} AS _ca_extra, "
         f"{skip_sql} AS _ca_skip, {', '.join(raw)}\n            FROM {relation}))"
     )

@@ -53,15 +53,23 @@ CREATE OR REPLACE TEMP MACRO _ca_normpath(p) AS
          ELSE p END;
 -- media_path → media_uri: URIs with a scheme and absolute paths stay, relative paths are
 -- resolved against the folder of the corpus file.
+-- (Cheap tests first: the regex runs only on paths with a ":", trim only on a leading blank.)
 CREATE OR REPLACE TEMP MACRO _ca_media_uri(p, base) AS
-    CASE WHEN p IS NULL OR trim(p) = '' THEN NULL
-         WHEN regexp_matches(p, '^[A-Za-z][A-Za-z0-9+.-]*:') THEN p
+    CASE WHEN p IS NULL OR p = '' OR (ascii(p) <= 32 AND trim(p) = '') THEN NULL
+         WHEN contains(p, ':') AND regexp_matches(p, '^[A-Za-z][A-Za-z0-9+.-]*:') THEN p
          WHEN starts_with(p, '/') THEN _ca_normpath(p)
          ELSE _ca_normpath(base || '/' || p) END;
--- Host of a URL, lower-case, without "www." (NULL when the text is not an http(s) URL).
-CREATE OR REPLACE TEMP MACRO _ca_host(u) AS
-    nullif(regexp_replace(lower(regexp_extract(u, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#]+)', 1)),
-                          '^www\.', ''), '');
+-- Host of an http(s) URL, lower-case, without "www.", user info or port (NULL otherwise).
+-- _ca_host_part(url) is the third "/" part of an http(s) URL; _ca_host_clean(part) takes the
+-- slow path only for hosts with "@", ":", "www." or capitals. Two macros so that the compiled
+-- SELECT computes the part once, as a column (a macro argument is repeated where it is used).
+CREATE OR REPLACE TEMP MACRO _ca_host_part(u) AS
+    CASE WHEN starts_with(u, 'http') OR starts_with(u, 'HTTP') THEN split_part(u, '/', 3) END;
+CREATE OR REPLACE TEMP MACRO _ca_host_clean(h) AS
+    CASE WHEN h = '' THEN NULL
+         WHEN contains(h, '@') OR contains(h, ':') OR starts_with(h, 'www.') OR h <> lower(h)
+         THEN nullif(regexp_replace(lower(split_part(split_part(h, '@', -1), ':', 1)), '^www\.', ''), '')
+         ELSE h END;
 -- Full years between birth date and post time.
 CREATE OR REPLACE TEMP MACRO _ca_age(birth, posted) AS
     CASE WHEN birth IS NOT NULL AND posted IS NOT NULL
