@@ -314,6 +314,16 @@ def test_instagram_and_facebook_dyi(tmp_path):
                    {"uri": "media/posts/202401/c.jpg", "creation_timestamp": 1704189600, "title": ""}]},
     ]  # fmt: skip
     (root / "your_instagram_activity" / "content" / "posts_1.json").write_text(json.dumps(posts))
+    # the rest of a DYI export is account data: listed as not items, never read as a corpus
+    (root / "personal_information" / "personal_information").mkdir(parents=True)
+    (
+        root / "personal_information" / "personal_information" / "personal_information.json"
+    ).write_text(
+        json.dumps({"profile_user": [{"string_map_data": {"Email": {"value": "me@example.org"}}}]})
+    )
+    (root / "audit-out").mkdir()
+    (root / "audit-out" / "audit.duckdb").write_bytes(b"")
+    (root / "audit-out" / "report.json").write_text("{}")
     fb = tmp_path / "facebook-owner" / "your_facebook_activity" / "posts"
     fb.mkdir(parents=True)
     fb_posts = [
@@ -339,6 +349,8 @@ def test_instagram_and_facebook_dyi(tmp_path):
     assert json.loads(lake[4])["location"] == "Lake Cafe"
     assert {v[5] for v in got.values()} == {"unknown"}
     assert {st.mapping for st in s.sources} == {"instagram", "facebook"}
+    assert "personal_information.json" in {Path(p).name for p, _ in s.skipped_files}
+    assert "report.json" not in {Path(st.path).name for st in s.sources}
 
 
 # ---------------------------------------------------------------- Reddit data request

@@ -283,6 +283,9 @@ def plan_folder(folder: Path, mapping_ref: str | None, rel: Path | None = None) 
         for p in folder.rglob("*")
         if p.is_file() and not any(x.startswith(".") for x in p.relative_to(folder).parts)
     )
+    # An audit output folder inside the corpus (report.json, manifest.json ...) is not data.
+    outputs = {p.parent for p in files if p.name == "audit.duckdb"}
+    files = [p for p in files if not any(o == p.parent or o in p.parents for o in outputs)]
     plan = Plan()
     claimed: set[Path] = set()
     for sub in [folder, *sorted({p.parent for p in files} - {folder})]:

@@ -212,7 +212,10 @@ def media_root(start: Path, first_component: str = "media", levels: int = 4) -> 
 
 
 def meta_dyi(folder: Path, files: list[Path]) -> Export | None:
-    """Instagram ``posts_1.json`` / Facebook ``your_posts_1.json`` anywhere in the folder."""
+    """Instagram ``posts_1.json`` / Facebook ``your_posts_1.json`` anywhere in the folder.
+
+    The rest of such an export (followers, messages index, ads, login activity ... dozens of
+    JSON files) is claimed as "not items" rather than read as corpus files."""
     parts = []
     for path in files:
         if _IG_POSTS.match(path.name):
@@ -221,7 +224,15 @@ def meta_dyi(folder: Path, files: list[Path]) -> Export | None:
             parts.append(Part(path, "json", "facebook", {}, media_root(path.parent)))
     if not parts:
         return None
-    return Export("Instagram/Facebook export", parts, [], {p.path for p in parts})
+    roots = {part.media_base or part.path.parent for part in parts}
+    own = {part.path for part in parts}
+    claimed = {p for p in files if any(r == p.parent or r in p.parents for r in roots)} | own
+    skipped = [
+        SkippedFile(p, "Instagram/Facebook export: account data, not posts")
+        for p in sorted(claimed - own)
+        if p.suffix.lower() in (".json", ".html")
+    ]
+    return Export("Instagram/Facebook export", parts, skipped, claimed)
 
 
 # ---------------------------------------------------------------- Reddit data request
