@@ -106,10 +106,16 @@ def _is_ndjson(text: str) -> bool:
 
 
 def _has(record: Any, path: str) -> bool:
-    for key in path.split("."):
+    """True when the key path exists (``a.b``; ``a[0].b`` looks into a list's first element)."""
+    for token in path.split("."):
+        key, _, index = token.partition("[")
         if not isinstance(record, dict) or key not in record:
             return False
         record = record[key]
+        if index:
+            if not isinstance(record, list) or not record:
+                return False
+            record = record[0]
     return True
 
 
