@@ -102,8 +102,11 @@ def _short_path(path: str) -> str:
     return f"{p.parent.name}/{p.name}" if p.parent.name else p.name
 
 
-def collect_facts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
-    """Every figure the three outputs use, for ``run_id``."""
+def collect_facts(
+    con: duckdb.DuckDBPyConnection, run_id: str, name: str | None = None
+) -> dict[str, Any]:
+    """Every figure the three outputs use, for ``run_id``; ``name`` names the dataset
+    (default: the scanned corpus file's or folder's name)."""
     row = con.execute(query("report.sql", "run_manifest"), {"run_id": run_id}).fetchone()
     manifest = json.loads(row[0]) if row and row[0] else {}
     mappings = {s["path"]: s.get("mapping") for s in manifest.get("corpus", {}).get("sources", [])}
@@ -120,7 +123,7 @@ def collect_facts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]
         "tool": f"corpus-audit {__version__}",
         "run_id": run_id,
         "finished_at": manifest.get("finished_at"),
-        "corpus_name": _corpus_name(manifest),
+        "corpus_name": name or _corpus_name(manifest),
         "corpus": corpus,
         "sources": sources,
         "domains": {

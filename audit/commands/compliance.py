@@ -25,6 +25,10 @@ def compliance(
             "--dataset-card", help="Markdown: 'Personal and Sensitive Information' section."
         ),
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Dataset name (default: the scanned corpus file's name)."),
+    ] = None,
     run_id: Annotated[
         str | None, typer.Option("--run-id", help="Run (default: the latest complete run).")
     ] = None,
@@ -61,7 +65,7 @@ def compliance(
     if not (eu_summary or croissant or dataset_card):
         raise UsageError("nothing to write: give --eu-summary, --croissant and/or --dataset-card")
     with audit_db(out, run_id) as (con, run):
-        facts = collect_facts(con, run)
+        facts = collect_facts(con, run, name)
     written = []
     if eu_summary:
         atomic.write_text(eu_summary, eu_summary_markdown(facts))
