@@ -185,3 +185,26 @@ ORDER BY list_position(['critical', 'high', 'medium', 'low', 'info'], any_value(
 -- name: detectors_run
 -- Detectors that analysed anything in this store (a miss rate is only measured for them).
 SELECT DISTINCT detector FROM analysed ORDER BY detector;
+
+-- name: sample_queue
+-- The drawn items of $sample_id in draw order with how many categories have a current answer
+-- ($categories: how many there are), for the dashboard's review queue.
+WITH answered AS (
+    SELECT item_id, count(DISTINCT category) AS answered FROM review_answers GROUP BY item_id
+)
+SELECT s.item_id, s.stratum, s.draw_rank, coalesce(a.answered, 0) AS answered,
+       coalesce(a.answered, 0) >= $categories AS done
+FROM review_sample_items s LEFT JOIN answered a USING (item_id)
+WHERE s.sample_id = $sample_id
+ORDER BY s.stratum, s.draw_rank;
+
+-- name: item_answers
+-- The current answer of each category for one item.
+SELECT category, present, reviewer, answered_at FROM review_answers
+WHERE item_id = $item_id
+QUALIFY row_number() OVER (PARTITION BY category ORDER BY answered_at DESC, answer_id DESC) = 1;
+
+-- name: answers_version
+-- Grows with every appended answer or drawn sample: part of the dashboard's cache keys.
+SELECT (SELECT coalesce(max(answer_id), 0) FROM review_answers)
+       + (SELECT count(*) FROM review_samples) AS v;
