@@ -288,3 +288,11 @@ def test_old_schema_store_is_upgraded_and_read_only_still_reads(tmp_path: Path) 
     version = rw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     rw.close()
     assert version == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(
+    "command", [["review", "sample"], ["review", "import"], ["assurance"], ["compliance"]]
+)
+def test_every_command_help_has_an_example(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output

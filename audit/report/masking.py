@@ -2,7 +2,10 @@
 
 Evidence is whitelisted, not blacklisted: only known keys of each finding are kept
 (detector, entity type, offsets, score, box size), and any detected PII value that still
-appears in a condition string is replaced by its type as a second line of defence.
+appears in a condition string is replaced by its type as a second line of defence. Text is
+masked span by span (:func:`mask_plain`: ``██████ TYPE``, neither value nor length shown) for
+the dashboard's tables and the review sample CSV, with the spans of every detector that
+declares its text spans personal data.
 """
 
 from __future__ import annotations
