@@ -118,6 +118,8 @@ def collect_facts(
     corpus = _rows(con, "corpus", run_id=run_id)[0]
     domains = _rows(con, "domains", group_kind="domain")
     top_n = math.ceil(len(domains) * TOP_DOMAIN_SHARE) if domains else 0
+    while 0 < top_n < len(domains) and domains[top_n]["items"] == domains[top_n - 1]["items"]:
+        top_n += 1  # a domain as large as the last one shown is shown too
     labels = {c.key: c.label for c in exposure_categories()}
     return {
         "tool": f"corpus-audit {__version__}",
@@ -237,8 +239,8 @@ def eu_summary_markdown(facts: dict[str, Any]) -> str:
     parts += [
         "### Top domain names\n",
         f"The top {TOP_DOMAIN_SHARE:.0%} of the {d['total']:,} domain names by share of items "
-        f"({d['top_n']:,} domain name(s)); {n - d['items_with_domain']:,} items have no URL "
-        "domain.\n",
+        f"({d['top_n']:,} domain name(s), ties at the cut included); "
+        f"{n - d['items_with_domain']:,} items have no URL domain.\n",
         _md_table(
             ["Rank", "Domain", "Items", "Share of items"],
             [
@@ -291,7 +293,9 @@ def eu_summary_markdown(facts: dict[str, Any]) -> str:
         ),  # fmt: skip
         "### Residual risk in the kept items (sampled human review)\n",
         "Detectors miss some personal data; a random sample of the kept items was reviewed by "
-        "people, and these are the estimated shares that remain (95 % intervals):\n",
+        "people, and these are the estimated shares of kept items where each category is "
+        "present (95 % intervals; presence before the export's redaction of detected text "
+        "spans):\n",
         *[f"- {line}" for line in residual_lines(facts)],
         "",
         "### Other information\n",
@@ -410,7 +414,8 @@ def dataset_card_markdown(facts: dict[str, Any]) -> str:
         )
         + ".\n",  # fmt: skip
         "Detectors do not find everything. Residual estimates from a human review of a random "
-        "sample of the kept items (95 % intervals):\n",
+        "sample of the kept items (95 % intervals; presence before the redaction of detected "
+        "text spans):\n",
         *[f"- {line}" for line in residual_lines(facts)],
         "",
     ]

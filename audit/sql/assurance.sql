@@ -120,10 +120,14 @@ QUALIFY row_number() OVER (PARTITION BY item_id, category
                            ORDER BY answered_at DESC, answer_id DESC) = 1;
 
 -- name: sample_item_answers
--- Every drawn item of $sample_id with its current answer per category (NULL = not answered)
--- and the entity types each detector found in it.
-WITH latest AS (
+-- Every drawn item of $sample_id with its current answer per category (absent = not
+-- answered), the entity types each detector found in it and its rules in run $run_id. Only
+-- the sample's items are read from answers, findings and flags.
+WITH drawn AS (
+    SELECT item_id, stratum, draw_rank FROM review_sample_items WHERE sample_id = $sample_id
+), latest AS (
     SELECT item_id, category, present FROM review_answers
+    WHERE item_id IN (SELECT item_id FROM drawn)
     QUALIFY row_number() OVER (PARTITION BY item_id, category
                                ORDER BY answered_at DESC, answer_id DESC) = 1
 ), answers AS (
@@ -132,23 +136,24 @@ WITH latest AS (
 ), found AS (
     SELECT item_id, map_from_entries(list((detector, types))) AS found
     FROM (SELECT item_id, detector, list(DISTINCT entity_type) AS types
-          FROM findings GROUP BY item_id, detector)
+          FROM findings WHERE item_id IN (SELECT item_id FROM drawn)
+          GROUP BY item_id, detector)
     GROUP BY item_id
 ), fl AS (
     SELECT item_id, list(DISTINCT rule_id) AS rules
-    FROM flags WHERE run_id = $run_id GROUP BY item_id
+    FROM flags WHERE run_id = $run_id AND item_id IN (SELECT item_id FROM drawn)
+    GROUP BY item_id
 )
-SELECT s.item_id, s.stratum, st.population, st.sampled,
+SELECT d.item_id, d.stratum, st.population, st.sampled,
        coalesce(a.answers, MAP {}::MAP(VARCHAR, BOOLEAN)) AS answers,
        coalesce(f.found, MAP {}::MAP(VARCHAR, VARCHAR[])) AS found,
        coalesce(fl.rules, []::VARCHAR[]) AS rules
-FROM review_sample_items s
-JOIN review_sample_strata st USING (sample_id, stratum)
+FROM drawn d
+JOIN review_sample_strata st ON st.sample_id = $sample_id AND st.stratum = d.stratum
 LEFT JOIN answers a USING (item_id)
 LEFT JOIN found f USING (item_id)
 LEFT JOIN fl USING (item_id)
-WHERE s.sample_id = $sample_id
-ORDER BY s.stratum, s.draw_rank;
+ORDER BY d.stratum, d.draw_rank;
 
 -- name: answers_outside_samples
 -- Items answered that no sample of run $run_id drew (kept, but not used by the estimates).
