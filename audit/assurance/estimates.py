@@ -84,7 +84,14 @@ def _counts(p: float, lo: float, hi: float, population: int) -> tuple[int, int, 
     )
 
 
-def _result(strata: Sequence[Stratum], p, lo, hi, method: str, unreviewed: int) -> Estimate:
+def _result(
+    strata: Sequence[Stratum],
+    p: float | None,
+    lo: float | None,
+    hi: float | None,
+    method: str,
+    unreviewed: int,
+) -> Estimate:
     population = sum(s.population for s in strata)
     reviewed = sum(s.reviewed for s in strata)
     present = sum(s.present for s in strata)
@@ -99,7 +106,9 @@ def _result(strata: Sequence[Stratum], p, lo, hi, method: str, unreviewed: int) 
                     method, len(strata), unreviewed)  # fmt: skip
 
 
-def srs_interval(population: int, reviewed: int, present: int, z: float = Z95) -> tuple:
+def srs_interval(
+    population: int, reviewed: int, present: int, z: float = Z95
+) -> tuple[float, float, float]:
     """``(p̂, low, high)`` of a simple random sample: Wilson with the finite-population
     correction. Raises ValueError when nothing is reviewed."""
     if reviewed <= 0:
@@ -123,7 +132,7 @@ def _stratum_variance_term(s: Stratum, weight: float) -> float:
     return weight * weight * (1 - n / s.population) * s2 / n
 
 
-def stratified_interval(strata: Sequence[Stratum], z: float = Z95) -> tuple:
+def stratified_interval(strata: Sequence[Stratum], z: float = Z95) -> tuple[float, float, float]:
     """``(p̂, low, high)`` over strata that all have reviewed items (weights ``N_h / N``)."""
     total = sum(s.population for s in strata)
     weights = [s.population / total for s in strata]
