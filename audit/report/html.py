@@ -498,7 +498,8 @@ def render_html(report: dict[str, Any]) -> str:
     """The complete report page for ``report`` (from collect_report)."""
     import plotly.offline
 
-    # imported here: html_media and html_groups build on this module's helpers
+    # imported here: html_media, html_groups and html_assurance build on this module's helpers
+    from audit.report.html_assurance import residual_section
     from audit.report.html_groups import groups_section
     from audit.report.html_media import media_section
 
@@ -512,6 +513,7 @@ def render_html(report: dict[str, Any]) -> str:
         [
             _kpi_cards(report["headline"]),
             _exposure(report),
+            residual_section(report),
             media_section(report),
             _platforms(report),
             _over_time(report),
