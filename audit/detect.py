@@ -17,12 +17,8 @@ from typing import Any
 import duckdb
 
 from audit import cache, media
-from audit.detectors.base import (
-    DEFAULT_DETECTORS,
-    available_detectors,
-    batch_size_of,
-    detector_class,
-)
+from audit.detectors.base import batch_size_of
+from audit.detectors.registry import DEFAULT_DETECTORS, available_detectors, detector_class
 from audit.errors import UsageError
 from audit.store import query
 
@@ -53,8 +49,17 @@ class DetectSummary:
     seconds: float = 0.0
 
 
+#: ``--detectors none``: a metadata-only scan (visibility, consent, declared ages, licences).
+NO_DETECTORS = "none"
+
+
 def resolve_names(names: Sequence[str] | None) -> list[str]:
-    """Detector names to run: the given ones (checked), or the installed defaults."""
+    """Detector names to run: the given ones (checked), the installed defaults when none are
+    given, or nothing for ``["none"]`` (a metadata-only scan)."""
+    if names and NO_DETECTORS in names:
+        if len(names) > 1:
+            raise UsageError("--detectors none cannot be combined with detector names")
+        return []
     if not names:
         installed = set(available_detectors())
         return [n for n in DEFAULT_DETECTORS if n in installed]

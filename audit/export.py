@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from audit import atomic
+from audit.declared_sql import fill_declared
 from audit.errors import InputError
 from audit.progress import silence_duckdb
 from audit.report.render import DB_FILE, resolve_run
@@ -113,7 +114,7 @@ def export_clean(db: Path, out: Path, run_id: str | None = None) -> ExportSummar
     silence_duckdb(con)
     try:
         run_id = resolve_run(con, run_id, db)
-        con.execute(query("export.sql", "redact_spans"), {"run_id": run_id})
+        con.execute(fill_declared(query("export.sql", "redact_spans")), {"run_id": run_id})
         rows, redacted = _write_clean(con, run_id, out)
         sidecar = sidecar_path(out)
         removed_sql = query("export.sql", "removed")

@@ -143,7 +143,11 @@ def build_manifest(
         "platform": {"system": platform.platform(), "executable": sys.executable},
         "options": _plain(options),
         "corpus": corpus,
-        "rules": {**rules, "per_rule": _plain(getattr(rules_summary, "per_rule", {}))},
+        "rules": {
+            **rules,
+            "per_rule": _plain(getattr(rules_summary, "per_rule", {})),
+            "skipped": _plain(getattr(rules_summary, "skipped", {})),
+        },
         "detectors": detectors,
         "cache_hit_rate": hit_rate,
         "counts": counts,

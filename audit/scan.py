@@ -20,7 +20,7 @@ import duckdb
 
 from audit import atomic
 from audit.detect import ENGINES
-from audit.errors import EXIT_FLAGS, EXIT_OK, UsageError
+from audit.errors import EXIT_FLAGS, EXIT_OK, InputError, UsageError
 from audit.lock import folder_lock
 from audit.manifest import build_manifest, corpus_fingerprint, rules_fingerprint
 from audit.paths import shipped_rules_dir
@@ -28,8 +28,12 @@ from audit.progress import Progress, QuietProgress, silence_duckdb
 from audit.report import exports
 from audit.report.queries import rows
 from audit.report.render import DB_FILE, write_reports
-from audit.schema import SEVERITIES, severity_rank
 from audit.store import StoreError, open_store, query
+from audit.vocabulary import SEVERITIES, severity_rank
+
+
+class RuleTestsFailed(InputError):
+    """The rule pack fails its own test cases, so its flags cannot be trusted (exit 2)."""
 
 
 @dataclass
@@ -49,6 +53,7 @@ class ScanOptions:
     fetch_media: bool = False  # download remote images (audit/ingest/fetch.py); never by default
     fetch_concurrency: int = 8
     fetch_timeout: float = 10.0
+    skip_rule_tests: bool = False  # evaluate a pack even when its own test cases fail
 
 
 @dataclass
@@ -176,6 +181,7 @@ def _scan_locked(
         from audit.rules import evaluate_rules, load_rules
 
         ruleset = load_rules(rules_path)
+        rule_tests = _check_rule_tests(ruleset, opts.skip_rule_tests)
 
         mark = time.monotonic()
         ingest_summary = ingest_corpus(
@@ -212,7 +218,9 @@ def _scan_locked(
         progress.note(f"detect: done ({timings['detect']:.1f}s)")
 
         mark = time.monotonic()
-        rules_summary = evaluate_rules(con, ruleset, run_id)
+        rules_summary = evaluate_rules(
+            con, ruleset, run_id, detectors_run=set(detect_summary.detectors)
+        )
         timings["rules"] = time.monotonic() - mark
         progress.note(
             f"rules: {sum(rules_summary.per_rule.values()):,} flags ({timings['rules']:.1f}s)"
@@ -252,6 +260,7 @@ def _scan_locked(
                 "out": str(out),
                 "strict": opts.strict,
                 "fetch_media": opts.fetch_media,
+                "rule_tests": rule_tests,
             },
         )
         manifest["ingest"] = {
@@ -284,6 +293,23 @@ def _scan_locked(
         outputs=outputs,
         warnings=ingest_summary.warnings,
     )
+
+
+def _check_rule_tests(ruleset: Any, skip: bool) -> str:
+    """Run the pack's own test cases; a pack that fails them is not evaluated (exit 2).
+
+    Returns what the manifest records: "passed" or "skipped".
+    """
+    if skip:
+        return "skipped"
+    from audit.rules.selftest import failing_rule, run_selftests
+
+    failure = failing_rule(ruleset, run_selftests(ruleset))
+    if failure:
+        raise RuleTestsFailed(
+            f"{failure} — fix the rule (see `audit rules test`) or scan with --skip-rule-tests"
+        )
+    return "passed"
 
 
 def _finish(con: duckdb.DuckDBPyConnection, run_id: str, status: str, manifest: dict) -> None:

@@ -1,8 +1,9 @@
-"""The canonical item schema (DESIGN.md) and the enums every stage shares.
+"""The canonical item schema (docs/ARCHITECTURE.md) and the enums every stage shares.
 
-This module is the single source of truth for column names, their DuckDB types and the
-allowed values of enum-like columns. Ingest maps into it, rules validate field names
-against it, reports and the dashboard read it.
+This module is the single source of truth for item column names, their DuckDB types and
+the visibility values. Ingest maps into it, rules validate field names against it, reports
+and the dashboard read it. Severities, actions and other shared words: audit/vocabulary.py;
+columns derived from detector findings: audit/detectors/registry.py.
 """
 
 from __future__ import annotations
@@ -49,18 +50,9 @@ MAPPED_PROVENANCE: Final[dict[str, str]] = {
     "edited_at": "TIMESTAMP",
 }
 
-#: Per-item columns derived from detector findings (the `item_view` view adds them).
-DERIVED_COLUMNS: Final[dict[str, str]] = {
-    "pii_types": "VARCHAR[]",
-    "pii_count": "INTEGER",
-    "pii_max_score": "DOUBLE",
-    "face_count": "INTEGER",
-    "largest_face_px": "INTEGER",
-    "minor_cues": "VARCHAR[]",
-    "has_gps": "BOOLEAN",  # an EXIF GPS position is embedded in the item's image
-    "media_training_reservation": "VARCHAR",  # prohibited | constrained | allowed | unspecified | none
-    "errors": "VARCHAR[]",
-}
+#: The item_view column listing an item's error codes (detectors add their own columns:
+#: audit.detectors.registry.derived_columns).
+ITEM_ERROR_COLUMN: Final = "errors"
 
 REQUIRED_COLUMNS: Final[tuple[str, ...]] = ("item_id",)
 
@@ -72,16 +64,6 @@ VISIBILITY_VALUES: Final[tuple[str, ...]] = (
     "direct",
     "unknown",
 )
-
-SEVERITIES: Final[tuple[str, ...]] = ("info", "low", "medium", "high", "critical")
-ACTIONS: Final[tuple[str, ...]] = ("exclude", "review", "redact")
-RULE_STATUSES: Final[tuple[str, ...]] = ("experimental", "test", "stable", "deprecated")
-DECISIONS: Final[tuple[str, ...]] = ("confirmed", "false_positive", "needs_legal")
-
-
-def severity_rank(severity: str) -> int:
-    """Return the order of a severity (info=0 … critical=4); raises ValueError if unknown."""
-    return SEVERITIES.index(severity)
 
 
 def all_item_columns() -> dict[str, str]:

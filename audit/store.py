@@ -13,9 +13,15 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+#: Older schema versions this tool upgrades in place: every change since was additive (new
+#: tables, created by schema.sql when missing), so opening such a store read-write only
+#: records the new version. 1 → 2: the review-sample and review-answer tables (assurance).
+UPGRADABLE_FROM: frozenset[str] = frozenset({"1"})
 
 _NAMED_BLOCK = re.compile(r"^--\s*name:\s*([\w.-]+)\s*$", re.MULTILINE)
+_PLACEHOLDER = re.compile(r"/\*([A-Z][A-Z0-9_]*)\*/")
 
 
 class StoreError(RuntimeError):
@@ -47,13 +53,32 @@ def query(file: str, name: str) -> str:
     return blocks[name]
 
 
+def fill(sql: str, **parts: str) -> str:
+    """``sql`` with every ``/*NAME*/`` placeholder replaced by ``parts[NAME]``.
+
+    Checked both ways: a placeholder without a part, or a part without its placeholder, is
+    a ValueError (a silently unfilled or ignored fragment would change what the SQL means).
+    Parts are SQL built from validated names and declarations, never from user text.
+    """
+    wanted = set(_PLACEHOLDER.findall(sql))
+    given = set(parts)
+    if wanted != given:
+        missing, unused = sorted(wanted - given), sorted(given - wanted)
+        raise ValueError(f"SQL placeholders: missing parts {missing}, no placeholder for {unused}")
+    return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], sql)
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table and view if missing and record the schema version (idempotent)."""
+    from audit.declared_sql import views_sql  # reads the detector registry
+
     con.execute(sql_file("schema.sql"))
-    con.execute(sql_file("views.sql"))
+    con.execute(views_sql())
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None:
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+    elif row[0] in UPGRADABLE_FROM:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
     elif row[0] != SCHEMA_VERSION:
         raise StoreError(
             f"audit database has schema version {row[0]}, this tool expects {SCHEMA_VERSION}; "
@@ -80,6 +105,9 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
         except duckdb.Error as exc:
             con.close()
             raise StoreError(f"{path}: not an audit database ({exc})") from exc
+        from audit.declared_sql import views_sql
+
+        con.execute(views_sql(temporary=True))
         return con
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -95,6 +123,12 @@ def open_memory() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     create_schema(con)
     return con
+
+
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the store has ``table`` (a read-only store of an older schema may lack one)."""
+    sql = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?"
+    return con.execute(sql, [table]).fetchone()[0] > 0
 
 
 def table_count(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from audit.detectors.base import DEFAULT_DETECTORS
+from audit.detectors.registry import DEFAULT_DETECTORS
 from audit.scan import ScanOptions, run_scan
 
 ROOT = Path(__file__).resolve().parents[1]

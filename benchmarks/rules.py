@@ -50,7 +50,7 @@ UNION ALL
 SELECT 'p' || i, 'faces', 'FACE', 0.9, NULL, NULL, [0, s, s, 0]
 FROM (SELECT i, 20 + (i % 150)::INTEGER AS s FROM range($n) t(i) WHERE i % 20 = 5)
 UNION ALL
-SELECT 'p' || i, 'minor_cues', 'AGE_CUE', 1.0, 0, 8, NULL
+SELECT 'p' || i, 'minor_cues', 'SCHOOL_GRADE', 1.0, 0, 8, NULL
 FROM range($n) t(i) WHERE i % 100 = 11
 """
 

@@ -96,7 +96,8 @@ def _texts(n: int) -> list[str]:
 
 def _detector(name: str, n: int) -> Phase:
     """Steady-state cost of one detector in one process (setup excluded, reported apart)."""
-    from audit.detectors.base import Content, create_detector
+    from audit.detectors.base import Content
+    from audit.detectors.registry import create_detector
     from audit.offline import ensure_offline
 
     ensure_offline()

@@ -33,6 +33,17 @@ def test_overlap_scoring_per_type() -> None:
     assert scores["PERSON"].recall == 0.5
 
 
+def test_stock_presidio_types_map_onto_ours() -> None:
+    """Gold labels and stock presidio's predictions go through the same map."""
+    from audit.detectors.pii.categories import CATEGORIES
+    from audit.evaluation.pii import STOCK_PRESIDIO_TYPES, map_type
+
+    assert {map_type(t) for t in STOCK_PRESIDIO_TYPES} <= set(CATEGORIES)
+    assert map_type("US_DRIVER_LICENSE") == "DRIVER_LICENSE"
+    assert map_type("GPE") == "LOCATION"
+    assert map_type("ORGANIZATION") == "ORGANIZATION"  # ignored: the detector has no such type
+
+
 def test_formats_and_label_mapping(tmp_path: Path) -> None:
     presidio = tmp_path / "p.json"
     presidio.write_text(
@@ -72,4 +83,8 @@ def test_real_labelled_set_quality_floor() -> None:
     for entity in ("EMAIL_ADDRESS", "IP_ADDRESS", "URL", "US_SSN"):
         assert scores[entity]["f1"] >= 0.95, entity
     assert scores["DATE_TIME"]["f1"] >= 0.85
-    assert scores["ALL"]["f1"] >= 0.58
+    assert scores["PHONE_NUMBER"]["f1"] >= 0.9  # was 0.61 with presidio's phone recognizer
+    assert scores["STREET_ADDRESS"]["f1"] >= 0.55  # was 0.31 with the US pattern alone
+    assert scores["PERSON"]["f1"] >= 0.66
+    assert scores["LOCATION"]["f1"] >= 0.5
+    assert scores["ALL"]["f1"] >= 0.68

@@ -15,8 +15,10 @@ import pytest
 from PIL import Image
 from test_imageio import png_claiming  # tests/ is on sys.path under pytest's default import mode
 
-from audit.detectors.base import Content, Result, create_detector
-from audit.detectors.faces.detector import FacesDetector, plan_for
+from audit.detectors.base import Content, Finding, Result
+from audit.detectors.faces.age import P_MINOR_EXCLUDE, P_MINOR_FLAG, FaceAge
+from audit.detectors.faces.detector import FacesDetector, _age_findings, plan_for
+from audit.detectors.registry import create_detector
 from audit.evaluation.faces import evaluate_faces, format_faces_report
 
 pytest.importorskip("dlib")
@@ -76,6 +78,11 @@ def _run(path: Path, **options: object) -> Result:
     return result
 
 
+def _faces(result: Result) -> list[Finding]:
+    """The FACE findings (APPARENT_MINOR findings repeat a face's box)."""
+    return [f for f in result.findings if f.entity_type == "FACE"]
+
+
 @pytest.fixture(scope="module")
 def detector() -> FacesDetector:
     d = FacesDetector()
@@ -101,7 +108,7 @@ def test_face_count(tmp_path: Path, detector: FacesDetector, kind: str, faces: i
     path = _make(kind, tmp_path)
     [result] = detector.detect_batch([Content(sha256="x", path=str(path))])
     assert result.error is None
-    assert len(result.findings) == faces
+    assert len(_faces(result)) == faces
 
 
 def test_exif_face_is_only_found_once_orientation_is_applied(tmp_path: Path) -> None:
@@ -110,7 +117,7 @@ def test_exif_face_is_only_found_once_orientation_is_applied(tmp_path: Path) -> 
     path = _make("exif_rotated", tmp_path)
     stored = np.asarray(Image.open(path).convert("RGB"))  # pixels as stored, not as viewed
     assert len(dlib.get_frontal_face_detector()(stored, 1)) == 0
-    [face] = _run(path).findings
+    [face] = _faces(_run(path))
     assert stored.shape[:2] == (512, 320)  # stored turned on its side
     assert face.attributes["image_width"] == 512  # reported as viewed: upright 512×320
     assert face.attributes["image_height"] == 320
@@ -119,7 +126,7 @@ def test_exif_face_is_only_found_once_orientation_is_applied(tmp_path: Path) -> 
 
 
 def test_finding_shape(tmp_path: Path) -> None:
-    [face] = _run(_make("one_face", tmp_path)).findings
+    [face] = _faces(_run(_make("one_face", tmp_path)))
     assert face.entity_type == "FACE"
     assert face.score == 1.0
     assert face.recognizer == "dlib_hog"
@@ -133,13 +140,13 @@ def test_finding_shape(tmp_path: Path) -> None:
 
 
 def test_encodings_can_be_turned_off(tmp_path: Path) -> None:
-    [face] = _run(_make("one_face", tmp_path), encodings=False).findings
+    [face] = _faces(_run(_make("one_face", tmp_path), encodings=False))
     assert face.embedding is None
 
 
 def test_same_person_encodings_are_close(tmp_path: Path) -> None:
-    one = _run(_make("one_face", tmp_path)).findings[0].embedding
-    grey = _run(_make("grayscale", tmp_path)).findings[0].embedding
+    one = _faces(_run(_make("one_face", tmp_path)))[0].embedding
+    grey = _faces(_run(_make("grayscale", tmp_path)))[0].embedding
     assert np.linalg.norm(np.subtract(one, grey)) < 0.6  # face_recognition's match tolerance
 
 
@@ -147,8 +154,8 @@ def test_same_person_encodings_are_close(tmp_path: Path) -> None:
 def test_numpy_encoder_equals_dlibs_own(tmp_path: Path, kind: str) -> None:
     """The numpy forward pass of dlib's ResNet gives dlib's vectors (same weights)."""
     path = _make(kind, tmp_path)
-    ours = _run(path).findings
-    theirs = _run(path, encoder="dlib").findings
+    ours = _faces(_run(path))
+    theirs = _faces(_run(path, encoder="dlib"))
     assert len(ours) == len(theirs) >= 1
     for a, b in zip(ours, theirs, strict=True):
         assert a.bbox == b.bbox
@@ -210,7 +217,7 @@ def test_unknown_model_file_falls_back_to_dlibs_encoder(tmp_path: Path, monkeypa
     assert detector.describe()["options"]["encoder"] == "dlib"
     digest = "0" * 64
     [result] = detector.detect_batch([Content(digest, path=str(_make("one_face", tmp_path)))])
-    assert len(result.findings) == 1 and len(result.findings[0].embedding) == 128
+    assert len(_faces(result)) == 1 and len(_faces(result)[0].embedding) == 128
 
 
 def test_numpy_encoder_refuses_a_different_model_file(tmp_path: Path) -> None:
@@ -235,7 +242,7 @@ def test_boxes_map_back_to_original_pixels_on_a_downscaled_image(tmp_path: Path)
     portrait = _portrait()
     canvas.paste(portrait.resize((portrait.width * k, portrait.height * k)), (offset_x, offset_y))
     path = _save(canvas, tmp_path / "big.jpg", quality=92)
-    [face] = _run(path).findings
+    [face] = _faces(_run(path))
     top, right, bottom, left = ASTRONAUT_FACE
     centre = (offset_y + k * (top + bottom) / 2, offset_x + k * (left + right) / 2)
     assert _contains(face.bbox, centre)
@@ -276,7 +283,7 @@ def test_a_bad_item_does_not_spoil_its_batch(tmp_path: Path, detector: FacesDete
         [Content("a", path=str(tmp_path / "absent.jpg")), Content("b", path=str(good))]
     )
     assert [r.sha256 for r in results] == ["a", "b"]
-    assert results[0].error and len(results[1].findings) == 1
+    assert results[0].error and len(_faces(results[1])) == 1
 
 
 def test_describe_names_versions_and_options() -> None:
@@ -348,3 +355,84 @@ def test_evaluate_faces_rejects_a_counts_file_without_faces(tmp_path: Path) -> N
     (tmp_path / "truth.csv").write_text("filename,people\na.jpg,1\n")
     with pytest.raises(InputError, match="faces"):
         evaluate_faces(tmp_path)
+
+
+# ---------------------------------------------------------------- apparent age
+
+
+def test_an_adult_face_gets_an_adult_apparent_age(tmp_path: Path, detector: FacesDetector) -> None:
+    """The real age network on a real photo (skimage's astronaut, a NASA portrait)."""
+    [face] = _faces(_run(_make("one_face", tmp_path)))
+    attrs = face.attributes
+    assert 25 <= attrs["age"] <= 60
+    assert attrs["age_low"] <= attrs["age"] <= attrs["age_high"]
+    assert attrs["p_minor"] < P_MINOR_FLAG
+    assert attrs["face"] == 1
+    assert "gender" not in attrs  # gender is not an audit signal and is never stored
+
+
+def test_no_face_no_age(tmp_path: Path) -> None:
+    result = _run(_make("coffee", tmp_path))
+    assert result.error is None and result.findings == []
+
+
+def test_age_can_be_turned_off(tmp_path: Path) -> None:
+    [face] = _faces(_run(_make("one_face", tmp_path), age=False))
+    assert "age" not in face.attributes and "p_minor" not in face.attributes
+
+
+def test_apparent_minor_finding_comes_with_words(tmp_path: Path) -> None:
+    """A face looking under 18 gets an APPARENT_MINOR finding on its box, scored P(minor)."""
+    face = Finding("FACE", bbox=(1, 2, 3, 0), attributes={"face": 2})
+    young = FaceAge(age=9.4, std=3.6, age_low=5, age_high=14, p_minor=0.97)
+    [minor] = _age_findings(face, young, 2)
+    assert minor.entity_type == "APPARENT_MINOR" and minor.score == 0.97
+    assert minor.bbox == face.bbox
+    assert minor.attributes["evidence"] == "face 2: apparent age 9 (±4), P(minor) 0.97"
+    assert face.attributes["age"] == 9.4  # the face itself carries its estimate too
+    adult = FaceAge(age=35.0, std=4.0, age_low=30, age_high=41, p_minor=0.001)
+    assert _age_findings(Finding("FACE", attributes={}), adult, 1) == []
+
+
+def test_closeup_fallback_finds_a_face_that_fills_the_frame(tmp_path: Path) -> None:
+    """A tight crop defeats HOG's 80×80 window; the padded second look finds it."""
+    top, right, bottom, left = ASTRONAUT_FACE
+    crop = _portrait().crop((left + 8, top + 8, right - 8, bottom - 8)).resize((400, 400))
+    path = _save(crop, tmp_path / "closeup.jpg", quality=95)
+    assert _faces(_run(path, closeup=False)) == []
+    [face] = _faces(_run(path))
+    assert face.attributes["age"] > 18
+
+
+def test_shipped_rules_use_the_measured_thresholds() -> None:
+    """The rule files and the detector's documented thresholds must not drift apart."""
+    from audit.paths import shipped_rules_dir
+    from audit.rules import load_rules
+
+    scores = {
+        r.rule.id: r.rule.match
+        for r in load_rules(shipped_rules_dir())
+        if r.rule.id in ("minors.apparent-minor-face", "minors.possible-minor-face")
+    }
+    assert scores["minors.apparent-minor-face"].min_score == P_MINOR_EXCLUDE
+    assert scores["minors.possible-minor-face"].all[0].min_score == P_MINOR_FLAG
+
+
+AGES = REALDATA.parent / "faces_age"
+
+
+@pytest.mark.skipif(not AGES.is_dir(), reason="../shared/realdata/faces_age not present")
+def test_real_age_labelled_photos() -> None:
+    """Real photos of children and adults with dataset ages (development set)."""
+    from audit.evaluation.ages import evaluate_ages
+
+    result = evaluate_ages(AGES)
+    assert result["faces_found"] >= 0.9 * result["labelled"]
+    assert result["mae"] < 7
+    assert result["at_exclude"]["precision"] >= 0.9
+    assert result["at_review"]["recall"] >= 0.75
+    by_name = {r["filename"]: r for r in result["photos"]}
+    youngest = min(
+        (r for r in by_name.values() if r["age"] is not None), key=lambda r: r["age_low"]
+    )
+    assert youngest["p_minor"] >= P_MINOR_EXCLUDE  # a small child is excluded

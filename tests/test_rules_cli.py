@@ -110,7 +110,7 @@ def test_list_shows_every_rule():
 def test_explain_gives_words_and_sql():
     result = run("explain", "faces.face-non-public-or-minor")
     assert result.exit_code == 0
-    assert "ALL of:" in result.output and "a face in the image" in result.output
+    assert "ALL of:" in result.output and "FACE found in the image" in result.output
     assert "visibility is none of 'public', 'unknown'" in result.output
     assert "INSERT INTO rule_hits" in result.output and "Parameters:" in result.output
 

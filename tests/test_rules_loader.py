@@ -108,8 +108,16 @@ def test_enum_messages(tmp_path, replace, expected):
         ("{field: text, eq: [1, 2]}", "match.eq: must be a single value"),
         (
             "{detector: ocr}",
-            "match.detector: must be one of pii, faces, minor_cues, media_meta, ocr_text"
-            " — got 'ocr'",
+            "match.detector: unknown detector 'ocr' — did you mean 'ocr_text'?; installed: pii,",
+        ),
+        (
+            "{detector: pii, types: [EMAIL]}",
+            "match.types: EMAIL is not an entity type of detector pii — did you mean "
+            "EMAIL_ADDRESS?",
+        ),
+        (
+            "{detector: pii, min_size_px: 40}",
+            "min_size_px applies to detectors that find image boxes (e.g. faces); pii finds text spans",
         ),
         ("{detector: pii, min_score: 2}", "match.min_score: must be ≤ 1"),
         ("{detector: pii, types: [email]}", "UPPER_CASE"),

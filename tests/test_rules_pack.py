@@ -68,14 +68,20 @@ def test_evidence_findings_are_ordered_by_detector_then_start_nulls_last():
         "end",
         "score",
         "bbox",
+        "note",
     ]
 
 
 @pytest.mark.parametrize(
     ("match", "message", "line"),
     [
-        ({"detector": "media_meta", "min_size_px": 10}, "unknown field 'min_size_px'", 10),
-        ({"detector": "exif"}, "must be one of pii, faces, minor_cues, media_meta", 9),
+        (
+            {"detector": "media_meta", "min_size_px": 10},
+            "min_size_px applies to detectors that find image boxes (e.g. faces); "
+            "media_meta finds media facts",
+            10,
+        ),
+        ({"detector": "exif"}, "unknown detector 'exif'; installed: pii, minor_cues, faces", 9),
     ],
 )
 def test_detector_options_checked_at_load(tmp_path, match, message, line):

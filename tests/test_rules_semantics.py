@@ -104,7 +104,7 @@ DETECTOR_CASES = [
     ({"detector": "faces", "min_count": 2}, {"b"}),
     ({"detector": "faces", "min_count": 2, "min_size_px": 64}, set()),
     ({"detector": "minor_cues"}, {"c"}),
-    ({"detector": "minor_cues", "types": ["AGE_CUE"]}, set()),
+    ({"detector": "minor_cues", "types": ["SELF_AGE"]}, set()),
     ({"not": {"detector": "pii"}}, {"c"}),
     ({"field": "pii_types", "contains": "PERSON"}, {"a"}),
     ({"field": "face_count", "ge": 2}, {"b"}),
@@ -137,6 +137,7 @@ def test_evidence_names_conditions_and_findings_without_values():
             "end": 20,
             "score": 0.9,
             "bbox": None,
+            "note": None,  # a detector's own words for a finding (none for pii)
         }
     ]
 

@@ -106,3 +106,28 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_scan_refuses_a_pack_whose_own_tests_fail(tmp_path: Path) -> None:
+    corpus = tmp_path / "posts.jsonl"
+    corpus.write_text('{"item_id": "a", "text": "hello", "visibility": "public"}\n')
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shipped = (ROOT / "rules" / "visibility" / "non-public.yaml").read_text()
+    # the rule's own cases now expect a public item to match: the rule fails them
+    (rules / "broken.yaml").write_text(shipped.replace("expect: no_match", "expect: match"))
+    argv = [*CLI, "scan", str(corpus), "--mapping", "generic", "--rules", str(rules), "-q"]
+    refused = subprocess.run(
+        [*argv, "--out", str(tmp_path / "o1"), "--detectors", "minor_cues"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, refused.stderr
+    assert "broken.yaml:1: rule visibility.non-public fails its own test case" in lines[0]
+    assert "--skip-rule-tests" in lines[0]
+    forced = subprocess.run(
+        [*argv, "--out", str(tmp_path / "o2"), "--detectors", "minor_cues", "--skip-rule-tests"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert forced.returncode == 0, forced.stderr

@@ -132,20 +132,50 @@ def _wait_for_partial_detection(proc: subprocess.Popen, deadline: float) -> str:
     raise AssertionError("scan finished or stalled before detection progress was seen")
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (children, grandchildren, ...), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited while we looked
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its exit status is left
+
+
 @pytest.mark.slow
 def test_resume_after_kill_9(sample_scan: Path, tmp_path: Path) -> None:
     skip_unless_pipeline()
     out = tmp_path / "out"
-    args = [*CLI, "scan", str(SAMPLE_CORPUS), "--out", str(out)]
+    args = [*CLI, "scan", str(SAMPLE_CORPUS), "--out", str(out), "--workers", "2"]
     proc = subprocess.Popen(
         args, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
     )
     try:
         _wait_for_partial_detection(proc, time.monotonic() + 300)
+        tree = _descendants(proc.pid)  # the forkserver and its pool workers
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
+    assert len(tree) >= 3, f"expected a forkserver and 2 workers below the scan, got {tree}"
+    deadline = time.monotonic() + 20
+    while (left := {p for p in tree if _alive(p)}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"{len(left)} processes of the killed scan are still running: {left}"
 
     reference = json.loads((sample_scan / "manifest.json").read_text())
     contents = reference["detectors"]["pii"]["contents"]

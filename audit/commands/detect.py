@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from audit.detectors.registry import detectors_help
+
 
 def detect(
     db: Annotated[
@@ -17,7 +19,7 @@ def detect(
     detectors: str | None = typer.Option(
         None,
         "--detectors",
-        help="Comma-separated detectors (default: every installed default detector).",
+        help=detectors_help(),
     ),
     engine: str = typer.Option(
         "local", "--engine", help="Executor: local (process pool) or ray (Ray Data; extra `ray`)."

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from audit.detectors.registry import detectors_help
+
 
 def scan(
     corpus: Annotated[
@@ -36,7 +38,7 @@ def scan(
         str | None,
         typer.Option(
             "--detectors",
-            help="Comma-separated detectors (default: pii,minor_cues,faces,media_meta).",
+            help=detectors_help(),
         ),
     ] = None,
     workers: Annotated[
@@ -45,6 +47,13 @@ def scan(
     engine: Annotated[
         str, typer.Option("--engine", help="Execution engine: local or ray.")
     ] = "local",
+    skip_rule_tests: Annotated[
+        bool,
+        typer.Option(
+            "--skip-rule-tests",
+            help="Evaluate the rules even if their own test cases fail (default: refuse, exit 2).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine summary on stdout.")
@@ -85,9 +94,7 @@ def scan(
 
     Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high
 
-    Example:  audit scan ~/twitter-archive/ --out audit-x --strict
-
-    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, unrecognised format, no item read or every row rejected, an ingest warning under --strict, output folder not writable or in use by another scan).
+    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, unrecognised format, no item read or every row rejected, an ingest warning under --strict, output folder not writable or in use by another scan).
     """
     from audit.progress import make_progress
     from audit.scan import ScanOptions, run_scan
@@ -108,6 +115,7 @@ def scan(
         fetch_media=fetch_media,
         fetch_concurrency=fetch_concurrency,
         fetch_timeout=fetch_timeout,
+        skip_rule_tests=skip_rule_tests,
     )
     with make_progress(quiet=quiet) as progress:
         result = run_scan(opts, progress)
@@ -121,6 +129,11 @@ def scan(
             f"{h['items']:,} items · {h['flagged_items']:,} flagged · "
             f"{h['excluded_items']:,} excluded · {h['errors']:,} errors"
         )
+        skipped = result.manifest.get("rules", {}).get("skipped") or {}
+        if skipped:
+            typer.echo(f"{len(skipped)} rule(s) not evaluated (their zero is not a finding):")
+            for rule_id, reason in sorted(skipped.items()):
+                typer.echo(f"  {rule_id}: {reason}")
         typer.echo(f"Report: {result.outputs['report.html']}")
     raise typer.Exit(result.exit_code)
 

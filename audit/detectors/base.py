@@ -11,12 +11,64 @@ per worker process; importing this module or the registry imports no heavy libra
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 InputKind = Literal["text", "image"]
+#: Where a detector's findings point: ``text_span`` = character offsets into the item's own
+#: text; ``image_box`` = pixel boxes in the item's image; ``media_fact`` = facts about the
+#: media file as a whole (metadata), with no position.
+FindingKind = Literal["text_span", "image_box", "media_fact"]
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedColumn:
+    """A per-item column a detector adds to ``item_view`` (rules, reports and filters read it).
+
+    ``aggregate`` is a DuckDB aggregate over the ``findings`` rows of one item; every
+    aggregate call in it carries ``/*FILTER*/``, which becomes ``FILTER (WHERE detector =
+    '<name>')`` so that all detectors' columns come out of one pass over the findings.
+    ``default`` is the SQL value of an item without findings (None: NULL).
+    """
+
+    name: str
+    sql_type: str  # a DuckDB type the rules understand (audit/rules/columns.py)
+    aggregate: str
+    default: str | None
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceWeights:
+    """How a detector's findings add up to evidence about a group of items (e.g. an author).
+
+    Rules use it with ``having: {evidence_score: {detector: <name>, ge: <score>}}``. Per group:
+    each finding gets a signed ``weight`` (SQL over the finding ``f`` — entity_type, score,
+    attributes as JSON text — and its item ``i``, whose columns listed in ``item_columns``
+    are available); per item and entity type the weight of largest magnitude counts; per
+    entity type the group's sum is clipped to ``caps[type]`` (low, high); the score is the sum
+    over types. Positive evidence for, negative against: one strong cue can be outweighed.
+    """
+
+    label: str  # what the score measures: "minor evidence"
+    weight: str  # SQL expression; NULL or 0 means "no evidence"
+    caps: dict[str, tuple[float, float]]
+    item_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureCategory:
+    """A row of the report's and dashboard's exposure table: items that carry something.
+
+    ``predicate`` is a boolean SQL expression over ``item_view`` (usually over the
+    detector's derived columns). ``minors`` puts the row under "Minors" (and into its count).
+    """
+
+    key: str
+    label: str  # as the report's table says it: "Faces in images"
+    short_label: str  # for chart axes: "faces"
+    predicate: str
+    minors: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +115,19 @@ class Detector(Protocol):
     name: ClassVar[str]  # stable id used in rules (`detector: pii`) and the cache key
     version: ClassVar[str]  # bump whenever logic, patterns or model change
     input_kind: ClassVar[InputKind]
+    #: Every entity type its findings can carry; rules' ``types:`` are checked against it.
+    entity_types: ClassVar[tuple[str, ...]]
+    #: True: its spans/boxes are personal data — redacted by ``audit export`` (text spans),
+    #: masked in the dashboard and report, blurred in images (boxes).
+    personal_data: ClassVar[bool]
+    finding_kind: ClassVar[FindingKind]
+    label: ClassVar[str]  # what it finds, in a few words: "personal data in text"
+    # Optional declarations (audit.detectors.registry.DetectorSpec reads them):
+    # ``derived_columns: ClassVar[tuple[DerivedColumn, ...]]`` item_view columns it adds,
+    # ``exposure: ClassVar[tuple[ExposureCategory, ...]]`` its rows of the exposure table,
+    # ``finding_noun: ClassVar[tuple[str, str]]`` (singular, plural) for rule wording,
+    # ``evidence: ClassVar[EvidenceWeights]`` how its findings add up over a group of items,
+    # ``found_in: ClassVar[str]`` where findings are, e.g. "in the image metadata".
     # Optional: ``batch_size: ClassVar[int]`` contents per detect_batch call
     # (default 256 for text, 8 for images; see batch_size_of), and
     # ``in_process: ClassVar[bool] = True`` for cheap detectors a process pool would slow.
@@ -83,38 +148,6 @@ class Detector(Protocol):
         ...
 
 
-#: name -> "module:Class". Imported on demand so `audit --help` loads no model library.
-REGISTRY: dict[str, str] = {
-    "pii": "audit.detectors.pii.detector:PiiDetector",
-    "minor_cues": "audit.detectors.minor_cues:MinorCuesDetector",
-    "faces": "audit.detectors.faces.detector:FacesDetector",
-    "media_meta": "audit.detectors.media_meta.detector:MediaMetaDetector",
-    "ocr_text": "audit.detectors.ocr.detector:OcrTextDetector",
-}
-
-#: Detectors a scan runs when --detectors is not given.
-DEFAULT_DETECTORS: tuple[str, ...] = ("pii", "minor_cues", "faces", "media_meta")
-
-
-class UnknownDetectorError(KeyError):
-    """A detector name that is not in the registry."""
-
-
-def detector_class(name: str) -> type[Detector]:
-    """Import and return the class registered under ``name``.
-
-    ``name`` may also be a ``"package.module:Class"`` target (plugins, tests): engines pass
-    names to worker processes, which cannot see registry entries added at run time.
-    """
-    target = REGISTRY.get(name) or (name if ":" in name else None)
-    if target is None:
-        raise UnknownDetectorError(
-            f"unknown detector {name!r}; known: {', '.join(sorted(REGISTRY))}"
-        )
-    module_name, _, class_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
-
-
 def batch_size_of(cls: type[Detector]) -> int:
     """The batch size a detector asks for (``batch_size`` class attribute), or a default."""
     default = 256 if cls.input_kind == "text" else 8
@@ -125,17 +158,3 @@ def error_code(error: str) -> str:
     """The machine code of a :attr:`Result.error` ("code: message" → "code")."""
     code, sep, _ = error.partition(":")
     return code.strip() if sep and code.strip() else "detector_error"
-
-
-def available_detectors() -> list[str]:
-    """Names of registered detectors whose module is importable in this installation."""
-    return [
-        name
-        for name, target in REGISTRY.items()
-        if importlib.util.find_spec(target.partition(":")[0])
-    ]
-
-
-def create_detector(name: str, **options: Any) -> Detector:
-    """Instantiate a registered detector with its options (e.g. ``faces`` upsample)."""
-    return detector_class(name)(**options)

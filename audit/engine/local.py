@@ -25,12 +25,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from audit.detectors.base import Content, Detector, Result, create_detector, detector_class
+from audit.detectors.base import Content, Detector, Result
+from audit.detectors.registry import create_detector, detector_class
 from audit.errors import InputError
 from audit.offline import ensure_offline
 
 #: Imported first in the forkserver and in every worker: pins BLAS/OpenMP threads to 1.
 _WORKER_ENV_MODULE = "audit.engine.worker_env"
+#: Preloaded by the forkserver only: it exits when the scan process dies.
+_FORKSERVER_GUARD_MODULE = "audit.engine.forkserver_guard"
 
 #: Item-by-item retries that may kill a worker in a row before we call the install broken.
 MAX_CONSECUTIVE_CRASHES = 5
@@ -55,7 +58,7 @@ def _init_worker(name: str, options: dict[str, Any]) -> None:
     # An exception here would only break the pool ("a process in the initializer failed")
     # and look like a crash; keep the text and report it with the first batch instead.
     global _worker_detector, _worker_setup_error
-    importlib.import_module(_WORKER_ENV_MODULE)
+    importlib.import_module(_WORKER_ENV_MODULE).die_with_parent()
     try:
         detector = create_detector(name, **options)
         detector.setup()
@@ -145,7 +148,9 @@ def _context(name: str) -> multiprocessing.context.BaseContext:
         # The forkserver inherits this environment: model libraries imported there must
         # already see the offline settings (tldextract reads them at import).
         ensure_offline()
-    context.set_forkserver_preload([_WORKER_ENV_MODULE, __name__, *preload])
+    context.set_forkserver_preload(
+        [_FORKSERVER_GUARD_MODULE, _WORKER_ENV_MODULE, __name__, *preload]
+    )
     return context
 
 

@@ -21,7 +21,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from audit.detectors.base import Content, Finding, Result, create_detector
+from audit.detectors.base import Content, Finding, Result
+from audit.detectors.registry import create_detector
 from audit.errors import InputError, UsageError
 
 #: Contents per input shard: bounds driver memory while writing shards.

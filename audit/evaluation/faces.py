@@ -27,7 +27,7 @@ def evaluate_faces(folder: Path, counts_csv: Path | None = None, **detector_opti
     """Detect faces in every labelled image of ``folder`` and score the counts.
 
     ``folder`` holds the images, or an ``images/`` subfolder does (the layout of
-    ../shared/realdata/faces). Returns ``images`` (per image: filename, true, true_min,
+    a folder of photos with counted faces). Returns ``images`` (per image: filename, true, true_min,
     true_max, predicted, error, exact, in_range), ``scored``, ``exact_accuracy``,
     ``range_accuracy``, ``mean_abs_error``, ``errors``, ``seconds``, ``images_per_second``
     and the detector's ``describe()``. Runs in this process (one core).
@@ -44,7 +44,8 @@ def evaluate_faces(folder: Path, counts_csv: Path | None = None, **detector_opti
     for label in labels:
         path = image_dir / label["filename"]
         result = detector.detect_batch([Content(sha256=_sha256(path), path=str(path))])[0]
-        predicted = None if result.error else len(result.findings)
+        faces = [f for f in result.findings if f.entity_type == "FACE"]
+        predicted = None if result.error else len(faces)
         rows.append(_score(label, predicted, result.error))
     seconds = time.perf_counter() - started
 

@@ -46,7 +46,53 @@ LABEL_MAP: dict[str, str] = {
     "SSN": "US_SSN",
     "IBAN": "IBAN_CODE",
     "IP": "IP_ADDRESS",
+    "PASSPORT": "PASSPORT",
+    "US_PASSPORT": "PASSPORT",
+    "UK_PASSPORT": "PASSPORT",
+    "IN_PASSPORT": "PASSPORT",
+    "IT_PASSPORT": "PASSPORT",
+    "DRIVER_LICENSE": "DRIVER_LICENSE",
+    "DRIVERS_LICENSE": "DRIVER_LICENSE",
+    "US_DRIVER_LICENSE": "DRIVER_LICENSE",
+    "IT_DRIVER_LICENSE": "DRIVER_LICENSE",
+    "NATIONAL_ID": "NATIONAL_ID",
+    "ID_NUMBER": "NATIONAL_ID",
+    "UK_NINO": "NATIONAL_ID",
+    "ES_NIF": "NATIONAL_ID",
+    "ES_NIE": "NATIONAL_ID",
+    "IT_FISCAL_CODE": "NATIONAL_ID",
+    "IT_IDENTITY_CARD": "NATIONAL_ID",
+    "IN_AADHAAR": "NATIONAL_ID",
+    "IN_PAN": "NATIONAL_ID",
+    "PL_PESEL": "NATIONAL_ID",
+    "FI_PERSONAL_IDENTITY_CODE": "NATIONAL_ID",
+    "CRYPTO": "CRYPTO",
+    "CRYPTO_WALLET": "CRYPTO",
+    "BTC_ADDRESS": "CRYPTO",
+    "ETH_ADDRESS": "CRYPTO",
 }
+
+#: Stock presidio types that map onto one of ours (benchmarks ask stock presidio for them,
+#: so both systems are scored on the same types).
+STOCK_PRESIDIO_TYPES: frozenset[str] = frozenset(
+    {
+        "US_PASSPORT",
+        "UK_PASSPORT",
+        "IN_PASSPORT",
+        "IT_PASSPORT",
+        "US_DRIVER_LICENSE",
+        "IT_DRIVER_LICENSE",
+        "UK_NINO",
+        "ES_NIF",
+        "ES_NIE",
+        "IT_FISCAL_CODE",
+        "IT_IDENTITY_CARD",
+        "IN_AADHAAR",
+        "IN_PAN",
+        "PL_PESEL",
+        "FI_PERSONAL_IDENTITY_CODE",
+    }
+)
 
 
 @dataclass

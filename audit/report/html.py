@@ -15,23 +15,7 @@ from string import Template
 from typing import Any
 
 from audit import __version__, atomic
-
-#: Exposure categories in display order, with the label a privacy lead reads.
-EXPOSURE_LABELS = {
-    "non_public": "Not public (unlisted, followers, private, direct)",
-    "visibility_unknown": "Visibility unknown",
-    "minors": "Minors (declared age < 18 or text cues)",
-    "minor_declared_age": "declared age under 18",
-    "minor_text_cues": "minor cues in text",
-    "faces": "Faces in images",
-    "pii": "Personal data in text",
-    "opt_out": "Author opted out of AI training",
-    "noai": "noai / TDM reservation",
-    "deleted": "Deleted after collection",
-}
-
-#: Exposure rows shown indented under "minors" in the table and left out of the chart.
-EXPOSURE_SUBROWS = ("minor_declared_age", "minor_text_cues")
+from audit.declared_sql import exposure_categories
 
 _FONT = "Inter, Segoe UI, system-ui, -apple-system, Helvetica Neue, Arial, sans-serif"
 _COLORS = {"items": "#9fb3e6", "flagged": "#d98a00", "excluded": "#c0392b", "accent": "#2f5bd3"}
@@ -138,12 +122,16 @@ def _exposure(report: dict[str, Any]) -> str:
     import plotly.graph_objects as go
 
     rows = report["exposure"]
-    top = [r for r in rows if r["category"] not in EXPOSURE_SUBROWS]
+    categories = {c.key: c for c in exposure_categories()}
+    # minor signals are indented under the composite "minors" row, not charted on their own
+    sub = {k for k, c in categories.items() if c.minors}
+    labels = {k: c.label for k, c in categories.items()}
+    top = [r for r in rows if r["category"] not in sub]
     peak = max([(r["share"] or 0) * 100 for r in top] + [1.0])
     fig = go.Figure(
         go.Bar(
             x=[(r["share"] or 0) * 100 for r in reversed(top)],
-            y=[EXPOSURE_LABELS.get(r["category"], r["category"]).strip() for r in reversed(top)],
+            y=[labels.get(r["category"], r["category"]) for r in reversed(top)],
             orientation="h",
             marker_color=_COLORS["accent"],
             text=[_pct(r["share"]) for r in reversed(top)],
@@ -157,8 +145,8 @@ def _exposure(report: dict[str, Any]) -> str:
     table = _table(
         [("Category", False), ("Items", True), ("Share", True)],
         [
-            f"<tr><td class='{'sub' if r['category'] in EXPOSURE_SUBROWS else ''}'>"
-            f"{escape(EXPOSURE_LABELS.get(r['category'], r['category']))}</td>"
+            f"<tr><td class='{'sub' if r['category'] in sub else ''}'>"
+            f"{escape(labels.get(r['category'], r['category']))}</td>"
             f'<td class="num">{_num(r["items"])}</td>{_share_cell(r["share"])}</tr>'
             for r in rows
         ],
@@ -169,6 +157,64 @@ def _exposure(report: dict[str, Any]) -> str:
         "Exposure by category",
         "Items that carry a privacy or consent risk, whether or not a rule flags them.",
         f'<div class="grid2"><div>{_chart(fig, 360)}</div><div>{table}</div></div>',
+    )
+
+
+def _minors(report: dict[str, Any]) -> str:
+    """Minors: items by signal (declared age, text, apparent face age), what the minors rules
+    did, and the apparent ages of faces (youngest face per image)."""
+    import plotly.graph_objects as go
+
+    minor_keys = {c.key: c.label for c in exposure_categories() if c.minors}
+    signals = [r for r in report["exposure"] if r["category"] in minor_keys]
+    signal_table = _table(
+        [("Signal", False), ("Items", True), ("Share", True)],
+        [
+            f"<tr><td>{escape(minor_keys[r['category']])}</td>"
+            f'<td class="num">{_num(r["items"])}</td>{_share_cell(r["share"])}</tr>'
+            for r in signals
+        ],
+        "No minor signal is declared by the installed detectors.",
+    )
+    rules = [r for r in report["rules"] if r["category"] == "minors"]
+    rule_table = _table(
+        [("Rule", False), ("Action", False), ("Items", True)],
+        [
+            f"<tr><td><code>{escape(r['rule_id'])}</code><br><span class='muted'>"
+            f"{escape(r['title'])}</span></td><td>{_action(r['action'])}</td>"
+            f'<td class="num">{_num(r["items"])}</td></tr>'
+            for r in rules
+        ],
+        "No minors rule in this pack.",
+    )
+    ages = report.get("face_ages") or []
+    chart = "<p class='empty'>No face with an apparent age in this corpus.</p>"
+    if ages:
+        fig = go.Figure(
+            go.Bar(
+                x=[r["age"] for r in ages],
+                y=[r["images"] for r in ages],
+                marker_color=[
+                    _COLORS["excluded"] if r["age"] < 18 else _COLORS["items"] for r in ages
+                ],
+                hovertemplate="apparent age %{x}: %{y:,} images<extra></extra>",
+            )
+        )
+        fig.add_vline(x=17.5, line_dash="dot", line_color="#64748b", annotation_text="18")
+        fig.update_xaxes(
+            title="apparent age of the youngest face (years)",
+            range=[-0.5, max(25, max(r["age"] for r in ages) + 1)],
+        )
+        fig.update_yaxes(title="images")
+        chart = _chart(fig, 300)
+    return _section(
+        "minors",
+        "Minors",
+        "Items that come from or show a minor, by signal: a declared age, cues in the text "
+        "(one item, or evidence accumulated over an author's posts), and the apparent age of "
+        "faces (an estimate from the face alone; the shipped rules exclude from P(minor) 0.5 "
+        "and send 0.02–0.5 to review). Faces stay unshown here.",
+        f'<div class="grid2"><div>{signal_table}{rule_table}</div><div>{chart}</div></div>',
     )
 
 
@@ -253,8 +299,13 @@ def _rules(report: dict[str, Any]) -> str:
     body = [
         f"<tr><td><code>{escape(r['rule_id'])}</code><div class='muted'>{escape(r['title'] or '')}</div></td>"
         f"<td>{_badge(r['severity'])}</td><td>{_action(r['action'])}</td>"
-        f"<td class='num'>{_num(r['items'])}</td>{_share_cell(r['share'])}"
-        f"<td>{escape(r['description'] or '')}</td></tr>"
+        + (
+            f"<td class='num muted'>–</td><td class='muted'>not evaluated</td>"
+            f"<td><strong>Skipped:</strong> {escape(r['skip_reason'])}</td></tr>"
+            if r.get("skip_reason")
+            else f"<td class='num'>{_num(r['items'])}</td>{_share_cell(r['share'])}"
+            f"<td>{escape(r['description'] or '')}</td></tr>"
+        )
         for r in report["rules"]
     ]
     table = _table(
@@ -272,7 +323,8 @@ def _rules(report: dict[str, Any]) -> str:
     return _section(
         "rules",
         "Rules",
-        "Every rule evaluated in this run, most severe first.",
+        "Every rule of the pack, most severe first. A skipped rule was not evaluated (the "
+        "reason says why): its zero is not a finding.",
         f"<div class='rules'>{table}</div>",
     )
 
@@ -283,7 +335,10 @@ def _pii(report: dict[str, Any]) -> str:
     rows = report["pii_types"][:15]
     if not rows:
         return _section(
-            "pii", "Top PII entity types", "", "<p class='empty'>No personal data detected.</p>"
+            "pii",
+            "Personal data in text, by type",
+            "",
+            "<p class='empty'>No personal data detected.</p>",
         )
     fig = go.Figure(
         go.Bar(
@@ -295,9 +350,16 @@ def _pii(report: dict[str, Any]) -> str:
         )
     )
     table = _table(
-        [("Entity type", False), ("Findings", True), ("Items", True), ("Share of items", True)],
+        [
+            ("Entity type", False),
+            ("Detector", False),
+            ("Findings", True),
+            ("Items", True),
+            ("Share of items", True),
+        ],
         [
             f"<tr><td><code>{escape(r['entity_type'])}</code></td>"
+            f"<td>{escape(r['detector'])}</td>"
             f"<td class='num'>{_num(r['findings'])}</td><td class='num'>{_num(r['items'])}</td>"
             f"{_share_cell(r['share'])}</tr>"
             for r in rows
@@ -306,8 +368,9 @@ def _pii(report: dict[str, Any]) -> str:
     )
     return _section(
         "pii",
-        "Top PII entity types",
-        "Personal data found in text by the PII detector.",
+        "Personal data in text, by type",
+        "Findings of every detector that declares its text spans personal data (masked in the "
+        "dashboard, redacted by the export).",
         f'<div class="grid2"><div>{_chart(fig, 30 * len(rows) + 80)}</div><div>{table}</div></div>',
     )
 
@@ -435,7 +498,8 @@ def render_html(report: dict[str, Any]) -> str:
     """The complete report page for ``report`` (from collect_report)."""
     import plotly.offline
 
-    # imported here: html_media and html_groups build on this module's helpers
+    # imported here: html_media, html_groups and html_assurance build on this module's helpers
+    from audit.report.html_assurance import residual_section
     from audit.report.html_groups import groups_section
     from audit.report.html_media import media_section
 
@@ -449,9 +513,11 @@ def render_html(report: dict[str, Any]) -> str:
         [
             _kpi_cards(report["headline"]),
             _exposure(report),
+            residual_section(report),
             media_section(report),
             _platforms(report),
             _over_time(report),
+            _minors(report),
             _rules(report),
             groups_section(report),
             _pii(report),

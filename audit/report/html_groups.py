@@ -11,15 +11,7 @@ from html import escape
 from typing import Any
 
 from audit.report.html import _num, _section, _share_cell, _table
-
-#: Group kinds (report.sql group_keys) with the heading and key column a privacy lead reads.
-GROUP_KINDS: dict[str, tuple[str, str]] = {
-    "author": ("Authors", "Author id"),
-    "platform": ("Platforms", "Platform"),
-    "subreddit": ("Subreddits", "Subreddit"),
-    "source_file": ("Source files", "File"),
-    "domain": ("URL domains", "Domain"),
-}
+from audit.vocabulary import GROUP_KINDS
 
 
 def _rules_cell(top_rules: list[dict[str, Any]]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from audit import atomic
+from audit.declared_sql import fill_declared
 from audit.report.masking import mask_evidence
 from audit.store import query
 
@@ -69,8 +70,9 @@ def expand_report_refs(sql: str) -> str:
 
 
 def report_query(name: str) -> str:
-    """The report.sql block ``name`` with its ``{report.NAME}`` includes expanded."""
-    return expand_report_refs(query("report.sql", name))
+    """The report.sql block ``name`` with its ``{report.NAME}`` includes expanded and the
+    fragments declared by the detectors (exposure categories, masking) filled in."""
+    return fill_declared(expand_report_refs(query("report.sql", name)))
 
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -125,6 +127,8 @@ def collect_report(
     group_min_items: int = GROUP_MIN_ITEMS,
 ) -> dict[str, Any]:
     """Every number of the report for ``run_id`` (KPI names = report.sql block names)."""
+    from audit.assurance.summary import collect_assurance  # it reads this module's helpers
+
     if manifest is None:
         row = con.execute(query("report.sql", "run_manifest"), {"run_id": run_id}).fetchone()
         manifest = json.loads(row[0]) if row and row[0] else {}
@@ -137,11 +141,18 @@ def collect_report(
         "by_platform": rows(con, "kpi_by_platform", run_id=run_id),
         "by_month": rows(con, "kpi_by_month", run_id=run_id),
         "rules": rows(con, "kpi_rules", run_id=run_id),
+        "skipped_rules": [
+            {"rule_id": r["rule_id"], "reason": r["skip_reason"]}
+            for r in rows(con, "kpi_rules", run_id=run_id)
+            if r["skip_reason"]
+        ],
         "severity": rows(con, "kpi_severity", run_id=run_id),
         "pii_types": rows(con, "kpi_pii_types"),
+        "face_ages": rows(con, "kpi_face_ages"),
         "errors": rows(con, "kpi_errors", run_id=run_id),
         "groups": group_tables(con, run_id, limit=group_limit, min_items=group_min_items),
         "flag_sample": _flag_sample(con, run_id, sample_per_rule),
+        "assurance": collect_assurance(con, run_id),
         "manifest": manifest,
     }
 

@@ -1,17 +1,19 @@
 """Which item fields a rule may name, and what kind of value each holds.
 
-Rules read ``item_view`` (canonical + provenance + derived detector columns, see
-audit/schema.py) and source columns kept in ``items.extra``, which rules name as
-``extra.<name>``. Every name is checked here before any SQL is built.
+Rules read ``item_view`` (canonical + provenance + the columns detectors declare, see
+audit/schema.py and audit/detectors/registry.py) and source columns kept in ``items.extra``,
+which rules name as ``extra.<name>``. Every name is checked here before any SQL is built.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from audit.schema import CANONICAL_COLUMNS, DERIVED_COLUMNS, PROVENANCE_COLUMNS
+from audit.detectors.registry import derived_columns
+from audit.schema import CANONICAL_COLUMNS, ITEM_ERROR_COLUMN, PROVENANCE_COLUMNS
 
 Kind = Literal["text", "number", "bool", "timestamp", "date", "list", "json", "extra"]
 
@@ -27,11 +29,19 @@ _KIND_OF_TYPE: Final[dict[str, Kind]] = {
     "JSON": "json",
 }
 
-#: Every column of item_view and its kind.
-ITEM_VIEW_KINDS: Final[dict[str, Kind]] = {
-    name: _KIND_OF_TYPE[duck_type]
-    for name, duck_type in {**CANONICAL_COLUMNS, **PROVENANCE_COLUMNS, **DERIVED_COLUMNS}.items()
-}
+
+@functools.cache
+def item_view_kinds() -> dict[str, Kind]:
+    """Every column of item_view and its kind: the item columns, the columns the installed
+    detectors declare (plug-ins included), and the item's error codes."""
+    types = {
+        **CANONICAL_COLUMNS,
+        **PROVENANCE_COLUMNS,
+        **derived_columns(),
+        ITEM_ERROR_COLUMN: "VARCHAR[]",
+    }
+    return {name: _KIND_OF_TYPE[duck_type] for name, duck_type in types.items()}
+
 
 #: Columns a self-test case may set directly (derived ones come from `findings:`).
 SETTABLE_COLUMNS: Final[frozenset[str]] = frozenset({**CANONICAL_COLUMNS, **PROVENANCE_COLUMNS})
@@ -74,8 +84,9 @@ class FieldRef:
 
 def resolve_field(name: str) -> FieldRef:
     """Validate a field name; raises ValueError with a hint naming the closest column."""
-    if name in ITEM_VIEW_KINDS:
-        return FieldRef(name, ITEM_VIEW_KINDS[name])
+    kinds = item_view_kinds()
+    if name in kinds:
+        return FieldRef(name, kinds[name])
     if name.startswith(EXTRA_PREFIX):
         if _EXTRA_NAME.match(name[len(EXTRA_PREFIX) :]):
             return FieldRef(name, "extra")
@@ -84,10 +95,10 @@ def resolve_field(name: str) -> FieldRef:
         )
     import difflib
 
-    close = difflib.get_close_matches(name, ITEM_VIEW_KINDS, n=1)
+    close = difflib.get_close_matches(name, kinds, n=1)
     if close:
         raise ValueError(f"no item field named '{name}' — did you mean '{close[0]}'?")
     raise ValueError(
-        f"no item field named '{name}'; rules can name {', '.join(ITEM_VIEW_KINDS)}, "
+        f"no item field named '{name}'; rules can name {', '.join(kinds)}, "
         "or a source column kept from the corpus as extra.<name>"
     )

@@ -2,7 +2,7 @@
 
 This is the only place rule SQL is built. Identifiers come from the validated column
 catalogue (audit/rules/columns.py), never from rule text; every value is a bound ``$n``
-parameter. Semantics (DESIGN.md): a comparison on a missing value is false, never NULL
+parameter. Semantics (docs/RULES.md): a comparison on a missing value is false, never NULL
 (``coalesce(..., false)``), so ``not`` of it is true.
 
 A pack compiles into a :class:`Plan`: the shared tables of audit/rules/pack.py (each
@@ -21,16 +21,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.rules.columns import ITEM_VIEW_KINDS, FieldRef, resolve_field
+from audit.detectors.registry import column_owner, spec
+from audit.rules.columns import FieldRef, item_view_kinds, resolve_field
 from audit.rules.describe import describe
 from audit.rules.loader import LoadedRule
 from audit.rules.model import (
     AggregateCondition,
     AllCondition,
     AnyCondition,
-    AnyDetectorCondition,
     AnyItemHaving,
+    DetectorCondition,
     DistinctHaving,
+    EvidenceHaving,
+    EvidenceScore,
     FieldCondition,
     NotCondition,
     ShareHaving,
@@ -53,6 +56,7 @@ class Plan:
     rule_ids: list[str]
     columns: set[str]  # item_view columns the statements read
     detectors: set[str]  # detectors whose findings the statements read
+    evidence_detectors: set[str] = field(default_factory=set)  # ... with their attributes
 
     @property
     def uses_findings(self) -> bool:
@@ -80,6 +84,7 @@ class CompiledRule:
     columns: set[str]
     uses_findings: bool
     extra_names: set[str]  # source columns (items.extra) the rule reads
+    detectors: set[str]  # detectors whose findings the rule reads
     is_aggregate: bool  # flags depend on other items of a group
     skip_reason: str | None = None  # set when the corpus lacks a column in requires_columns
 
@@ -98,6 +103,7 @@ class _State:
     problems: list[Problem] = field(default_factory=list)
     missing_required: set[str] = field(default_factory=set)
     extra_names: set[str] = field(default_factory=set)
+    column_detectors: set[str] = field(default_factory=set)  # owners of derived columns read
 
     def bind(self, value: Any) -> str:
         """Bind a value in the statement being built."""
@@ -109,6 +115,8 @@ def _column(state: _State, ref: FieldRef, path: Path_, value_kind: str | None = 
     state.columns.add(ref.column)
     name = ref.extra_name
     if name is None:
+        if owner := column_owner(ref.name):
+            state.column_detectors.add(owner)
         return f'i."{ref.name}"'
     state.extra_names.add(name)
     known = state.extra_columns
@@ -165,26 +173,25 @@ def _field(state: _State, cond: FieldCondition, path: Path_) -> str:
     return f"coalesce({expr}, false)"
 
 
-def _finding_filter(cond: AnyDetectorCondition, binder: Binder) -> str:
+def _finding_filter(cond: DetectorCondition, binder: Binder) -> str:
     """Which findings a detector condition counts (over ``findings f``)."""
     parts = [f"f.detector = {binder.bind(cond.detector)}"]
-    types = getattr(cond, "types", None)
-    if types:
-        parts.append(f"list_contains({binder.bind(list(types))}::VARCHAR[], f.entity_type)")
+    if cond.types:
+        parts.append(f"list_contains({binder.bind(list(cond.types))}::VARCHAR[], f.entity_type)")
     if cond.min_score is not None:
         parts.append(f"f.score >= {binder.bind(cond.min_score)}")
-    if getattr(cond, "min_size_px", None):
+    if cond.min_size_px:
         parts.append(f"{query('rules.sql', 'face_size_px')} >= {binder.bind(cond.min_size_px)}")
     return "(" + " AND ".join(parts) + ")"
 
 
-def _detector(state: _State, cond: AnyDetectorCondition, in_group: bool) -> str:
+def _detector(state: _State, cond: DetectorCondition, in_group: bool) -> str:
     # conditions that count the same findings share one count column of rule_detect
     key = (
         cond.detector,
-        tuple(getattr(cond, "types", None) or ()),
+        tuple(cond.types or ()),
         cond.min_score,
-        getattr(cond, "min_size_px", None),
+        cond.min_size_px,
     )
     # inside an aggregate the evidence is the group label, not item spans
     index = state.tables.detector_index(
@@ -229,8 +236,11 @@ def _having_parts(
     return where, test, fmt, f"hits{n}, n, example{n}, {said}", False
 
 
-def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[str, str]:
-    """Returns (boolean SQL, evidence label SQL) for a group-level condition.
+def _aggregate(
+    state: _State, cond: AggregateCondition, path: Path_, labelled: bool = True
+) -> tuple[str, str]:
+    """Returns (boolean SQL, evidence label SQL) for a group-level condition (``labelled``:
+    the label is shown; unshown labels must bind nothing in the branch's statement).
 
     The per-item condition is evaluated once per item into the pack's group table for this
     ``group_by`` (shared with other aggregates on the same field); the branch joins the
@@ -238,6 +248,8 @@ def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[st
     """
     agg = cond.aggregate
     group = _column(state, resolve_field(agg.group_by), (*path, "aggregate", "group_by"))
+    if isinstance(agg.having, EvidenceHaving):
+        return _evidence_score(state, agg.having.evidence_score, agg.group_by, group, labelled)
     table: GroupTable = state.tables.group(group)
     n = len(table.labels) + 1
     outer, state.binder = state.binder, table.binder
@@ -261,6 +273,34 @@ def _aggregate(state: _State, cond: AggregateCondition, path: Path_) -> tuple[st
     table.tests.append(test)
     alias = state.joins.setdefault(table.name, f"g{len(state.joins) + 1}")
     return f"({alias}.label{n} IS NOT NULL)", f"{alias}.label{n}"
+
+
+def _evidence_score(
+    state: _State, spec_: EvidenceScore, group_by: str, group_sql: str, labelled: bool
+) -> tuple[str, str]:
+    """(boolean SQL, evidence label SQL) of an ``evidence_score`` having: the branch joins the
+    detector's evidence table for this group_by and compares its score with ``ge``."""
+    table = state.tables.evidence_table(group_sql, spec_.detector)
+    declared = spec(spec_.detector).evidence
+    assert declared is not None  # the rule model checked it
+    state.columns.update(declared.item_columns)
+    alias = state.joins.setdefault(table.name, f"g{len(state.joins) + 1}")
+    test = f"coalesce({alias}.score >= {state.bind(spec_.ge)}, false)"
+    if not labelled:  # under `not`: a label's parameters would be unused in the statement
+        return f"({test})", ""
+    # "author_id b17: minor evidence 7.0 (at least 1.0): SELF_AGE +4.0 in item p3; ..."
+    words = f"%s %s: {declared.label} %s (at least {_number_words(spec_.ge)}): %s"
+    label = (
+        f"CASE WHEN {test} THEN to_json(printf({state.bind(words)}, {state.bind(group_by)}, "
+        f"{alias}.g, {alias}.score_words, {alias}.reasons))::VARCHAR END"
+    )
+    return f"({test})", label
+
+
+def _number_words(x: float) -> str:
+    """A threshold as evidence words write scores: one or two decimals (1.0, 0.75)."""
+    text = f"{x:.2f}"
+    return text[:-1] if text.endswith("0") else text
 
 
 def _expr(
@@ -296,13 +336,15 @@ def _expr(
                 state.loaded.problem(path, "an aggregate cannot be nested inside another aggregate")
             )
             return "false"
-        sql, label_sql = _aggregate(state, cond, path)
+        sql, label_sql = _aggregate(state, cond, path, labelled=units is not None)
     elif isinstance(cond, FieldCondition):
         sql = _field(state, cond, path)
         label_sql = _label(state, describe(cond)) if units is not None else ""
-    else:
+    elif isinstance(cond, DetectorCondition):
         sql = _detector(state, cond, in_group)
         label_sql = _label(state, describe(cond)) if units is not None else ""
+    else:  # a new condition kind in the model must be compiled here, not guessed at
+        raise TypeError(f"no SQL for condition kind {type(cond).__name__}")
     if units is not None:
         units.append(("true" if certain else sql, label_sql))
     return sql
@@ -337,9 +379,9 @@ def _branch(state: _State) -> str:
     units: list[tuple[str, str]] = []
     where = _expr(state, rule.match, ("match",), units, certain=True)
     evidence = _evidence(state, units)
-    groups = {t.name: t for t in state.tables.groups.values()}
+    tables = state.tables.joinable()
     joins = "".join(
-        f" LEFT JOIN {name} {alias} ON {alias}.g = {groups[name].group_sql}"
+        f" LEFT JOIN {name} {alias} ON {alias}.g = {tables[name]}"
         for name, alias in state.joins.items()
     )
     return (
@@ -373,6 +415,7 @@ def _compile(loaded_rules: list[LoadedRule], extra_columns: set[str] | None) -> 
         rule_ids=[r.rule.id for r in loaded_rules],
         columns=set().union({"item_id"}, *(s.columns for s in states)),
         detectors=set(tables.detectors),
+        evidence_detectors=tables.evidence_detectors,
     )
     return _Compiled(plan, states)
 
@@ -400,7 +443,8 @@ def compile_rule(loaded: LoadedRule, extra_columns: set[str] | None = None) -> C
         columns=compiled.plan.columns,
         uses_findings=compiled.plan.uses_findings,
         extra_names=state.extra_names,
-        is_aggregate=bool(state.tables.groups),
+        detectors=set(compiled.plan.detectors) | state.column_detectors,
+        is_aggregate=bool(state.tables.groups or state.tables.evidence_tables),
         skip_reason=skip,
     )
 
@@ -423,10 +467,10 @@ def compile_rules(
 def source_projection(columns: set[str]) -> str:
     """``SELECT <columns> FROM item_view``: what the sandbox needs of the store.
 
-    Column names come from the validated catalogue (columns.ITEM_VIEW_KINDS), not rule text.
+    Column names come from the validated catalogue (columns.item_view_kinds), not rule text.
     """
     names = ["item_id", *sorted(c for c in columns if c != "item_id")]
-    unknown = [c for c in names if c not in ITEM_VIEW_KINDS]
+    unknown = [c for c in names if c not in item_view_kinds()]
     if unknown:
         raise ValueError(f"not item_view columns: {unknown}")
     return "SELECT " + ", ".join(f'"{c}"' for c in names) + " FROM item_view"

@@ -5,25 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from audit.detectors.registry import spec
 from audit.rules.model import (
     AggregateCondition,
     AllCondition,
     AnyCondition,
-    AnyDetectorCondition,
     AnyItemHaving,
     CountHaving,
+    DetectorCondition,
     DistinctHaving,
-    FacesCondition,
+    EvidenceHaving,
     FieldCondition,
-    MinorCuesCondition,
     NotCondition,
-    PiiCondition,
     ShareHaving,
 )
 
-DetectorCond = AnyDetectorCondition
-#: Where a registered detector's findings come from, for evidence wording.
-_FOUND_IN = {"media_meta": "in the image metadata", "ocr_text": "in text in the image"}
+DetectorCond = DetectorCondition
 _SYMBOL = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
 
 
@@ -55,7 +52,7 @@ def _field(cond: FieldCondition) -> str:
 
 def _qualifiers(cond: DetectorCond) -> str:
     parts = []
-    if getattr(cond, "min_size_px", None):
+    if cond.min_size_px:
         parts.append(f"≥ {cond.min_size_px} px")
     if cond.min_score is not None:
         parts.append(f"score ≥ {cond.min_score}")
@@ -63,19 +60,16 @@ def _qualifiers(cond: DetectorCond) -> str:
 
 
 def _detector(cond: DetectorCond) -> str:
-    count = "" if cond.min_count == 1 else f"at least {cond.min_count} "
-    if isinstance(cond, PiiCondition):
-        kinds = " or ".join(cond.types) if cond.types else "personal data"
-        return f"{count}{kinds} found in the text{_qualifiers(cond)}"
-    if isinstance(cond, FacesCondition):
-        noun = "face" if cond.min_count == 1 else "faces"
-        return f"{count or 'a '}{noun} in the image{_qualifiers(cond)}"
-    if isinstance(cond, MinorCuesCondition):
-        kinds = " or ".join(cond.types) if cond.types else "minor cues"
-        return f"{count}{kinds} found{_qualifiers(cond)}"
-    kinds = " or ".join(cond.types) if cond.types else f"{cond.detector} findings"
-    where = _FOUND_IN.get(cond.detector, f"by the {cond.detector} detector")
-    return f"{count}{kinds} found {where}{_qualifiers(cond)}"
+    """ "EMAIL_ADDRESS found in the text", "at least 2 faces found in the image" — worded from
+    the detector's declarations (its finding noun and where its findings are)."""
+    declared = spec(cond.detector)
+    one, many = declared.finding_noun
+    if cond.types:
+        kinds = " or ".join(cond.types)
+        what = kinds if cond.min_count == 1 else f"at least {cond.min_count} {kinds}"
+    else:
+        what = one if cond.min_count == 1 else f"at least {cond.min_count} {many}"
+    return f"{what} found {declared.found_in}{_qualifiers(cond)}"
 
 
 def describe(cond: Any) -> str:
@@ -100,14 +94,19 @@ def describe_having(having: Any) -> str:
     if isinstance(having, AnyItemHaving):
         return f"any item where {describe(having.any_item)}"
     if isinstance(having, ShareHaving):
-        spec = having.share_of_items
-        return f"at least {spec.ge:.0%} of items where {describe(spec.where)}"
+        share = having.share_of_items
+        return f"at least {share.ge:.0%} of items where {describe(share.where)}"
+    if isinstance(having, EvidenceHaving):
+        score = having.evidence_score
+        declared = spec(score.detector).evidence  # the registry's spec: no local may shadow it
+        label = declared.label if declared else f"{score.detector} evidence"
+        return f"a {label} score of at least {score.ge} (from {score.detector} findings)"
     if isinstance(having, CountHaving):
-        spec = having.count_of_items
-        return f"at least {spec.ge} items where {describe(spec.where)}"
+        count = having.count_of_items
+        return f"at least {count.ge} items where {describe(count.where)}"
     assert isinstance(having, DistinctHaving)
-    spec = having.distinct_count
-    return f"at least {spec.ge} distinct values of {spec.field}"
+    distinct = having.distinct_count
+    return f"at least {distinct.ge} distinct values of {distinct.field}"
 
 
 def explain_lines(cond: Any, indent: int = 0) -> list[str]:

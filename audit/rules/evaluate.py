@@ -18,7 +18,7 @@ import duckdb
 from audit.rules.compile import CompiledRule, Plan, compile_pack, compile_rules, source_projection
 from audit.rules.loader import LoadedRule, RuleSet
 from audit.rules.problems import Problem, RuleLoadError
-from audit.rules.sandbox import BATCH_ROWS, copy_in, open_sandbox
+from audit.rules.sandbox import BATCH_ROWS, Sandbox, copy_in, open_sandbox
 from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]
@@ -39,7 +39,9 @@ class RulesSummary:
         return sum(self.per_rule.values())
 
 
-def _catalog_rows(run_id: str, ruleset: RuleSet, compiled: list[CompiledRule]) -> list[list]:
+def _catalog_rows(
+    run_id: str, ruleset: RuleSet, compiled: list[CompiledRule], skipped: dict[str, str]
+) -> list[list]:
     rows = []
     for loaded, comp in zip(ruleset.rules, compiled, strict=True):
         rule = loaded.rule
@@ -62,13 +64,14 @@ def _catalog_rows(run_id: str, ruleset: RuleSet, compiled: list[CompiledRule]) -
                 loaded.file,
                 loaded.sha256,
                 match_json,
-                None if comp.skip_reason else comp.sql,  # the rule compiled alone
+                None if rule.id in skipped else comp.sql,  # the rule compiled alone
+                skipped.get(rule.id),
             ]
         )
     return rows
 
 
-def _run_plan(sandbox: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+def _run_plan(sandbox: Sandbox, plan: Plan) -> None:
     """Run a plan's statements as one transaction (a failure leaves no table behind)."""
     sandbox.execute(query("rules.sql", "begin"))
     try:
@@ -80,9 +83,7 @@ def _run_plan(sandbox: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     sandbox.execute(query("rules.sql", "commit"))
 
 
-def _culprit(
-    sandbox: duckdb.DuckDBPyConnection, active: list[LoadedRule], extra: set[str]
-) -> RuleLoadError | None:
+def _culprit(sandbox: Sandbox, active: list[LoadedRule], extra: set[str]) -> RuleLoadError | None:
     """After the pack failed: the first rule that fails on its own, as a file:line problem."""
     for loaded in active:
         try:
@@ -105,12 +106,15 @@ def _run_in_sandbox(
     active: list[LoadedRule],
     extra: set[str],
     progress: Progress | None,
-) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
+) -> tuple[Sandbox, dict[str, float]]:
     sandbox = open_sandbox()
     mark = time.perf_counter()
     copy_in(sandbox, con.sql(source_projection(plan.columns)), "copy_items")
     if plan.uses_findings:
-        findings = con.sql(query("rules.sql", "read_findings"), params=[sorted(plan.detectors)])
+        findings = con.sql(
+            query("rules.sql", "read_findings"),
+            params=[sorted(plan.detectors), sorted(plan.evidence_detectors)],
+        )
         copy_in(sandbox, findings, "copy_findings")
     else:
         sandbox.execute(query("rules.sql", "empty_findings"))
@@ -134,6 +138,7 @@ def evaluate_rules(
     run_id: str,
     *,
     progress: Progress | None = None,
+    detectors_run: set[str] | None = None,
 ) -> RulesSummary:
     """Evaluate every rule over ``item_view``; replace the run's ``flags`` and ``rule_catalog``.
 
@@ -144,6 +149,15 @@ def evaluate_rules(
     extra = {row[0] for row in con.execute(query("rules.sql", "extra_column_names")).fetchall()}
     compiled = compile_rules(ruleset.rules, extra)
     skipped = {c.rule_id: c.skip_reason for c in compiled if c.skip_reason}
+    if detectors_run is not None:
+        # a rule on findings of a detector that did not run would look like a rule that
+        # found nothing: it is skipped, and the skip is reported
+        for comp in compiled:
+            missing = sorted(comp.detectors - detectors_run)
+            if missing and comp.rule_id not in skipped:
+                skipped[comp.rule_id] = (
+                    f"needs detector {', '.join(missing)}, which did not run in this scan"
+                )
     active = [r for r in ruleset.rules if r.rule.id not in skipped]
     plan = compile_pack(active, extra)
     sandbox, phases = _run_in_sandbox(con, plan, active, extra, progress)
@@ -152,7 +166,8 @@ def evaluate_rules(
         con.execute(query("rules.sql", "clear_run"), [run_id])
         con.execute(query("rules.sql", "clear_catalog"), [run_id])
         con.executemany(
-            query("rules.sql", "insert_catalog"), _catalog_rows(run_id, ruleset, compiled)
+            query("rules.sql", "insert_catalog"),
+            _catalog_rows(run_id, ruleset, compiled, skipped),
         )
         con.register(
             "rules_hits_in",

@@ -1,4 +1,4 @@
-"""The rule file format (DESIGN.md "Rule file") as a pydantic schema.
+"""The rule file format (docs/RULES.md) as a pydantic schema.
 
 Every model forbids unknown keys (typo safety). Conditions form a tree whose node kind is
 chosen by the key it carries (field / detector / all / any / not / aggregate), so a
@@ -9,6 +9,7 @@ mistake inside one node yields one error for that node, not one per possible nod
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -22,13 +23,14 @@ from pydantic import (
     StrictInt,
     StrictStr,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from audit.detectors.base import REGISTRY
+from audit.detectors.registry import DetectorSpec, available_detectors, spec
 from audit.rules.columns import OPERATORS_BY_KIND, SETTABLE_COLUMNS, FieldRef, resolve_field
-from audit.schema import ACTIONS, RULE_STATUSES, SEVERITIES
+from audit.vocabulary import ACTIONS, ENTITY_TYPE_PATTERN, RULE_STATUSES, SEVERITIES
 
 Scalar = StrictBool | StrictInt | StrictFloat | StrictStr | datetime | date
 Orderable = StrictInt | StrictFloat | StrictStr | datetime | date
@@ -46,17 +48,6 @@ FIELD_OPERATORS = (
     "contains",
     "matches",
 )
-#: Detectors with their own condition model (wording, faces' box size); every other
-#: registered detector (audit.detectors.base.REGISTRY) takes a generic condition.
-DETECTORS = ("pii", "faces", "minor_cues")
-#: Entity type a self-test finding gets when the case gives none.
-DEFAULT_ENTITY = {
-    "pii": "PERSON",
-    "faces": "FACE",
-    "minor_cues": "AGE_CUE",
-    "media_meta": "GPS_LOCATION",
-}
-_ENTITY_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
 
@@ -66,7 +57,7 @@ class _Strict(BaseModel):
 
 def _check_entity_types(types: list[str] | None) -> list[str] | None:
     for t in types or ():
-        if not _ENTITY_TYPE.match(t):
+        if not ENTITY_TYPE_PATTERN.match(t):
             raise ValueError(f"entity types are UPPER_CASE names like EMAIL_ADDRESS — got {t!r}")
     return types
 
@@ -190,79 +181,80 @@ def _check_value_kind(ref: FieldRef, op: str, value: Any) -> None:
 # ---------------------------------------------------------------- detector conditions
 
 
-class PiiCondition(_Strict):
-    """Item has at least `min_count` PII findings (optionally of `types`, at `min_score`)."""
+def _suggest(word: str, options: Sequence[str]) -> str:
+    """ " — did you mean X?" for the closest different option (by spelling or as a prefix)."""
+    import difflib
 
-    detector: Literal["pii"]
-    types: list[str] | None = Field(None, min_length=1, description="presidio entity types")
+    close = difflib.get_close_matches(word, options, n=1) or [
+        o for o in options if o.startswith(word) or word.startswith(o)
+    ]
+    return f" — did you mean {close[0]!r}?" if close and close[0] != word else ""
+
+
+def _spec(name: str) -> DetectorSpec:
+    """The declarations of a registered detector, or a ValueError naming the known ones."""
+    known = available_detectors()
+    if name not in known:
+        raise ValueError(
+            f"unknown detector {name!r}{_suggest(name, known)}; installed: {', '.join(known)}"
+        )
+    return spec(name)
+
+
+def _known_types(detector: str, types: list[str]) -> None:
+    """Every type must be one the detector declares it can emit (a typo would silently match
+    nothing)."""
+    declared = _spec(detector).entity_types
+    for t in types:
+        if t not in declared:
+            raise ValueError(
+                f"{t} is not an entity type of detector {detector}"
+                f"{_suggest(t, declared).replace(chr(39), '')}; it emits {', '.join(declared)}"
+            )
+
+
+class DetectorCondition(_Strict):
+    """At least `min_count` findings of one detector (optionally only of `types`, with a
+    score ≥ `min_score`, and — for detectors that find image boxes — boxes ≥ `min_size_px`).
+    Any registered detector may be named, plug-ins included; `types` are checked against the
+    entity types it declares."""
+
+    detector: str = Field(description="a registered detector name, e.g. pii, faces, minor_cues")
+    types: list[str] | None = Field(
+        None, min_length=1, description="entity types to count (the detector's declared ones)"
+    )
     min_score: float | None = Field(None, ge=0, le=1)
     min_count: int = Field(1, ge=1)
+    min_size_px: int | None = Field(
+        None, ge=1, description="image-box detectors (faces): larger side of the box, px"
+    )
 
-    _types = field_validator("types")(_check_entity_types)
+    @field_validator("detector")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        _spec(name)
+        return name
 
+    @field_validator("types")
+    @classmethod
+    def _declared_types(cls, types: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        _check_entity_types(types)
+        if types and "detector" in info.data:  # else the detector itself was the error
+            _known_types(info.data["detector"], types)
+        return types
 
-class FacesCondition(_Strict):
-    """Item image has at least `min_count` faces (optionally each ≥ `min_size_px`)."""
+    @field_validator("min_size_px")
+    @classmethod
+    def _boxes_only(cls, size: int | None, info: ValidationInfo) -> int | None:
+        if size is not None and "detector" in info.data:
+            kind = _spec(info.data["detector"]).finding_kind
+            if kind != "image_box":
+                raise ValueError(
+                    "min_size_px applies to detectors that find image boxes (e.g. faces); "
+                    f"{info.data['detector']} finds {kind.replace('_', ' ')}s"
+                )
+        return size
 
-    detector: Literal["faces"]
-    min_count: int = Field(1, ge=1)
-    min_size_px: int | None = Field(None, ge=1, description="larger side of the face box, px")
-    min_score: float | None = Field(None, ge=0, le=1)
-
-
-class MinorCuesCondition(_Strict):
-    """Item carries at least `min_count` cues that the author or subject is a minor."""
-
-    detector: Literal["minor_cues"]
-    types: list[str] | None = Field(None, min_length=1, description="cue types, e.g. AGE_CUE")
-    min_score: float | None = Field(None, ge=0, le=1)
-    min_count: int = Field(1, ge=1)
-
-    _types = field_validator("types")(_check_entity_types)
-
-
-def _registered(name: str) -> str:
-    if name not in REGISTRY:
-        known = ", ".join(dict.fromkeys([*DETECTORS, *REGISTRY]))
-        raise ValueError(f"must be one of {known} — got {name!r}")
-    return name
-
-
-class RegisteredDetectorCondition(_Strict):
-    """At least `min_count` findings of any other registered detector (e.g. media_meta)."""
-
-    detector: str = Field(description="a registered detector name, e.g. media_meta")
-    types: list[str] | None = Field(None, min_length=1, description="entity types to count")
-    min_score: float | None = Field(None, ge=0, le=1)
-    min_count: int = Field(1, ge=1)
-
-    _types = field_validator("types")(_check_entity_types)
-    _name = field_validator("detector")(_registered)
-
-
-def _detector_tag(value: Any) -> str | None:
-    name = value.get("detector") if isinstance(value, dict) else getattr(value, "detector", None)
-    if not isinstance(name, str):
-        return None
-    return f"{name}-detector" if name in DETECTORS else "registered-detector"
-
-
-DETECTOR_TAGS = (*(f"{d}-detector" for d in DETECTORS), "registered-detector")
-
-DetectorCondition = Annotated[
-    Annotated[PiiCondition, Tag("pii-detector")]
-    | Annotated[FacesCondition, Tag("faces-detector")]
-    | Annotated[MinorCuesCondition, Tag("minor_cues-detector")]
-    | Annotated[RegisteredDetectorCondition, Tag("registered-detector")],
-    Discriminator(
-        _detector_tag,
-        custom_error_type="detector_kind",
-        custom_error_message="detector must be a name, e.g. pii, faces, minor_cues, media_meta",
-    ),
-]
-AnyDetectorCondition = (
-    PiiCondition | FacesCondition | MinorCuesCondition | RegisteredDetectorCondition
-)
 
 # ---------------------------------------------------------------- combinators
 
@@ -311,8 +303,33 @@ class DistinctCount(_Strict):
     _known = field_validator("field")(FieldCondition._known_field.__func__)
 
 
+class EvidenceScore(_Strict):
+    """The group's evidence score from one detector's findings is at least `ge` (the
+    detector declares how its findings weigh and add up: EvidenceWeights)."""
+
+    detector: str = Field(description="a detector that declares evidence weights")
+    # > 0: a group without findings has no score, so a threshold at or below 0 could not
+    # mean "every group scoring that much" (it would skip groups with no evidence at all)
+    ge: float = Field(gt=0, description="minimum score (above 0), e.g. 1.0")
+
+    @field_validator("detector")
+    @classmethod
+    def _weighs_evidence(cls, name: str) -> str:
+        if _spec(name).evidence is None:
+            weighing = [n for n in available_detectors() if spec(n).evidence is not None]
+            raise ValueError(
+                f"detector {name} declares no evidence weights; these do: "
+                f"{', '.join(weighing) or 'none'}"
+            )
+        return name
+
+
 class AnyItemHaving(_Strict):
     any_item: Condition
+
+
+class EvidenceHaving(_Strict):
+    evidence_score: EvidenceScore
 
 
 class ShareHaving(_Strict):
@@ -327,7 +344,7 @@ class DistinctHaving(_Strict):
     distinct_count: DistinctCount
 
 
-HAVING_KINDS = ("any_item", "share_of_items", "count_of_items", "distinct_count")
+HAVING_KINDS = ("any_item", "share_of_items", "count_of_items", "distinct_count", "evidence_score")
 
 
 def _key_kind(kinds: tuple[str, ...]):
@@ -347,7 +364,8 @@ Having = Annotated[
     Annotated[AnyItemHaving, Tag("any_item-node")]
     | Annotated[ShareHaving, Tag("share_of_items-node")]
     | Annotated[CountHaving, Tag("count_of_items-node")]
-    | Annotated[DistinctHaving, Tag("distinct_count-node")],
+    | Annotated[DistinctHaving, Tag("distinct_count-node")]
+    | Annotated[EvidenceHaving, Tag("evidence_score-node")],
     Discriminator(
         _key_kind(HAVING_KINDS),
         custom_error_type="having_kind",
@@ -389,9 +407,7 @@ Condition = Annotated[
 
 #: Tags that pydantic puts in error locations; the loader drops them.
 DISCRIMINATOR_TAGS = frozenset(
-    {f"{k}-node" for k in CONDITION_KINDS + HAVING_KINDS}
-    | set(DETECTOR_TAGS)
-    | {"item-case", "group-case"}
+    {f"{k}-node" for k in CONDITION_KINDS + HAVING_KINDS} | {"item-case", "group-case"}
 )
 
 # ---------------------------------------------------------------- self-test cases
@@ -402,10 +418,12 @@ class Finding(_Strict):
 
     detector: str = Field(description="a registered detector name")
     entity_type: str | None = Field(
-        None, description="default: PERSON / FACE / AGE_CUE / GPS_LOCATION (pii / faces / …)"
+        None, description="default: the detector's first declared type (pii PERSON, faces FACE)"
     )
     score: float = Field(1.0, ge=0, le=1)
-    size_px: int | None = Field(None, ge=1, description="faces: side of the face box in px")
+    size_px: int | None = Field(
+        None, ge=1, description="image-box detectors (faces): side of the square box in px"
+    )
     start: int | None = Field(None, ge=0)
     end: int | None = Field(None, ge=0)
     attributes: dict[str, Any] | None = Field(
@@ -413,13 +431,18 @@ class Finding(_Strict):
     )
 
     _types = field_validator("entity_type")(lambda v: (_check_entity_types([v]) or [None])[0])
-    _name = field_validator("detector")(_registered)
+    _name = field_validator("detector")(DetectorCondition._registered.__func__)
 
     @model_validator(mode="after")
     def _entity_known(self) -> Finding:
-        if self.entity_type is None and self.detector not in DEFAULT_ENTITY:
-            raise ValueError(f"give entity_type for a {self.detector} finding")
+        if self.entity_type is not None:
+            _known_types(self.detector, [self.entity_type])
         return self
+
+    @property
+    def type_or_default(self) -> str:
+        """The entity type, or the detector's first declared one when the case gives none."""
+        return self.entity_type or spec(self.detector).entity_types[0]
 
 
 def _check_item_fields(item: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from audit.store import query
+from audit.detectors.registry import spec
+from audit.store import fill, query
 
 
 @dataclass
@@ -71,6 +72,35 @@ class GroupTable:
 
 
 @dataclass
+class EvidenceTable:
+    """One detector's evidence score per group of one group_by expression."""
+
+    name: str
+    group_sql: str
+    detector: str
+    weight_sql: str  # declared by the detector, over findings f and rule_items i
+    caps: dict[str, tuple[float, float]]
+
+    def statement(self) -> Statement:
+        """The CREATE TABLE statement of this evidence table."""
+        capped = "sum(w)"
+        if self.caps:
+            cases = " ".join(
+                f"WHEN '{t}' THEN least(greatest(sum(w), {float(lo)!r}), {float(hi)!r})"
+                for t, (lo, hi) in self.caps.items()
+            )
+            capped = f"CASE entity_type {cases} ELSE sum(w) END"
+        sql = fill(
+            query("rules.sql", "evidence_table"),
+            NAME=self.name,
+            GROUP=self.group_sql,
+            WEIGHT=self.weight_sql,
+            CAPPED=capped,
+        )
+        return Statement(sql, [self.detector])
+
+
+@dataclass
 class PackTables:
     """Detector conditions and group tables shared by the rules of one pack."""
 
@@ -80,6 +110,7 @@ class PackTables:
     evidence: set[int] = field(default_factory=set)  # indexes whose findings evidence shows
     detectors: set[str] = field(default_factory=set)
     groups: dict[str, GroupTable] = field(default_factory=dict)  # group SQL → table
+    evidence_tables: dict[tuple[str, str], EvidenceTable] = field(default_factory=dict)
 
     def detector_index(self, key: Any, build: Any, *, evidence: bool) -> int:
         """Index of a detector condition (``key`` identifies it; ``build(binder)`` → SQL)."""
@@ -97,6 +128,29 @@ class PackTables:
             name = f"rule_groups_{len(self.groups) + 1}"
             self.groups[group_sql] = GroupTable(name, group_sql)
         return self.groups[group_sql]
+
+    def evidence_table(self, group_sql: str, detector: str) -> EvidenceTable:
+        """The evidence table of a detector for a group_by expression (created on first use)."""
+        key = (group_sql, detector)
+        if key not in self.evidence_tables:
+            declared = spec(detector).evidence
+            assert declared is not None, "validated by the rule model"
+            name = f"rule_evidence_{len(self.evidence_tables) + 1}"
+            self.evidence_tables[key] = EvidenceTable(
+                name, group_sql, detector, declared.weight, dict(declared.caps)
+            )
+            self.detectors.add(detector)
+        return self.evidence_tables[key]
+
+    @property
+    def evidence_detectors(self) -> set[str]:
+        """Detectors whose findings' attributes the evidence tables read."""
+        return {t.detector for t in self.evidence_tables.values()}
+
+    def joinable(self) -> dict[str, str]:
+        """Every per-group table a rule branch may join: table name → its group expression."""
+        tables = [*self.groups.values(), *self.evidence_tables.values()]
+        return {t.name: t.group_sql for t in tables}
 
     def statements(self) -> list[Statement]:
         """Statements that build ``rule_items`` and the group tables, in order."""
@@ -121,4 +175,8 @@ class PackTables:
                 Statement(sql, self.detect.params),
                 Statement(query("rules.sql", "items_with_detectors"), []),
             ]
-        return out + [g.statement() for g in self.groups.values()]
+        return (
+            out
+            + [g.statement() for g in self.groups.values()]
+            + [e.statement() for e in self.evidence_tables.values()]
+        )

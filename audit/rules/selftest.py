@@ -13,10 +13,11 @@ from typing import Any
 
 import duckdb
 
+from audit.detectors.registry import spec
 from audit.rules.compile import compile_rule
 from audit.rules.evaluate import evaluate_rules
 from audit.rules.loader import LoadedRule, RuleSet
-from audit.rules.model import DEFAULT_ENTITY, Finding, GroupCase, ItemCase
+from audit.rules.model import Finding, GroupCase, ItemCase
 from audit.schema import all_item_columns
 from audit.store import open_memory, query
 
@@ -63,13 +64,14 @@ def insert_item(con: duckdb.DuckDBPyConnection, fields: dict[str, Any]) -> None:
 
 def insert_finding(con: duckdb.DuckDBPyConnection, item_id: str, f: Finding) -> None:
     """Insert one detector finding as a test case gives it (faces get a square box)."""
+    kind = spec(f.detector).finding_kind
     bbox = None
-    if f.detector == "faces":
+    if kind == "image_box":
         side = f.size_px or _DEFAULT_FACE_PX
         bbox = [0, side, side, 0]  # [top, right, bottom, left]
-    start = f.start if f.start is not None else (None if f.detector == "faces" else 0)
+    start = f.start if f.start is not None else (0 if kind == "text_span" else None)
     end = f.end if f.end is not None else (None if start is None else start + 10)
-    entity = f.entity_type or DEFAULT_ENTITY[f.detector]
+    entity = f.type_or_default
     attributes = json.dumps(f.attributes) if f.attributes is not None else None
     con.execute(
         query("rules.sql", "selftest_finding"),
@@ -196,3 +198,21 @@ def run_selftests(ruleset: RuleSet) -> list[RuleResult]:
     for result in results.values():
         result.cases.sort(key=lambda c: c.index)
     return list(results.values())
+
+
+def failing_rule(ruleset: RuleSet, results: list[RuleResult]) -> str | None:
+    """One line naming the first rule whose own tests fail (None when all pass), e.g.
+    ``rules/pii/x.yaml:1: rule pii.x fails its own test case #2 'a phone': expected match``."""
+    by_id = {r.rule.id: r for r in ruleset}
+    for result in results:
+        if result.ok:
+            continue
+        loaded = by_id[result.rule_id]
+        failed = [c for c in result.cases if not c.ok]
+        what = (
+            f"test case #{failed[0].index} '{failed[0].name}': {failed[0].detail}"
+            if failed
+            else "tests: " + "; ".join(result.problems)
+        )
+        return f"{loaded.file}:{loaded.line}: rule {result.rule_id} fails its own {what}"
+    return None

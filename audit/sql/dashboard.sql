@@ -96,8 +96,9 @@ SELECT * EXCLUDE (evidence) FROM flags
 -- visibility_exposure). Text and source columns are left out so the copy stays narrow at
 -- millions of items; a KPI that starts reading another column fails loudly in
 -- tests/test_dashboard_kpi.py rather than silently differing.
-SELECT item_id, media_uri, visibility, author_age_at_post, opt_out, noai, deleted,
-       minor_cues, face_count, pii_count, has_gps, media_training_reservation
+-- The detector columns are every column the detectors declare (audit/declared_sql.py).
+SELECT item_id, media_uri, visibility, author_age_at_post, opt_out, noai, deleted
+       /*DERIVED_COLUMN_NAMES*/
 FROM item_view
 
 -- name: share_item_flags
@@ -173,6 +174,10 @@ GROUP BY ALL
 -- name: exposure
 -- report.sql's exposure categories (non-public, minors, faces, PII, opt-out, ...) in scope.
 SELECT category, items, share FROM {report.kpi_exposure}
+
+-- name: face_ages
+-- report.sql's apparent ages of the youngest face per image, in scope.
+SELECT * FROM {report.kpi_face_ages}
 
 -- name: media
 -- report.sql's media_meta signals (GPS, training reservation, C2PA, camera ids, stripped) in scope.

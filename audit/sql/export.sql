@@ -3,8 +3,9 @@
 
 -- name: redact_spans
 -- Text spans to mask, one row per (item, redact rule, span): the spans a `redact` flag cites
--- in its evidence, plus every other PII span detected in the same item (a redact flag means
--- "remove the personal data from this text", including findings under the rule's threshold).
+-- in its evidence, plus every other personal-data span detected in the same item (of every
+-- detector that declares its text spans personal data, listed from the registry) — a redact flag means "remove the personal data from this text",
+-- including findings under the rule's threshold.
 -- Flags that cite no text span (e.g. GPS in an image) mask nothing in text.
 -- A temp table (also works on a read-only connection) read by the two queries below.
 CREATE OR REPLACE TEMP TABLE redact_spans AS
@@ -26,7 +27,8 @@ SELECT * FROM cited
 UNION
 SELECT t.item_id, t.rule_id, f.entity_type, f."start", f."end", coalesce(f.score, 1.0)
 FROM text_rules t JOIN findings f USING (item_id)
-WHERE f.detector = 'pii' AND f."start" IS NOT NULL AND f."end" > f."start";
+WHERE list_contains(/*TEXT_MASKING_DETECTORS*/, f.detector) AND f."start" IS NOT NULL
+  AND f."end" > f."start";
 
 -- name: clean_items
 -- Canonical columns of every item without an exclude flag, with the spans to mask.

@@ -51,30 +51,21 @@ SELECT
 FROM it, fl, er;
 
 -- name: kpi_exposure
--- One row per exposure category (fixed order), items in it and their share.
+-- One row per exposure category, items in it and their share. The categories and their order
+-- come from audit/vocabulary.py (metadata) and the detectors' declarations
+-- (audit/declared_sql.py fills the placeholders).
 WITH c AS (
     SELECT
         count(*) AS total,
-        count(*) FILTER (WHERE visibility IN ('unlisted', 'followers', 'private', 'direct')) AS non_public,
-        count(*) FILTER (WHERE visibility IS NULL OR visibility = 'unknown')                AS visibility_unknown,
-        count(*) FILTER (WHERE author_age_at_post < 18 OR len(minor_cues) > 0)              AS minors,
-        count(*) FILTER (WHERE author_age_at_post < 18)                                     AS minor_declared_age,
-        count(*) FILTER (WHERE len(minor_cues) > 0)                                         AS minor_text_cues,
-        count(*) FILTER (WHERE face_count > 0)                                              AS faces,
-        count(*) FILTER (WHERE pii_count > 0)                                               AS pii,
-        count(*) FILTER (WHERE opt_out IS TRUE)                                             AS opt_out,
-        count(*) FILTER (WHERE noai IS TRUE)                                                AS noai,
-        count(*) FILTER (WHERE deleted IS TRUE)                                             AS deleted
+        /*EXPOSURE_COUNTS*/
     FROM item_view
 ), u AS (
-    UNPIVOT c ON non_public, visibility_unknown, minors, minor_declared_age, minor_text_cues,
-                 faces, pii, opt_out, noai, deleted
+    UNPIVOT c ON /*EXPOSURE_KEYS*/
     INTO NAME category VALUE items
 )
 SELECT category, items, items / nullif(total, 0) AS share
 FROM u
-ORDER BY list_position(['non_public', 'visibility_unknown', 'minors', 'minor_declared_age',
-                        'minor_text_cues', 'faces', 'pii', 'opt_out', 'noai', 'deleted'], category);
+ORDER BY list_position(/*EXPOSURE_ORDER*/, category);
 
 -- name: kpi_media
 -- Consent and location signals embedded in the images (detector media_meta), one row.
@@ -197,6 +188,7 @@ fl AS (
 )
 SELECT
     r.rule_id, r.title, r.category, r.status, r.severity, r.action, r.description,
+    r.skip_reason,
     coalesce(fl.flags, 0)                    AS flags,
     coalesce(fl.items, 0)                    AS items,
     coalesce(fl.items, 0) / nullif(n.total, 0) AS share
@@ -204,6 +196,15 @@ FROM rule_catalog r CROSS JOIN n LEFT JOIN fl USING (rule_id)
 WHERE r.run_id = $run_id
 ORDER BY list_position(['critical', 'high', 'medium', 'low', 'info'], r.severity),
          items DESC, r.rule_id;
+
+-- name: kpi_face_ages
+-- How many images have their youngest-looking face at each apparent age (whole years; the
+-- faces detector's item_view column youngest_face_age). No image is identified here.
+SELECT floor(youngest_face_age)::INTEGER AS age, count(*) AS images
+FROM item_view
+WHERE youngest_face_age IS NOT NULL
+GROUP BY 1
+ORDER BY 1;
 
 -- name: kpi_severity
 -- Flags and flagged items per severity (the scan's --fail-on reads the highest one).
@@ -213,13 +214,14 @@ GROUP BY severity
 ORDER BY list_position(['critical', 'high', 'medium', 'low', 'info'], severity);
 
 -- name: kpi_pii_types
+-- Findings of the detectors that declare personal data in text, by entity type.
 WITH n AS (SELECT count(*) AS total FROM items)
-SELECT entity_type, count(*) AS findings, count(DISTINCT item_id) AS items,
+SELECT detector, entity_type, count(*) AS findings, count(DISTINCT item_id) AS items,
        count(DISTINCT item_id) / nullif(any_value(n.total), 0) AS share
 FROM findings CROSS JOIN n
-WHERE detector = 'pii'
-GROUP BY entity_type
-ORDER BY findings DESC, entity_type;
+WHERE list_contains(/*TEXT_MASKING_DETECTORS*/, detector)
+GROUP BY detector, entity_type
+ORDER BY findings DESC, detector, entity_type;
 
 -- name: kpi_errors
 -- Problems by stage and code with up to 3 example items (or source file:row when rejected).
@@ -258,10 +260,12 @@ WHERE run_id = $run_id AND action = 'exclude'
 ORDER BY item_id;
 
 -- name: sample_secrets
--- The detected PII values of the sampled items, only to scrub them from shown evidence.
+-- The personal-data values (spans of the text-masking detectors) of the sampled items, only
+-- to scrub them from shown evidence.
 SELECT f.item_id, f.entity_type, substr(i.text, f."start" + 1, f."end" - f."start") AS value
 FROM findings f JOIN items i USING (item_id)
-WHERE f.detector = 'pii' AND f."start" IS NOT NULL AND list_contains($item_ids, f.item_id);
+WHERE list_contains(/*TEXT_MASKING_DETECTORS*/, f.detector) AND f."start" IS NOT NULL
+  AND list_contains($item_ids, f.item_id);
 
 -- Exposure by group: which authors and sources concentrate the flagged items. A group kind
 -- ($group_kind) says how items are grouped:

@@ -12,7 +12,7 @@ CREATE TABLE rule_detect AS
 SELECT item_id, /*COUNTS*/,
        list({'detector': detector, 'start_missing': "start" IS NULL, 'start': "start",
              'entity_type': entity_type, 'end': "end", 'score': round(score, 3), 'bbox': bbox,
-             'k': k}) FILTER (WHERE len(k) > 0) AS rule_ev
+             'note': note, 'k': k}) FILTER (WHERE len(k) > 0) AS rule_ev
 FROM (SELECT *, list_filter([/*KEYS*/]::INTEGER[], lambda x: x IS NOT NULL) AS k
       FROM (SELECT f.*, /*MATCHES*/ FROM findings f)
       WHERE /*ANY*/)
@@ -49,7 +49,7 @@ INSERT INTO rule_hits (item_id, rule_id, severity, action, evidence)
 list_transform(
     list_sort(list_filter(coalesce(i.rule_ev, []), lambda x: list_has_any(x.k, /*KEYS*/))),
     lambda x: {'detector': x.detector, 'entity_type': x.entity_type, 'start': x."start",
-               'end': x."end", 'score': x.score, 'bbox': x.bbox})
+               'end': x."end", 'score': x.score, 'bbox': x.bbox, 'note': x.note})
 
 -- name: face_size_px
 -- Larger side of a face box [top, right, bottom, left], as item_view.largest_face_px.
@@ -63,19 +63,67 @@ CREATE TABLE rule_hits (item_id VARCHAR NOT NULL, rule_id VARCHAR NOT NULL, seve
 
 -- name: empty_findings
 CREATE TABLE findings (item_id VARCHAR, detector VARCHAR, entity_type VARCHAR, score DOUBLE,
-                       "start" INTEGER, "end" INTEGER, bbox INTEGER[]);
+                       "start" INTEGER, "end" INTEGER, bbox INTEGER[], attributes VARCHAR,
+                       note VARCHAR);
 
 -- name: copy_findings
 CREATE TABLE findings AS
-SELECT item_id, detector, entity_type, score, "start", "end", bbox FROM rules_source;
+SELECT item_id, detector, entity_type, score, "start", "end", bbox, attributes, note
+FROM rules_source;
 
 -- name: copy_items
 CREATE TABLE item_view AS SELECT * FROM rules_source;
 
 -- name: read_findings
--- Only the findings of detectors that a rule of the pack names ($1).
-SELECT item_id, detector, entity_type, score, "start", "end", bbox FROM findings
+-- Only the findings of detectors that a rule of the pack names ($1); their attributes only
+-- for detectors whose evidence weights read them ($2).
+SELECT item_id, detector, entity_type, score, "start", "end", bbox,
+       CASE WHEN list_contains($2::VARCHAR[], detector) THEN attributes::VARCHAR END AS attributes,
+       -- a detector's words for its finding (attributes.evidence, e.g. "face 2: apparent age
+       -- 9 (±4)"): declared safe to show, it never quotes the content
+       attributes ->> 'evidence' AS note
+FROM findings
 WHERE list_contains($1::VARCHAR[], detector);
+
+-- name: evidence_table
+-- One row per group (of one group_by expression) with its evidence score from the findings of
+-- one detector ($1): per item and entity type the weight of largest magnitude, per type the
+-- group's sum clipped to the detector's caps, summed over types. reasons says which types
+-- count, in words: "SELF_AGE +4.0 in item p3; SCHOOL_CONTEXT +1.5 in 3 items (p1, p4, p9)",
+-- evidence for first, strongest first; numbers keep one or two decimals (+4.0, -0.75). The
+-- weight expression and the caps are the detector's declaration (audit/detectors/base.py
+-- EvidenceWeights), filled in by audit/rules/pack.py.
+CREATE TABLE /*NAME*/ AS
+WITH w AS (
+    SELECT /*GROUP*/ AS g, i.item_id, f.entity_type, (/*WEIGHT*/)::DOUBLE AS w
+    FROM findings f JOIN rule_items i USING (item_id)
+    WHERE f.detector = $1 AND /*GROUP*/ IS NOT NULL
+), per_item AS (
+    SELECT g, item_id, entity_type, arg_max(w, abs(w)) AS w
+    FROM w WHERE w IS NOT NULL AND w <> 0
+    GROUP BY g, item_id, entity_type
+), per_type AS (
+    SELECT g, entity_type, sum(w) AS raw, /*CAPPED*/ AS total, count(*) AS items,
+           list(item_id ORDER BY abs(w) DESC, item_id)[1:3] AS examples
+    FROM per_item GROUP BY g, entity_type
+), worded AS (
+    SELECT *, entity_type || ' ' || regexp_replace(printf('%+.2f', total), '(\.\d)0$', '\1') ||
+              ' in ' ||
+              CASE WHEN items = 1 THEN 'item ' || examples[1]
+                   ELSE items || ' items (' || array_to_string(examples, ', ')
+                        || CASE WHEN items > 3 THEN ', ...' ELSE '' END || ')' END ||
+              CASE WHEN total <> raw
+                   THEN ', capped from ' || regexp_replace(printf('%+.2f', raw), '(\.\d)0$', '\1')
+                   ELSE '' END
+              AS reason
+    FROM per_type
+)
+SELECT g, round(sum(total), 2) AS score,
+       regexp_replace(printf('%.2f', sum(total)), '(\.\d)0$', '\1') AS score_words,
+       string_agg(reason, '; ' ORDER BY total > 0 DESC, abs(total) DESC, entity_type)
+           FILTER (WHERE total <> 0) AS reasons
+FROM worded
+GROUP BY g
 
 -- name: read_hits
 SELECT item_id, rule_id, severity, action, evidence::VARCHAR AS evidence FROM rule_hits;
@@ -101,8 +149,8 @@ DELETE FROM rule_catalog WHERE run_id = $1;
 -- name: insert_catalog
 INSERT INTO rule_catalog (run_id, rule_id, title, category, status, severity, action,
                           description, rationale, "references", tags, source_file, sha256,
-                          match_json, sql_text)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15);
+                          match_json, sql_text, skip_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16);
 
 -- name: insert_flags
 INSERT INTO flags (run_id, item_id, rule_id, severity, action, evidence)
@@ -112,7 +160,7 @@ SELECT $1, item_id, rule_id, severity, action, evidence FROM rules_hits_in;
 SELECT rule_id, count(*) FROM flags WHERE run_id = $1 GROUP BY rule_id;
 
 -- name: selftest_item
--- One self-test item; omitted fields arrive as NULL (DESIGN.md: omitted = missing).
+-- One self-test item; omitted fields arrive as NULL (docs/RULES.md: omitted = missing).
 INSERT INTO items (item_id, platform, author_id, created_at, text, media_path, url, visibility,
                    author_birth_date, author_age_at_post, opt_out, noai, license, deleted,
                    source_file, source_row, media_uri, text_sha256, extra,

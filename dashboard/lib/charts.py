@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from audit.declared_sql import exposure_categories
 from dashboard.lib.style import SEVERITY_COLOURS, SEVERITY_LABELS, SEVERITY_ORDER
 
 _LAYOUT = {
@@ -40,23 +41,23 @@ def _finish(fig: go.Figure, x_title: str | None, y_title: str | None) -> go.Figu
     return fig
 
 
-EXPOSURE_LABELS = {
-    "non_public": "not public",
-    "visibility_unknown": "visibility unknown",
-    "minors": "minors (any cue)",
-    "minor_declared_age": "declared age < 18",
-    "minor_text_cues": "minor cues in text",
-    "faces": "faces",
-    "pii": "personal data",
-    "opt_out": "opted out",
-    "noai": "noai directive",
-    "deleted": "deleted since",
-}
+def face_ages(df: pd.DataFrame) -> go.Figure:
+    """Images by the apparent age of their youngest face (report.json's face_ages)."""
+    d = df.assign(group=df["age"].map(lambda a: "under 18" if a < 18 else "18 or over"))
+    fig = px.bar(
+        d, x="age", y="images", color="group",
+        color_discrete_map={"under 18": "#dc2626", "18 or over": "#94a3b8"},
+    )  # fmt: skip
+    fig.add_vline(x=17.5, line_dash="dot", line_color="#64748b")
+    fig = _finish(fig, "apparent age of the youngest face (years)", "images")
+    fig.update_xaxes(range=[-0.5, max(25, int(d["age"].max()) + 1)])
+    return fig
 
 
 def exposure(df: pd.DataFrame) -> go.Figure:
     """Share of items in each exposure category (report.json's kpi_exposure)."""
-    d = df.assign(label=df["category"].map(lambda c: EXPOSURE_LABELS.get(c, c)))
+    labels = {c.key: c.short_label for c in exposure_categories()}
+    d = df.assign(label=df["category"].map(lambda c: labels.get(c, c)))
     d["pct"] = (d["share"].fillna(0) * 100).round(1)
     fig = px.bar(
         d, y="label", x="pct", orientation="h", text=d["items"].map("{:,}".format),

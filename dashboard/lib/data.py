@@ -18,9 +18,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from audit.declared_sql import fill_declared
 from audit.report.queries import GROUP_LIMIT, GROUP_MIN_ITEMS, report_query
-from audit.schema import DECISIONS
 from audit.store import query
+from audit.vocabulary import DECISIONS
 from dashboard.lib.db import bind, reader, writer
 
 SQL = "dashboard.sql"
@@ -134,6 +135,7 @@ _SHARES = (
 OVERVIEW_PARTS = (
     "kpis",
     "exposure",
+    "face_ages",
     "media",
     "flags_by_category",
     "items_by_platform",
@@ -144,7 +146,7 @@ OVERVIEW_PARTS = (
 
 def _with_report(sql: str) -> str:
     """``sql`` with each ``{report.NAME}`` replaced by report.sql block NAME as a subquery."""
-    return _REPORT_REF.sub(lambda m: f"(\n{report_query(m.group(1))}\n)", sql)
+    return fill_declared(_REPORT_REF.sub(lambda m: f"(\n{report_query(m.group(1))}\n)", sql))
 
 
 def scoped(*blocks: str, scope: tuple[str, ...] = SCOPE) -> str:

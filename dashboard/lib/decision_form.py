@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit.schema import DECISIONS
+from audit.vocabulary import DECISIONS
 from dashboard.lib import data, state
 from dashboard.lib.db import DatabaseBusy
 from dashboard.lib.style import DECISION_LABELS

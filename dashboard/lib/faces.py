@@ -1,20 +1,22 @@
 """128-d face encodings of a photo uploaded for a data-subject lookup.
 
 The photo is untrusted input: it goes through :func:`audit.imageio.load_image` (size limits,
-EXIF orientation) from a temporary file, and face_recognition (dlib) is imported lazily
-because it is slow to import.
+EXIF orientation) from a temporary file. Faces and encodings come from the scan's own faces
+detector, so a lookup compares vectors made exactly like the stored ones.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from audit.imageio import load_image
+from audit.detectors.base import Content
+from audit.detectors.faces.detector import FacesDetector
+from audit.imageio import ImageLoadError, load_image
 
 MAX_SIDE = 1600
 
@@ -28,32 +30,41 @@ class UploadedFace:
     thumbnail: np.ndarray  # the face's pixels, to let the user confirm who is searched
 
 
+@functools.cache
+def _detector(upsample: int) -> FacesDetector:
+    """Set up once per dashboard process (dlib's models take a second to load)."""
+    detector = FacesDetector(upsample=upsample, max_side=MAX_SIDE, age=False, closeup=True)
+    detector.setup()
+    return detector
+
+
 def encode_photo(data: bytes, suffix: str = ".jpg") -> list[UploadedFace]:
     """Every face of the photo, largest first. Raises ImageLoadError for unreadable files."""
-    with warnings.catch_warnings():
-        # face_recognition_models still imports pkg_resources; nothing for us to act on.
-        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-        import face_recognition  # lazily: dlib takes seconds to import
-
     fd, path = tempfile.mkstemp(suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        pixels = load_image(path, max_side=MAX_SIDE).pixels
+        image = load_image(path, max_side=MAX_SIDE)
+        # a lookup photo is usually a portrait: no upsampling first (fewer false faces), then
+        # one upsampling step for small faces
+        faces = _faces(path, upsample=0) or _faces(path, upsample=1)
     finally:
         os.unlink(path)
-    # a lookup photo is usually a portrait: no upsampling first (fewer false faces), then
-    # one upsampling step for small faces
-    boxes = face_recognition.face_locations(pixels, number_of_times_to_upsample=0)
-    if not boxes:
-        boxes = face_recognition.face_locations(pixels, number_of_times_to_upsample=1)
-    encodings = face_recognition.face_encodings(pixels, known_face_locations=boxes)
-    faces = [
-        UploadedFace(
-            tuple(int(v) for v in box),
-            tuple(float(x) for x in enc),
-            pixels[box[0] : box[2], box[3] : box[1]].copy(),
+    found = []
+    for face in faces:
+        top, right, bottom, left = (round(v * image.scale) for v in face.bbox or (0, 0, 0, 0))
+        found.append(
+            UploadedFace(
+                face.bbox or (0, 0, 0, 0),
+                tuple(float(x) for x in face.embedding or ()),
+                image.pixels[top:bottom, left:right].copy(),
+            )
         )
-        for box, enc in zip(boxes, encodings, strict=True)
-    ]
-    return sorted(faces, key=lambda f: (f.box[2] - f.box[0]) * (f.box[1] - f.box[3]), reverse=True)
+    return sorted(found, key=lambda f: (f.box[2] - f.box[0]) * (f.box[1] - f.box[3]), reverse=True)
+
+
+def _faces(path: str, *, upsample: int) -> list:
+    [result] = _detector(upsample).detect_batch([Content("lookup", path=path)])
+    if result.error:
+        raise ImageLoadError(result.error)
+    return [f for f in result.findings if f.entity_type == "FACE" and f.embedding]

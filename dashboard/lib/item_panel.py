@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from audit.detectors.registry import box_blurring_detectors
 from audit.imageio import ImageLoadError
 from audit.report.masking import mask_evidence
 from dashboard.lib import data, masking
@@ -71,9 +72,11 @@ def _image(db: str, item: dict[str, Any], findings: pd.DataFrame) -> None:
         # corpus): the dashboard must not read it either.
         st.caption(f"Image not shown: the scan did not read it ({status}).")
         return
+    # boxes of every detector that declares them personal data (faces, text read in images)
+    blurred = findings["detector"].isin(box_blurring_detectors())
     boxes = [
         list(b)
-        for b in findings.loc[findings["detector"] == "faces", "bbox"]
+        for b in findings.loc[blurred, "bbox"]
         if b is not None and not (isinstance(b, float) and math.isnan(b))
     ]
     unblurred = is_revealed(item["item_id"], "unblur_image")
@@ -84,7 +87,8 @@ def _image(db: str, item: dict[str, Any], findings: pd.DataFrame) -> None:
         return
     n = len(boxes)
     note = "" if not n else (" — faces shown" if unblurred else " — faces blurred")
-    st.image(im, caption=f"{n} face{'s' * (n != 1)} detected{note}", width="stretch")
+    what = f"{n} region{'s' * (n != 1)} of personal data (faces, text in the image)"
+    st.image(im, caption=f"{what}{note}" if n else "No face detected", width="stretch")
     if n:
         reveal_button(db, item["item_id"], "unblur_image", "Unblur faces")
 

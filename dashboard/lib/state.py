@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from audit.schema import SEVERITIES
+from audit.vocabulary import SEVERITIES
 from dashboard.lib import data
 
 DEFAULT_DB = Path("audit-out") / "audit.duckdb"

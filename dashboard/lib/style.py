@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from audit.schema import SEVERITIES
+from audit.vocabulary import DECISION_LABELS, SEVERITIES
 
 #: One colour per severity, used by every chart and badge (colour-blind safe ramp).
 SEVERITY_COLOURS: dict[str, str] = {
@@ -25,11 +25,6 @@ DECISION_COLOURS: dict[str, str] = {
     "confirmed": "#dc2626",
     "false_positive": "#16a34a",
     "needs_legal": "#7c3aed",
-}
-DECISION_LABELS: dict[str, str] = {
-    "confirmed": "Confirmed",
-    "false_positive": "False positive",
-    "needs_legal": "Needs legal",
 }
 
 _CSS = """

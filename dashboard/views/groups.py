@@ -10,8 +10,8 @@ import html
 
 import streamlit as st
 
-from audit.report.html_groups import GROUP_KINDS
 from audit.report.queries import GROUP_LIMIT, GROUP_MIN_ITEMS
+from audit.vocabulary import GROUP_KINDS
 from dashboard.lib import data, state
 from dashboard.lib.style import page_header, pct
 

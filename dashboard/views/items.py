@@ -12,7 +12,7 @@ import math
 
 import streamlit as st
 
-from audit.report.html_groups import GROUP_KINDS
+from audit.vocabulary import GROUP_KINDS
 from dashboard.lib import data, state
 from dashboard.lib.item_panel import item_panel
 from dashboard.lib.style import DECISION_LABELS, page_header, severity_styler

@@ -45,6 +45,18 @@ with right:
         charts.items_by_platform(data.chart_data(scope, "items_by_platform")), key="c_platform"
     )
 
+st.subheader("Apparent age of faces")
+ages = data.chart_data(scope, "face_ages")
+if ages.empty:
+    st.caption("No face with an apparent age in the current filters.")
+else:
+    st.plotly_chart(charts.face_ages(ages), key="c_face_ages")
+    st.caption(
+        "Youngest-looking face per image, estimated from the face alone (faces stay blurred "
+        "in the item view). The minors rules exclude from P(minor) 0.5 and send 0.02–0.5 to "
+        "review; the Items page filtered by those rules lists them."
+    )
+
 st.subheader("Metadata embedded in the images")
 m = data.media(scope)
 if not m["images"]:

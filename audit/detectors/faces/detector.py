@@ -15,8 +15,16 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from audit.detectors.base import Content, Finding, Result
+from audit.detectors.base import (
+    Content,
+    DerivedColumn,
+    ExposureCategory,
+    Finding,
+    FindingKind,
+    Result,
+)
 from audit.detectors.faces import encoder as face_encoder
+from audit.detectors.faces.age import P_MINOR_FLAG, AgeEstimator, FaceAge, closeup_boxes
 from audit.imageio import ImageLoadError, LoadedImage, image_size, load_image
 
 #: dlib's HOG window is 80×80: at upsample 0 it finds faces from ~80 px, each upsample halves that.
@@ -58,8 +66,49 @@ class FacesDetector:
     """
 
     name: ClassVar[str] = "faces"
-    version: ClassVar[str] = "1"
+    #: 2: apparent age per face (APPARENT_MINOR findings), close-up fallback, face numbers.
+    version: ClassVar[str] = "2"
     input_kind: ClassVar[Literal["image"]] = "image"
+    # APPARENT_MINOR: a second finding on a face's box whose score is P(apparent age < 18),
+    # emitted from P_MINOR_FLAG (the review threshold) up
+    entity_types: ClassVar[tuple[str, ...]] = ("FACE", "APPARENT_MINOR")
+    personal_data: ClassVar[bool] = True  # a face is biometric data of an identifiable person
+    finding_kind: ClassVar[FindingKind] = "image_box"
+    label: ClassVar[str] = "faces in images"
+    finding_noun: ClassVar[tuple[str, str]] = ("a face", "faces")
+    derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
+        DerivedColumn(
+            "face_count", "INTEGER", "(count_if(entity_type = 'FACE') /*FILTER*/)::INTEGER",
+            "0", "number of faces found in the item's image",
+        ),
+        DerivedColumn(
+            "largest_face_px", "INTEGER",
+            "max(CASE WHEN entity_type = 'FACE' "
+            "THEN greatest(bbox[3] - bbox[1], bbox[2] - bbox[4]) END) /*FILTER*/::INTEGER",
+            None, "larger side of the item's largest face box, in pixels",
+        ),
+        DerivedColumn(
+            "youngest_face_age", "DOUBLE",
+            "min(CASE WHEN entity_type = 'FACE' "
+            "THEN TRY_CAST(attributes ->> 'age' AS DOUBLE) END) /*FILTER*/",
+            None, "apparent age of the youngest-looking face (NULL without faces or ages)",
+        ),
+        DerivedColumn(
+            "face_minor_probability", "DOUBLE",
+            "max(TRY_CAST(attributes ->> 'p_minor' AS DOUBLE)) /*FILTER*/", None,
+            "highest P(apparent age < 18) over the item's faces",
+        ),
+    )  # fmt: skip
+    exposure: ClassVar[tuple[ExposureCategory, ...]] = (
+        ExposureCategory("faces", "Faces in images", "faces", "face_count > 0"),
+        ExposureCategory(
+            "apparent_minor_faces",
+            "face of an apparent minor (P(age < 18) ≥ 0.5)",
+            "apparent minor face",
+            "face_minor_probability >= 0.5",
+            minors=True,
+        ),
+    )
 
     def __init__(
         self,
@@ -69,6 +118,8 @@ class FacesDetector:
         encodings: bool = True,
         min_score: float = 0.0,
         encoder: Literal["numpy", "dlib"] = "numpy",
+        age: bool = True,
+        closeup: bool = True,
     ) -> None:
         if isinstance(upsample, str) and upsample.isdigit():  # CLI / YAML options are strings
             upsample = int(upsample)
@@ -87,9 +138,12 @@ class FacesDetector:
         self.encodings = encodings
         self.min_score = float(min_score)
         self.encoder = encoder
+        self.age = _flag(age, "age")
+        self.closeup = _flag(closeup, "closeup")
         self._detector: Any = None
         self._shape_predictor: Any = None
         self._encoder: Any = None  # dlib's face_recognition_model_v1, or ResNetWeights
+        self._ages: AgeEstimator | None = None
 
     def setup(self) -> None:
         """Load dlib models (once per worker process); only those the options need."""
@@ -108,11 +162,16 @@ class FacesDetector:
             )
         else:
             self._detector = dlib.get_frontal_face_detector()
-        if self.encodings:
-            # The 5-point predictor is what face_recognition.face_encodings uses by default.
+        if self.encodings or self.age:
+            # The 5-point predictor is what face_recognition.face_encodings uses by default,
+            # and the same file as the age model's: one landmark pass serves both.
             self._shape_predictor = dlib.shape_predictor(
                 frm.pose_predictor_five_point_model_location()
             )
+        if self.age:
+            self._ages = AgeEstimator()
+            self._ages.setup()
+        if self.encodings:
             model_path = frm.face_recognition_model_location()
             if self.encoder == "numpy":
                 # Same network and weights, ~5x less CPU than dlib-bin's BLAS-less code.
@@ -145,7 +204,10 @@ class FacesDetector:
                 "encodings": self.encodings,
                 "encoder": self.encoder,
                 "min_score": self.min_score,
+                "age": self.age,
+                "closeup": self.closeup,
             },
+            **({"age_model": AgeEstimator().describe()} if self.age else {}),
         }
 
     def _detect_one(self, content: Content) -> Result:
@@ -159,14 +221,37 @@ class FacesDetector:
             return Result(content.sha256, error=str(exc))
         try:
             boxes = self._locate(image, plan.upsample)
-            vectors = self._encode(image, [rect for rect, _ in boxes]) if self.encodings else []
+            if not boxes and self.closeup and self.model == "hog":
+                boxes = self._closeups(image)
+            rects = [rect for rect, _ in boxes]
+            shapes = [self._shape_predictor(image.pixels, r) for r in rects]
+            vectors = self._encode(image, shapes) if self.encodings else []
+            ages = self._estimate_ages(image, rects, shapes) if self.age else []
         except (RuntimeError, MemoryError, ValueError) as exc:  # one odd image: not the batch
             return Result(content.sha256, error=f"detector_failed: {type(exc).__name__}: {exc}")
-        findings = [
-            _finding(image, rect, score, vectors[i] if vectors else None)
-            for i, (rect, score) in enumerate(boxes)
-        ]
+        findings: list[Finding] = []
+        for i, (rect, score) in enumerate(boxes):
+            face = _finding(image, rect, score, vectors[i] if vectors else None, i + 1)
+            findings.append(face)
+            if ages:
+                findings += _age_findings(face, ages[i], i + 1)
         return Result(content.sha256, findings=findings)
+
+    def _closeups(self, image: LoadedImage) -> list[tuple[Any, float | None]]:
+        """Faces that fill the frame (tight crops defeat HOG's window): padded second look."""
+        import dlib
+
+        return [
+            (dlib.rectangle(left, top, right, bottom), score)
+            for (top, right, bottom, left), score in closeup_boxes(
+                self._detector, image.pixels, min_score=self.min_score
+            )
+        ]
+
+    def _estimate_ages(self, image: LoadedImage, rects: list[Any], shapes: list[Any]) -> list:
+        assert self._ages is not None
+        boxes = [(r.top(), r.right(), r.bottom(), r.left()) for r in rects]
+        return self._ages.estimate(image.pixels, boxes, shapes)
 
     def _locate(self, image: LoadedImage, upsample: int) -> list[tuple[Any, float | None]]:
         """dlib rectangles (working pixels) with their HOG margin (None for CNN)."""
@@ -179,10 +264,9 @@ class FacesDetector:
         rects, scores, _ = self._detector.run(image.pixels, upsample, self.min_score)
         return list(zip(rects, scores, strict=True))
 
-    def _encode(self, image: LoadedImage, rects: list[Any]) -> list[tuple[float, ...]]:
+    def _encode(self, image: LoadedImage, shapes: list[Any]) -> list[tuple[float, ...]]:
         """128-d encodings from the working image (what face_recognition.face_encodings does:
         5-point landmarks, aligned 150×150 chip, dlib's ResNet, no jitter)."""
-        shapes = [self._shape_predictor(image.pixels, r) for r in rects]
         if not shapes:
             return []
         if self.encoder == "dlib":
@@ -194,7 +278,11 @@ class FacesDetector:
 
 
 def _finding(
-    image: LoadedImage, rect: Any, score: float | None, embedding: tuple[float, ...] | None
+    image: LoadedImage,
+    rect: Any,
+    score: float | None,
+    embedding: tuple[float, ...] | None,
+    number: int,
 ) -> Finding:
     """A FACE finding with the box clamped to the working image, then mapped to the original."""
     h, w = image.pixels.shape[:2]
@@ -203,6 +291,7 @@ def _finding(
     bottom, left = min(rect.bottom(), h), max(rect.left(), 0)
     box = image.to_original(top, right, bottom, left)
     attributes: dict[str, Any] = {
+        "face": number,  # 1-based, in detection order: "face 2" in evidence
         "width_px": box[1] - box[3],
         "height_px": box[2] - box[0],
         "image_width": image.width,
@@ -218,6 +307,45 @@ def _finding(
         attributes=attributes,
         embedding=embedding,
     )
+
+
+def _age_findings(face: Finding, age: FaceAge, number: int) -> list[Finding]:
+    """The face's apparent age into its attributes, and an APPARENT_MINOR finding (score =
+    P(age < 18)) when that probability reaches the review threshold: rules act on it."""
+    estimate = {
+        "age": age.age,
+        "age_std": age.std,
+        "age_low": age.age_low,
+        "age_high": age.age_high,
+        "p_minor": age.p_minor,
+    }
+    assert face.attributes is not None
+    face.attributes.update(estimate)
+    if age.p_minor < P_MINOR_FLAG:
+        return []
+    words = (
+        f"face {number}: apparent age {age.age:.0f} (±{age.std:.0f}), P(minor) {age.p_minor:.2f}"
+    )
+    return [
+        Finding(
+            entity_type="APPARENT_MINOR",
+            score=round(age.p_minor, 4),
+            bbox=face.bbox,
+            recognizer="dlib_age_v1",
+            attributes={"face": number, **estimate, "evidence": words},
+        )
+    ]
+
+
+def _flag(value: bool | str, name: str) -> bool:
+    """A boolean option, also as CLI/YAML text ("true"/"false")."""
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1", "yes"):
+        return True
+    if str(value).lower() in ("false", "0", "no"):
+        return False
+    raise ValueError(f"faces: {name} must be true or false, not {value!r}")
 
 
 def _dist_version(name: str) -> str | None:

@@ -14,7 +14,14 @@ import struct
 import warnings
 from typing import Any, ClassVar
 
-from audit.detectors.base import Content, Finding, InputKind, Result
+from audit.detectors.base import (
+    Content,
+    DerivedColumn,
+    Finding,
+    FindingKind,
+    InputKind,
+    Result,
+)
 from audit.detectors.media_meta import EmbeddedMetadataError
 
 #: Metadata lives in the first megabytes of JPEG/PNG/WebP files; do not read more.
@@ -35,6 +42,44 @@ class MediaMetaDetector:
     name: ClassVar[str] = "media_meta"
     version: ClassVar[str] = "1"
     input_kind: ClassVar[InputKind] = "image"
+    # the first is what a rule self-test finding without entity_type gets
+    entity_types: ClassVar[tuple[str, ...]] = (
+        "GPS_LOCATION",
+        "EMBEDDED_METADATA",
+        # exif.IDENTIFYING_TAGS (not imported here: it needs Pillow)
+        "CAMERA_SERIAL",
+        "CAMERA_OWNER_NAME",
+        "IMAGE_UNIQUE_ID",
+        "ARTIST_NAME",
+        "TRAINING_RESERVATION",
+        "RIGHTS_STATEMENT",
+        "CC_LICENSE",
+        "C2PA_MANIFEST",
+    )
+    personal_data: ClassVar[bool] = True  # positions, owner names, device serials
+    finding_kind: ClassVar[FindingKind] = "media_fact"
+    label: ClassVar[str] = "metadata embedded in images"
+    found_in: ClassVar[str] = "in the image metadata"
+    derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
+        DerivedColumn(
+            "has_gps",
+            "BOOLEAN",
+            "bool_or(entity_type = 'GPS_LOCATION') /*FILTER*/",
+            "false",
+            "an EXIF GPS position is embedded in the item's image",
+        ),
+        DerivedColumn(
+            "media_training_reservation",
+            "VARCHAR",
+            # the strictest reservation declared (IPTC plus:DataMining, C2PA training-mining)
+            "['none', 'unspecified', 'allowed', 'constrained', 'prohibited'][1 + max("
+            "CASE WHEN entity_type = 'TRAINING_RESERVATION' THEN "
+            "CASE attributes ->> 'reservation' WHEN 'unspecified' THEN 1 WHEN 'allowed' THEN 2 "
+            "WHEN 'constrained' THEN 3 WHEN 'prohibited' THEN 4 END END) /*FILTER*/]",
+            "'none'",
+            "prohibited | constrained | allowed | unspecified | none",
+        ),
+    )
     batch_size: ClassVar[int] = 64
     # Header parsing costs ~1 ms an image; starting a process pool costs seconds.
     in_process: ClassVar[bool] = True

@@ -22,9 +22,10 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from audit.detectors.base import Content, Finding, InputKind, Result
+from audit.detectors.base import Content, Finding, FindingKind, InputKind, Result
 from audit.detectors.ocr.layout import OcrText, join_words, words_from_data
 from audit.detectors.ocr.prefilter import GATE_SIDE, may_contain_text
+from audit.detectors.pii.detector import DEFAULT_ENTITIES, PiiDetector
 from audit.errors import UsageError
 from audit.imageio import ImageLoadError, LoadedImage, load_image
 
@@ -46,8 +47,16 @@ class OcrTextDetector:
     """Tesseract OCR + the pii detector on the recognised text (see module docstring)."""
 
     name: ClassVar[str] = "ocr_text"
-    version: ClassVar[str] = "1"
+    # the pii detector's version is part of ours: its findings on the OCR text are cached here
+    version: ClassVar[str] = f"1+pii{PiiDetector.version}"
     input_kind: ClassVar[InputKind] = "image"
+    # OCR_TEXT (the text read, with its box) and the pii detector's types on that text
+    entity_types: ClassVar[tuple[str, ...]] = ("OCR_TEXT", *DEFAULT_ENTITIES)
+    personal_data: ClassVar[bool] = True
+    # boxes in the image: offsets are into the OCR text, not the item's text
+    finding_kind: ClassVar[FindingKind] = "image_box"
+    label: ClassVar[str] = "personal data in text inside images"
+    found_in: ClassVar[str] = "in text in the image"
     #: OCR takes 0.3–5 s per image: small batches keep the pool's workers evenly loaded.
     batch_size: ClassVar[int] = 4
 

@@ -1,8 +1,15 @@
-"""``pii``: personal data in text, with presidio-analyzer and a small spaCy model.
+"""``pii``: personal data in text, with presidio-analyzer, a small spaCy model and our recognizers.
 
-Finds PERSON, LOCATION, DATE_TIME (dates holding a digit: birth-date-like, not "years"),
-EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, US_SSN, IP_ADDRESS, URL, plus our own
-STREET_ADDRESS and SOCIAL_HANDLE recognizers (``pii_recognizers.py``).
+Finds PERSON, LOCATION (English NER, on English or undetermined text only), DATE_TIME (dates
+holding a digit: birth-date-like, not "years"), EMAIL_ADDRESS (also written out: "bob at
+gmail dot com"), PHONE_NUMBER (national and international formats, libphonenumber), STREET_ADDRESS
+(the major regions' forms and map links), CREDIT_CARD, IBAN_CODE, US_SSN, PASSPORT,
+DRIVER_LICENSE, NATIONAL_ID, CRYPTO (Bitcoin, Ethereum), IP_ADDRESS, URL and SOCIAL_HANDLE.
+Categories: ``categories.py``; scores per type: docs/DETECTORS.md and each recognizer module.
+
+Each text's language is detected first (``language.py``, offline); it is recorded on every
+finding (``attributes["language"]``), picks the phone regions to try first, and decides
+whether the English NER runs at all.
 
 Throughput (docs/DETECTORS.md): spaCy runs only ner, batched with ``nlp.pipe``;
 each text is asked only for the entity types its characters make possible
@@ -16,8 +23,16 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from audit.detectors.base import Content, Finding, Result
-from audit.detectors.pii import prefilter
+from audit.detectors.base import (
+    Content,
+    DerivedColumn,
+    ExposureCategory,
+    Finding,
+    FindingKind,
+    Result,
+)
+from audit.detectors.pii import language, names, prefilter
+from audit.detectors.pii.categories import HEADLINE_TYPES
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
@@ -43,15 +58,14 @@ DEFAULT_ENTITIES: Final[tuple[str, ...]] = (
     "IP_ADDRESS",
     "URL",
     "SOCIAL_HANDLE",
+    "CRYPTO",
+    "PASSPORT",
+    "DRIVER_LICENSE",
+    "NATIONAL_ID",
 )
 
-#: presidio's default phone regions minus three that can only repeat another's matches:
-#: "UK" and "FE" are not phonenumbers region codes (a number parses there only with an
-#: explicit "+" country code, which every region parses alike) and "CA" shares the NANP
-#: metadata with "US" (same country code, same validity). Dropping them cuts the phone
-#: matcher's work by ~40% with the same spans (tests/test_pii.py compares with the stock
-#: recognizer).
-PHONE_REGIONS: Final = ("US", "DE", "IL", "IN", "BR")
+#: Types only the NER model produces (DATE_TIME also has presidio's date patterns).
+NER_ONLY: Final = frozenset({"PERSON", "LOCATION"})
 
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -74,30 +88,43 @@ def build_registry(entities: tuple[str, ...] = DEFAULT_ENTITIES) -> Any:
         EmailRecognizer,
         IbanRecognizer,
         IpRecognizer,
-        PhoneRecognizer,
         SpacyRecognizer,
         UrlRecognizer,
         UsSsnRecognizer,
     )
 
-    from audit.detectors.pii.recognizers import SocialHandleRecognizer, StreetAddressRecognizer
+    from audit.detectors.pii.addresses import AddressRecognizer
+    from audit.detectors.pii.crypto import CryptoWalletRecognizer
+    from audit.detectors.pii.emails import WrittenEmailRecognizer
+    from audit.detectors.pii.ids import GovernmentIdRecognizer
+    from audit.detectors.pii.phones import SocialPhoneRecognizer
+    from audit.detectors.pii.places import PlaceGazetteerRecognizer
+    from audit.detectors.pii.recognizers import SocialHandleRecognizer
 
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     ner_types = [e for e in entities if e in prefilter.NER_TYPES]
     candidates = [
         SpacyRecognizer(supported_language=LANGUAGE, supported_entities=ner_types),
+        PlaceGazetteerRecognizer(),
         EmailRecognizer(),
-        PhoneRecognizer(supported_regions=PHONE_REGIONS),
+        WrittenEmailRecognizer(),
+        SocialPhoneRecognizer(),
         CreditCardRecognizer(),
         IbanRecognizer(),
         UsSsnRecognizer(),
         IpRecognizer(),
         UrlRecognizer(),
         DateRecognizer(),
-        StreetAddressRecognizer(),
+        AddressRecognizer(),
         SocialHandleRecognizer(),
+        CryptoWalletRecognizer(),
+        GovernmentIdRecognizer(),
     ]
     for recognizer in candidates:
+        if hasattr(recognizer, "global_regex_flags"):
+            # The flags presidio's own registry gives its recognizers (IGNORECASE among
+            # them); IbanRecognizer's default omits it, so "gb42nawi0445…" went unmatched.
+            recognizer.global_regex_flags = registry.global_regex_flags
         if set(recognizer.supported_entities) & set(entities):
             registry.add_recognizer(recognizer)
     return registry
@@ -174,8 +201,56 @@ def build_nlp_engine() -> Any:
     return engine
 
 
+class _SharedResults(list):  # type: ignore[type-arg]
+    """A result list that ``copy.deepcopy`` returns as is (see build_context_enhancer)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SharedResults:
+        return self
+
+
+def build_context_enhancer() -> Any:
+    """presidio's lemma context enhancer, without its copies, skipped when it cannot change.
+
+    The enhancer deep-copies every text's results before raising scores; the analyzer never
+    reads the originals again, so it may change them in place (the deep copy was 8% of the
+    CPU on tweets, where every URL result triggers it). And only results of recognizers with
+    context words (presidio's pattern recognizers) can change; ours look at their context
+    themselves, so texts without such a result skip the enhancer. Same output.
+    """
+    from presidio_analyzer import RecognizerResult
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+
+    class _SkippingEnhancer(LemmaContextAwareEnhancer):
+        def enhance_using_context(  # type: ignore[no-untyped-def]
+            self, text, raw_results, nlp_artifacts, recognizers, context=None
+        ):
+            with_context = {r.id for r in recognizers if r.context}
+            if not context and not any(
+                (r.recognition_metadata or {}).get(key) in with_context for r in raw_results
+            ):
+                return raw_results
+            return super().enhance_using_context(
+                text, _SharedResults(raw_results), nlp_artifacts, recognizers, context
+            )
+
+    return _SkippingEnhancer()
+
+
 def _overlaps(a: RecognizerResult, b: RecognizerResult) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+#: Specific identifiers: a phone-shaped span overlapping one of these is part of it.
+_IDENTIFIERS: Final = frozenset(
+    {"CREDIT_CARD", "IBAN_CODE", "US_SSN", "CRYPTO", "PASSPORT", "DRIVER_LICENSE", "NATIONAL_ID"}
+)
+#: Pattern types that a name or place span cannot be part of (a name inside an e-mail
+#: address, a URL, a handle or a street address is covered by that finding).
+_CONTAINERS: Final = frozenset(
+    {"EMAIL_ADDRESS", "URL", "SOCIAL_HANDLE", "STREET_ADDRESS", "CRYPTO", "IP_ADDRESS"}
+)
 
 
 def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResult]) -> bool:
@@ -185,8 +260,11 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
       clock time, a month name or a 19xx/20xx year; not an age or duration ("46 years old",
       "8+ years", "the 60s"), not a bare number ("42" in "42 Elm Street", zip codes), and
       not overlap a span of another type (spaCy tags parts of phone/card numbers as DATE).
-    - PERSON / LOCATION must hold a letter.
+    - PERSON / LOCATION must hold two letters, pass ``names.keep_name_span`` (no platform
+      or brand names, contraction pieces, hashtags) and not overlap an e-mail address, URL,
+      handle, street address, wallet or IP address.
     - URL must not overlap an e-mail address ("john.sm" inside "john.smith@x.com").
+    - PHONE_NUMBER must not overlap a card, IBAN, SSN, wallet, ID number or street address.
     These make ``prefilter.TRIGGERS`` exact: a kept span always contains its trigger.
     """
     span = text[result.start : result.end]
@@ -198,9 +276,17 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
             return False
         return not any(o.entity_type != kind and _overlaps(result, o) for o in others)
     if kind in ("PERSON", "LOCATION"):
-        return bool(_LETTER.search(span))
+        if not _LETTER.search(span) or not names.keep_name_span(
+            text, result.start, result.end, kind
+        ):
+            return False
+        return not any(o.entity_type in _CONTAINERS and _overlaps(result, o) for o in others)
     if kind == "URL":
         return not any(o.entity_type == "EMAIL_ADDRESS" and _overlaps(result, o) for o in others)
+    if kind == "PHONE_NUMBER":
+        # A house number run ("17151 2450 Crown St") is part of the address.
+        conflicts = _IDENTIFIERS | {"STREET_ADDRESS"}
+        return not any(o.entity_type in conflicts and _overlaps(result, o) for o in others)
     return True
 
 
@@ -251,8 +337,46 @@ class PiiDetector:
     #: 3: texts over WINDOW_CHARS analysed in windows (were analyzer errors over 1 M chars).
     #: Not bumped for ner-only spaCy, the tighter triggers or the phone regions: all three
     #: proven output-identical.
-    version: ClassVar[str] = "3"
+    #: 4: language gate for the English NER, our phone / written e-mail / address / ID /
+    #: wallet recognizers, the place gazetteer, name filters; findings carry attributes.
+    version: ClassVar[str] = "4"
     input_kind: ClassVar[str] = "text"
+    entity_types: ClassVar[tuple[str, ...]] = DEFAULT_ENTITIES
+    personal_data: ClassVar[bool] = True
+    finding_kind: ClassVar[FindingKind] = "text_span"
+    label: ClassVar[str] = "personal data in text"
+    finding_noun: ClassVar[tuple[str, str]] = ("personal data", "personal data findings")
+    derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
+        DerivedColumn(
+            "pii_types", "VARCHAR[]", "list_sort(list_distinct(list(entity_type) /*FILTER*/))",
+            "[]::VARCHAR[]", "entity types of the item's PII findings",
+        ),
+        DerivedColumn(
+            "pii_count", "INTEGER", "(count(*) /*FILTER*/)::INTEGER", "0",
+            "number of PII findings in the item's text",
+        ),
+        DerivedColumn(
+            "pii_max_score", "DOUBLE", "max(score) /*FILTER*/", None,
+            "highest PII finding score (NULL without findings)",
+        ),
+    )  # fmt: skip
+    # The headline row counts the data that identifies or reaches a person by itself
+    # (categories.HEADLINE_TYPES: contact data, government IDs, financial data); names,
+    # places, handles, links and dates are a row of their own: they are in most posts.
+    exposure: ClassVar[tuple[ExposureCategory, ...]] = (
+        ExposureCategory(
+            "pii",
+            "Contact data, IDs or financial data in text",
+            "contact / ID / financial data",
+            f"list_has_any(pii_types, {sorted(HEADLINE_TYPES)!r})",
+        ),
+        ExposureCategory(
+            "pii_other",
+            "Only names, places, handles, links or dates in text",
+            "names, places, links only",
+            f"pii_count > 0 AND NOT list_has_any(pii_types, {sorted(HEADLINE_TYPES)!r})",
+        ),
+    )
     #: Texts per engine batch. 128 rather than the text default of 256: the workers' last
     #: batches end closer together (measured ~5% less wall on 8,244 captions, 2 workers),
     #: and spaCy's throughput is the same at 128 and 256 texts per nlp.pipe batch.
@@ -262,6 +386,10 @@ class PiiDetector:
     preload: ClassVar[tuple[str, ...]] = (
         "presidio_analyzer",
         "audit.detectors.pii.recognizers",
+        "audit.detectors.pii.phones",
+        "audit.detectors.pii.ids",
+        "phonenumbers",
+        "lingua",
         MODEL_NAME,
     )
 
@@ -291,41 +419,65 @@ class PiiDetector:
             registry=build_registry(self.entities),
             nlp_engine=build_nlp_engine(),
             supported_languages=[LANGUAGE],
+            context_aware_enhancer=build_context_enhancer(),
         )
 
     def analyze_texts(self, texts: list[str]) -> list[list[RecognizerResult]]:
-        """presidio results per text (sorted by start), with our filters applied."""
+        """presidio results per text (sorted by start), with our filters applied.
+
+        Each result's ``recognition_metadata["language"]`` is the text's language.
+        """
         self.setup()
         assert self._analyzer is not None
         engine = self._analyzer.nlp_engine
         nlp = engine.get_nlp(LANGUAGE)
+        languages = [language.detect_language(t) for t in texts]
         if self.use_prefilter:
             plans = [prefilter.possible_entities(t, self.entities) for t in texts]
         else:
             plans = [list(self.entities) for _ in texts]
-        ner_idx = [i for i, p in enumerate(plans) if prefilter.needs_ner(p)]
+        # The English model never sees other languages: their names come from no model.
+        plans = [
+            p if language.runs_english_ner(lang) else [e for e in p if e not in NER_ONLY]
+            for p, lang in zip(plans, languages, strict=True)
+        ]
+        ner_idx = [
+            i
+            for i, (p, lang) in enumerate(zip(plans, languages, strict=True))
+            if prefilter.needs_ner(p) and language.runs_english_ner(lang)
+        ]
         docs: dict[int, Any] = dict(
             zip(
                 ner_idx,
-                nlp.pipe((texts[i] for i in ner_idx), batch_size=self.nlp_batch_size),
+                nlp.pipe(
+                    (names.ner_input(texts[i]) for i in ner_idx), batch_size=self.nlp_batch_size
+                ),
                 strict=True,
             )
         )
         out: list[list[RecognizerResult]] = []
-        for i, (text, plan) in enumerate(zip(texts, plans, strict=True)):
+        for i, (text, plan, lang) in enumerate(zip(texts, plans, languages, strict=True)):
             if not plan:
                 out.append([])
                 continue
             # Regex-only texts still need tokens for presidio's context words.
             doc = docs[i] if i in docs else nlp.make_doc(text)
+            artifacts = engine._doc_to_nlp_artifact(doc, LANGUAGE)
+            artifacts.text_language = lang  # read by the phone recognizer
             results = self._analyzer.analyze(
                 text,
                 LANGUAGE,
                 entities=plan,
                 score_threshold=self.score_threshold,
-                nlp_artifacts=engine._doc_to_nlp_artifact(doc, LANGUAGE),
+                nlp_artifacts=artifacts,
             )
+            for r in results:
+                if r.entity_type in NER_ONLY:  # "omg jake" -> "jake"
+                    r.start, r.end = names.trim_name_span(text, r.start, r.end)
+            results = [r for r in results if r.end > r.start]
             kept = [r for r in results if keep_result(r, text, results)]
+            for r in kept:
+                r.recognition_metadata = {**(r.recognition_metadata or {}), "language": lang}
             out.append(sorted(kept, key=lambda r: (r.start, r.end, r.entity_type)))
         return out
 
@@ -375,7 +527,15 @@ class PiiDetector:
             "spacy_pipes": list(SPACY_KEEP),
             "entities": list(self.entities),
             "prefilter": self.use_prefilter,
+            "lingua": version("lingua-language-detector"),
+            "phonenumbers": version("phonenumbers"),
+            "python_stdnum": version("python-stdnum"),
+            "ner_languages": ["en", language.UNDETERMINED],
         }
+
+
+#: Recognition metadata copied onto a finding's attributes.
+FINDING_ATTRIBUTES: Final = ("language", "region", "scheme", "coin")
 
 
 def _to_finding(result: RecognizerResult) -> Finding:
@@ -386,4 +546,5 @@ def _to_finding(result: RecognizerResult) -> Finding:
         start=result.start,
         end=result.end,
         recognizer=meta.get("recognizer_name"),
+        attributes={k: meta[k] for k in FINDING_ATTRIBUTES if k in meta} or None,
     )

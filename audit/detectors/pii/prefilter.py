@@ -5,42 +5,48 @@ Every recognizer the ``pii`` detector runs needs a *trigger character* to produc
 ====================================================  ==========================================
 entity types                                          trigger (why it is necessary)
 ====================================================  ==========================================
-PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE,         a digit: every pattern / the phonenumbers
-STREET_ADDRESS, DATE_TIME                             matcher / our DATE_TIME definition require
-                                                      one (see ``pii.py``: a DATE_TIME span must
-                                                      hold a digit)
+PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE,         a digit: every pattern / our phone
+STREET_ADDRESS, DATE_TIME, CRYPTO, PASSPORT,          candidates / our DATE_TIME definition
+DRIVER_LICENSE, NATIONAL_ID                           require one (a street address its house
+                                                      number or PIN, a map link its house number
+                                                      or coordinates; a wallet its "1", "3",
+                                                      "bc1" or "0x")
 IP_ADDRESS                                            digit ``.`` digit, or ``:`` (IPv4 needs
                                                       dotted digits; every IPv6 pattern a ``:``)
 EMAIL_ADDRESS                                         ``@`` then non-space characters with a
-                                                      ``.`` followed by one more (presidio's
-                                                      pattern: ``@\w+([-.]\w+)*\.\w+``)
+                                                      ``.`` and one more (presidio's
+                                                      ``@\w+([-.]\w+)*\.\w+``), a spaced `` @ ``
+                                                      ("sam @ proton.me") or ``at`` (a written-out
+                                                      "bob at gmail dot com", "jane[at]x(dot)org";
+                                                      ``emails.py``)
 SOCIAL_HANDLE                                         ``@``
 URL                                                   a word character, ``.`` or ``-``, then
                                                       ``.``, then a letter (every URL pattern
                                                       holds ``[a-z0-9.-]+[.]<tld>`` and every
                                                       TLD starts with a letter)
-PERSON, LOCATION                                      a letter (a spaCy entity is made of tokens;
-                                                      a span with no letter is dropped, see pii.py)
+PERSON, LOCATION                                      a letter (a spaCy entity or a gazetteer
+                                                      place is made of words; a span with no
+                                                      letter is dropped, see detector.py)
 ====================================================  ==========================================
 
-Three digit types also need a minimum *number* of digits (``MIN_DIGITS``), counted over the
+Some digit types also need a minimum *number* of digits (``MIN_DIGITS``), counted over the
 whole text (a span's digits are a subset of the text's, so the count is a necessary condition):
 
 ==============  ======  =====================================================================
-PHONE_NUMBER    4       presidio runs ``phonenumbers.PhoneNumberMatcher`` with leniency VALID:
-                        a match must be a valid number, whose national significant number is at
-                        least 4 digits in every region of the phonenumbers metadata (the global
-                        minimum ``possible_length``, AT fixed line; ``tests/test_pii.py`` derives
-                        it from the installed metadata and brute-forces all 1-3 digit strings).
-                        Letters never count: the matcher's candidates are digits and punctuation.
+PHONE_NUMBER    7       ``phones.MIN_DIGITS``: a candidate with fewer digits is never
+                        classified (``tests/test_pii.py`` checks it on generated strings).
 CREDIT_CARD     13      presidio's only pattern: 4 + 3 + 3 + 3 digit groups at least.
 US_SSN          9       every presidio SSN pattern has exactly 9 digits.
+PASSPORT        6       ``ids.py``: ``[A-Z]{0,3}\d{6,9}`` or ``\d{2}[A-Z]{2}\d{5}``.
+DRIVER_LICENSE  4       ``ids.py``: the generic pattern asks for 4 digits, the UK one has 9.
+NATIONAL_ID     4       ``ids.py``: the fewest digits of any scheme (Indian PAN: 4).
 ==============  ======  =====================================================================
 
 So for each text we ask presidio only for the types whose trigger is present, and texts with
 none of them (emoji, punctuation, whitespace) are never sent to the NLP model. This cannot
-lose a span: a recognizer skipped here could not have matched. Note what is *not* done: we do
-not skip NER on lowercase text — spaCy finds lowercase names ("my name is vitoria"), so that
+lose a span: a recognizer skipped here could not have matched. (The detector also drops
+PERSON / LOCATION for texts that are not English: ``language.py``; that is a decision about
+the model, not a trigger.) Note what is *not* done: we do not skip NER on lowercase text — spaCy finds lowercase names ("my name is vitoria"), so that
 would lose recall (measured on the presidio-research set; see docs/DETECTORS.md).
 """
 
@@ -59,16 +65,29 @@ TRIGGERS: Final[dict[str, re.Pattern[str]]] = {
     "US_SSN": re.compile(r"\d"),
     "IBAN_CODE": re.compile(r"\d"),
     "STREET_ADDRESS": re.compile(r"\d"),
+    "CRYPTO": re.compile(r"\d"),
+    "PASSPORT": re.compile(r"\d"),
+    "DRIVER_LICENSE": re.compile(r"\d"),
+    "NATIONAL_ID": re.compile(r"\d"),
     # The three below are supersets of presidio's patterns under its own regex flags
     # (IGNORECASE, the `regex` module's Unicode \w): \S and \w here admit at least as much.
     "IP_ADDRESS": re.compile(r"\d\.\d|:"),
-    "EMAIL_ADDRESS": re.compile(r"@\S*\.\S"),
+    # presidio's pattern needs "@" then "."; a written-out address "at" (any case, also in
+    # "[at]") or an "@" between spaces ("sam @ proton.me").
+    "EMAIL_ADDRESS": re.compile(r"@\S*\.\S|\s@\s|at", re.IGNORECASE),
     "SOCIAL_HANDLE": re.compile(r"@"),
     "URL": re.compile(r"[\w.-]\.[^\W\d_]"),
 }
 
 #: entity type -> digits a text needs before the type is possible (see module docstring).
-MIN_DIGITS: Final[dict[str, int]] = {"PHONE_NUMBER": 4, "CREDIT_CARD": 13, "US_SSN": 9}
+MIN_DIGITS: Final[dict[str, int]] = {
+    "PHONE_NUMBER": 7,
+    "CREDIT_CARD": 13,
+    "US_SSN": 9,
+    "PASSPORT": 6,
+    "DRIVER_LICENSE": 4,
+    "NATIONAL_ID": 4,
+}
 _DIGIT: Final = re.compile(r"\d")
 
 #: Types that come (at least partly) from the spaCy NER model; the model runs only when one

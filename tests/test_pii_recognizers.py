@@ -1,0 +1,161 @@
+"""The pii package's own recognizers as plain functions (no model): table-driven cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.detectors.pii.addresses import find_addresses
+from audit.detectors.pii.crypto import base58check_ok, bech32_ok, find_wallets
+from audit.detectors.pii.emails import find_written_emails
+from audit.detectors.pii.ids import find_ids
+from audit.detectors.pii.language import detect_language
+from audit.detectors.pii.names import is_shouting, keep_name_span, ner_input, trim_name_span
+from audit.detectors.pii.phones import classify, find_phones
+from audit.detectors.pii.places import find_places
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Call me at 415-867-2291", "en", ("415-867-2291", 0.9, "US")),
+        ("(617) 555-0103", "und", ("(617) 555-0103", 0.6, "US")),
+        ("0161 496 0000", "en", ("0161 496 0000", 0.6, "GB")),
+        ("612 34 56 78", "es", ("612 34 56 78", 0.6, "ES")),
+        ("+41 (0)71 526 99 04", "en", ("+41 (0)71 526 99 04", 0.75, "CH")),
+        ("Fax: 345-899-3560x4587", "en", ("345-899-3560x4587", 0.9, "any")),
+        ("01.84.17.61.18", "fr", ("01.84.17.61.18", 0.6, "FR")),
+        ("4158672291", "en", ("4158672291", 0.35, "US")),
+    ],
+)
+def test_phone_scores(text: str, language: str, expected: tuple[str, float, str]) -> None:
+    ((start, end, score, region),) = find_phones(text, language)
+    assert (text[start:end], score) == expected[:2]
+    assert region == expected[2] or expected[2] == "any"
+
+
+def test_a_hinted_region_scores_higher_than_another() -> None:
+    assert classify("612 34 56 78", "es") == (0.6, "ES")
+    assert classify("0161 496 0000", "en") == (0.6, "GB")
+    assert classify("0161 496 0000", "es") == (0.45, "GB")  # valid, but not where Spanish is
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bob.smith at gmail dot com", "bob.smith at gmail dot com"),
+        ("jane[at]example(dot)org", "jane[at]example(dot)org"),
+        ("reach joe at outlook.de pls", "joe at outlook.de"),
+        ("sam @ proton.me", "sam @ proton.me"),
+        ("look at this dot com bubble", None),
+        ("I am at work dot com", None),
+        ("meet me at home", None),
+        ("john.smith@example.com", None),  # presidio's recognizer handles literal addresses
+    ],
+)
+def test_written_emails(text: str, expected: str | None) -> None:
+    found = [text[s:e] for s, e, _ in find_written_emails(text)]
+    assert found == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hauptstraße 5, 10115 Berlin", "Hauptstraße 5, 10115 Berlin"),
+        ("Bahnhofstr. 12a", "Bahnhofstr. 12a"),
+        ("Keizersgracht 123, 1015 CJ Amsterdam", "Keizersgracht 123, 1015 CJ Amsterdam"),
+        ("Via Roma, 12", "Via Roma, 12"),
+        ("Rua Augusta 100", "Rua Augusta 100"),
+        ("12 rue de la Paix, 75002 Paris", "12 rue de la Paix, 75002 Paris"),
+        ("ul. Grochowa 80", "ul. Grochowa 80"),
+        ("Flat 4B, 12th Cross, Indiranagar, Bengaluru 560038",
+         "Flat 4B, 12th Cross, Indiranagar, Bengaluru 560038"),
+        ("123 Main St, Toronto, ON M5V 2T6", "123 Main St, Toronto, ON M5V 2T6"),
+        ("42 Elm St\nSpringfield, IL 62704", "42 Elm St\nSpringfield, IL 62704"),
+        ("my address is Pagari 18, Tallinn", "Pagari 18, Tallinn"),
+        ("House No. 12, Sector 15, Noida 201301", "House No. 12, Sector 15, Noida 201301"),
+        ("au 8 avenue des Champs-Élysées 75008 Paris", "8 avenue des Champs-Élysées 75008 Paris"),
+        ("https://maps.google.com/?q=52.5200,13.4050", "52.5200,13.4050"),
+        ("via email 2", None),
+        ("During 1971, Mayo-Walters invested", None),
+        ("at Gate 12 now", None),
+        ("Windows 10 Home", None),
+        ("Season 2 of the show", None),
+        ("Hauptstraße 5\nThanks everyone", "Hauptstraße 5"),
+    ],
+)  # fmt: skip
+def test_street_forms(text: str, expected: str | None) -> None:
+    found = [text[s:e] for s, e, _ in find_addresses(text)]
+    assert found == ([expected] if expected else [])
+
+
+def test_wallet_checksums() -> None:
+    assert base58check_ok("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
+    assert not base58check_ok("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb")
+    assert bech32_ok("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
+    assert bech32_ok("bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297")
+    assert not bech32_ok("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr")
+    assert find_wallets("tx 0x" + "ab" * 32) == []  # a 64-digit hash is not an address
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my passport no. is 123456789", ("123456789", 0.85, "PASSPORT")),
+        ("DL# D1234567", ("D1234567", 0.85, "DRIVER_LICENSE")),
+        ("12345678Z", ("12345678Z", 0.6, "NATIONAL_ID")),
+        ("RSSMRA85T10A562S", ("RSSMRA85T10A562S", 0.8, "NATIONAL_ID")),
+        ("BSN 111222333", ("111222333", 0.85, "NATIONAL_ID")),
+        ("my order 123456789", None),  # nine digits need their context word
+        ("12345678A", None),  # wrong DNI check letter
+    ],
+)
+def test_government_ids(text: str, expected: tuple[str, float, str] | None) -> None:
+    found = [(text[s:e], score, entity) for s, e, score, entity, _ in find_ids(text)]
+    assert found == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("This is a test of the language detector", "en"),
+        ("Das ist ein Test und ich bin hier", "de"),
+        ("Hola, ¿cómo estás? Estoy muy bien gracias", "es"),
+        ("Это тест детектора языка", "ru"),
+        ("hi bob", "und"),
+        ("Jordan Rhodes is ridiculous # thatisall", "und"),  # names carry no language
+        ("wiz khalifa is so good it is crazy", "en"),  # English function words decide
+    ],
+)
+def test_language(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+def test_names_rules() -> None:
+    assert is_shouting("OMG I LOVE THIS SHIRT") and not is_shouting("Hello There my friend")
+    assert ner_input("OMG I LOVE THIS SHIRT") == "omg i love this shirt"
+    text = "I love Twitter API, n’t, #MarkBam and #Paris with Lena Andersson 2day"
+    for span, label, kept in [
+        ("Twitter API", "PERSON", False),
+        ("n’t", "PERSON", False),
+        ("MarkBam", "PERSON", False),
+        ("Paris", "LOCATION", True),
+        ("Lena Andersson", "PERSON", True),
+        ("2day", "PERSON", False),
+    ]:
+        start = text.index(span)
+        assert keep_name_span(text, start, start + len(span), label) is kept, span
+
+
+@pytest.mark.parametrize(
+    ("span", "expected"),
+    [("omg jake", "jake"), ("Happy Sarah Jones", "Sarah Jones"), ("Twitter", ""), ("Ana", "Ana")],
+)
+def test_trim_name_span(span: str, expected: str) -> None:
+    text = f"so {span}!"
+    start, end = trim_name_span(text, 3, 3 + len(span))
+    assert text[start:end] == expected
+
+
+def test_places() -> None:
+    text = "moving to barcelona, Manchester United fans, china plates, China trip, @london_fan"
+    assert [text[s:e] for s, e in find_places(text)] == ["barcelona", "China"]
