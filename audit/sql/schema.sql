@@ -26,8 +26,17 @@ CREATE TABLE IF NOT EXISTS items (
     source_row         BIGINT,
     media_uri          VARCHAR,
     text_sha256        VARCHAR,
-    extra              JSON
+    extra              JSON,
+    source_domain      VARCHAR,
+    community          VARCHAR,
+    visibility_basis   VARCHAR,
+    edited_at          TIMESTAMP
 );
+-- Stores made before these provenance columns get them (appended, in the same order).
+ALTER TABLE items ADD COLUMN IF NOT EXISTS source_domain VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS community VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS visibility_basis VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS edited_at TIMESTAMP;
 
 -- Names and types of the extra source columns kept in items.extra (rules may name them).
 CREATE TABLE IF NOT EXISTS extra_columns (
