@@ -11,7 +11,8 @@ Each text's language is detected first (``language.py``, offline); it is recorde
 finding (``attributes["language"]``), picks the phone regions to try first, and decides
 whether the English NER runs at all.
 
-Throughput (docs/DETECTORS.md): spaCy runs only ner, batched with ``nlp.pipe``;
+Throughput (docs/DETECTORS.md): spaCy runs only ner, batched as ``nlp.pipe`` batches, with
+its decoding loop holding the GIL (``ner.py``: the same entities for half the NER's CPU);
 each text is asked only for the entity types its characters make possible
 (``prefilter.py``, which cannot lose a span); texts with no possible type skip the model.
 presidio and spaCy are imported in :meth:`PiiDetector.setup`, never at module import.
@@ -336,7 +337,7 @@ class PiiDetector:
     #: 2: numpy BLAS instead of blis (float rounding may differ in rare ties), lazy artifacts.
     #: 3: texts over WINDOW_CHARS analysed in windows (were analyzer errors over 1 M chars).
     #: Not bumped for ner-only spaCy, the tighter triggers or the phone regions: all three
-    #: proven output-identical.
+    #: proven output-identical. Nor for ner.pipe (the same computation as nlp.pipe).
     #: 4: language gate for the English NER, our phone / written e-mail / address / ID /
     #: wallet recognizers, the place gazetteer, name filters; findings carry attributes.
     version: ClassVar[str] = "4"
@@ -450,7 +451,9 @@ class PiiDetector:
             zip(
                 ner_idx,
                 ner.pipe(
-                    nlp, [names.ner_input(texts[i]) for i in ner_idx], batch_size=self.nlp_batch_size
+                    nlp,
+                    [names.ner_input(texts[i]) for i in ner_idx],
+                    batch_size=self.nlp_batch_size,
                 ),
                 strict=True,
             )

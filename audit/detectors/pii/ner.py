@@ -1,26 +1,26 @@
 """spaCy's entity recognizer on a batch of texts, with its greedy decoding loop holding the GIL.
 
-Same entities as ``nlp.pipe`` (``tests/test_pii.py`` compares both on generated captions,
-probes and the labelled dev texts), about half the CPU.
+Same docs and entities as ``nlp.pipe``, for about half the NER's CPU.
 
-Why: spaCy's wheels for Python < 3.12 are compiled with Cython's profiling hooks, so every
-inline state accessor of the transition system (``StateC.B_``, ``safe_get``, …) first asks
-for the GIL to see whether a profiler is on. ``Parser.greedy_parse`` runs its decoding loop
-*without* the GIL (``with nogil: _parseC(...)``), so each of those calls — ~75 action
-validity checks per token — takes and drops the GIL: ``perf`` showed take_gil / drop_gil /
-pthread mutexes at ~30 % of the NER's CPU and the decoding loop at more than half of it.
+Why: spaCy's wheels for Python < 3.12 are built with Cython's profiling hooks, and the inline
+state accessors of the transition system (``StateC.B_``, …), called ~75 times per token to
+check which actions are valid, keep them. ``Parser.greedy_parse`` runs its decoding loop
+without the GIL (``with nogil: _parseC(...)``), so each of those calls takes and drops the
+GIL: ``perf`` puts take_gil, drop_gil and pthread mutexes at about a third of the NER's CPU.
 
-The loop below is the one spaCy itself uses for training (``Parser.update``): the model's
-precomputed step model scores the unfinished states, and ``Parser.transition_states`` applies
-the best valid action to each (the same C code, ``c_transition_batch``), called from Python
-with the GIL held, so the hooks find it at once. Both paths use the same precomputed hidden
-layer (``precompute_hiddens``: same C feature sums, same bias, same maxout); only the output
-layer's product goes through the model's ops (numpy's BLAS here, see
-``detector.load_spacy_model``) instead of blis, which may round a last bit differently — the
-same trade already made for the rest of the model.
+:func:`pipe` is ``nlp.pipe`` (spaCy's ``Parser.pipe``: the same batches, sorted by length the
+same way) with ``greedy_parse``'s loop driven from Python, as spaCy's own training path does
+it (``Parser.update``): each step computes the unfinished states' scores with the same
+functions and the same BLIS calls as ``_parseC`` (``precompute_hiddens``: the same C feature
+sums, bias and maxout; the output layer: the same BLIS ``sgemm``, then its bias), and
+``Parser.transition_states`` applies the best valid action (the same C code,
+``c_transition_batch``) with the GIL held. So the scores are bit for bit the ones the C loop
+computes, and so are the entities (``tests/test_pii.py`` also checks this on generated
+captions, probes and labelled texts).
 
-Used only for a pipeline that is exactly one greedy ``ner`` component (:func:`supported`);
-anything else goes through ``nlp.pipe``.
+Only for a pipeline that is exactly one greedy ``ner`` with a maxout hidden layer and an
+output layer (:func:`supported`, which the installed model is); anything else goes through
+``nlp.pipe``.
 """
 
 from __future__ import annotations
@@ -28,53 +28,66 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-#: Docs per decoding batch (spaCy's Parser.pipe sorts a batch by length the same way; the
-#: step loop runs as many steps as the longest doc has tokens, so similar lengths batch best).
-DECODE_BATCH = 256
+#: Texts per batch, as ``nlp.pipe``'s ``batch_size``: sorted by length within a batch, and
+#: decoded in sub-batches of a quarter of it.
+BATCH_SIZE = 256
 
 
 def supported(nlp: Any) -> bool:
     """Whether :func:`pipe` may replace ``nlp.pipe`` for this pipeline."""
+    from spacy.ml.tb_framework import forward as parser_model_forward
     from spacy.pipeline import EntityRecognizer
 
     if nlp.pipe_names != ["ner"]:
         return False
     ner = nlp.get_pipe("ner")
+    if type(ner) is not EntityRecognizer or ner.cfg.get("beam_width", 1) != 1:
+        return False
+    model = ner.model
     return (
-        type(ner) is EntityRecognizer
-        and ner.cfg.get("beam_width", 1) == 1
-        and hasattr(ner, "transition_states")
-        and hasattr(ner.moves, "init_batch")
+        model._func is parser_model_forward  # noqa: SLF001 - the step model built below
+        and model.attrs.get("has_upper") is True
+        and not model.attrs.get("unseen_classes")  # no score masking to reproduce
+        and model.get_ref("lower").get_dim("nP") >= 2  # maxout, as _parseC computes it
+        and not ner.postprocesses
     )
 
 
-def _decode(ner: Any, docs: list[Any]) -> list[Any]:
-    """Greedy decoding of one batch: spaCy's ``greedy_parse`` with the GIL held.
+def _predict(ner: Any, docs: list[Any]) -> list[Any]:
+    """``Parser.predict`` for a greedy parser: ``greedy_parse``, with the GIL held.
 
-    ``greedy_parse`` first adds labels found on the docs' tokens (``_ensure_labels_are_added``);
-    docs fresh from the tokenizer carry none, so that pass (a Python loop over every token)
-    is skipped.
+    ``greedy_parse`` first adds labels found on the docs' tokens; docs fresh from the
+    tokenizer have none, so that pass is skipped.
     """
+    import blis.py
+
     states = ner.moves.init_batch(docs)
-    todo = [s for s in states if not s.is_final()]
-    if not todo:
+    if not any(len(doc) for doc in docs):
         return states
-    step_model = ner.model.predict(docs)
+    step_model = ner.model.predict(docs)  # tok2vec and the precomputed hidden layer
+    hidden_layer = step_model.state2vec
+    weights = step_model.vec2scores.get_param("W")
+    bias = step_model.vec2scores.get_param("b")
+    todo = [s for s in states if not s.is_final()]
     while todo:
-        scores = step_model.predict(todo)
+        hidden = hidden_layer.predict(step_model.get_token_ids(todo))
+        scores = blis.py.gemm(hidden, weights, trans2=True, beta=0.0)
+        scores += bias
         todo = ner.transition_states(todo, scores)
     step_model.clear_memory()
     return states
 
 
-def pipe(nlp: Any, texts: Iterable[str], batch_size: int = DECODE_BATCH) -> list[Any]:
-    """Docs with entities for ``texts``, in order (``list(nlp.pipe(texts))``, less CPU)."""
+def pipe(nlp: Any, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> list[Any]:
+    """``list(nlp.pipe(texts, batch_size=batch_size))``, for less CPU where supported."""
     if not supported(nlp):
         return list(nlp.pipe(texts, batch_size=batch_size))
     ner = nlp.get_pipe("ner")
     docs = [nlp.make_doc(text) for text in texts]
-    by_length = sorted(docs, key=len)
-    for start in range(0, len(by_length), batch_size):
-        batch = by_length[start : start + batch_size]
-        ner.set_annotations(batch, _decode(ner, batch))
+    sub = max(batch_size // 4, 2)
+    for start in range(0, len(docs), batch_size):
+        by_length = sorted(docs[start : start + batch_size], key=len)
+        for i in range(0, len(by_length), sub):
+            batch = by_length[i : i + sub]
+            ner.set_annotations(batch, _predict(ner, batch))
     return docs
