@@ -1,12 +1,14 @@
 """spaCy's entity recognizer on a batch of texts, with its greedy decoding loop holding the GIL.
 
-Same docs and entities as ``nlp.pipe``, for about half the NER's CPU.
+Same docs and entities as ``nlp.pipe``, 1.5-2× the texts per CPU-second (docs/DETECTORS.md).
 
 Why: spaCy's wheels for Python < 3.12 are built with Cython's profiling hooks, and the inline
-state accessors of the transition system (``StateC.B_``, …), called ~75 times per token to
-check which actions are valid, keep them. ``Parser.greedy_parse`` runs its decoding loop
-without the GIL (``with nogil: _parseC(...)``), so each of those calls takes and drops the
-GIL: ``perf`` puts take_gil, drop_gil and pthread mutexes at about a third of the NER's CPU.
+state accessors of the transition system (``StateC.B_``, …) keep them: each call asks for the
+GIL (``PyGILState_Ensure``). They are called many times per state and step (the validity of
+each of the model's 74 actions is checked at every step, one step per token), and
+``Parser.greedy_parse`` runs that loop without the GIL (``with nogil: _parseC(...)``), so
+each call takes and drops it: ``perf`` puts take_gil, drop_gil and pthread mutexes at about a
+third of ``nlp.pipe``'s CPU.
 
 :func:`pipe` is ``nlp.pipe`` (spaCy's ``Parser.pipe``: the same batches, sorted by length the
 same way) with ``greedy_parse``'s loop driven from Python, as spaCy's own training path does
