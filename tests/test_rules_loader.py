@@ -124,7 +124,7 @@ def test_enum_messages(tmp_path, replace, expected):
         ("{fild: deleted}", "match: a condition needs exactly one of field, detector"),
         ("{any: []}", "match.any: needs at least 1 entry"),
         ("{field: created_at, gt: yesterday}", "needs a date like 2024-01-31"),
-        ('{field: extra.bad"name, eq: x}', "not a usable source column name"),
+        ('{field: extra.bad"name, eq: x}', "not a usable source path"),
         (
             "{aggregate: {group_by: author_id, having: {most: 1}}}",
             "having needs exactly one of any_item",

@@ -148,6 +148,9 @@ class DetectorSpec:
     finding_noun: tuple[str, str]  # (singular, plural) for rule wording
     found_in: str  # "in the text", "in the image", ...
     evidence: EvidenceWeights | None = None  # how findings add up over a group (rules)
+    # attribute keys its findings may carry (rules' `attributes:` are checked against them;
+    # empty: not declared, any lower_case key is accepted)
+    finding_attributes: tuple[str, ...] = ()
 
     @property
     def masks_text(self) -> bool:
@@ -267,6 +270,7 @@ def _spec_of(name: str, cls: Any) -> DetectorSpec:
         finding_noun=tuple(getattr(cls, "finding_noun", ("finding", "findings"))),
         found_in=getattr(cls, "found_in", default_place[cls.finding_kind]),
         evidence=getattr(cls, "evidence", None),
+        finding_attributes=tuple(getattr(cls, "finding_attributes", ())),
     )
 
 

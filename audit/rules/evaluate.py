@@ -31,6 +31,7 @@ class RulesSummary:
     per_rule: dict[str, int]
     seconds: float
     skipped: dict[str, str] = field(default_factory=dict)  # rule id → why it did not run
+    partial: dict[str, str] = field(default_factory=dict)  # rule id → "evaluated without …"
     phase_seconds: dict[str, float] = field(default_factory=dict)  # copy_in, rules, write
 
     @property
@@ -66,6 +67,7 @@ def _catalog_rows(
                 match_json,
                 None if rule.id in skipped else comp.sql,  # the rule compiled alone
                 skipped.get(rule.id),
+                None if rule.id in skipped else comp.partial_reason,
             ]
         )
     return rows
@@ -84,12 +86,15 @@ def _run_plan(sandbox: duckdb.DuckDBPyConnection, plan: Plan) -> None:
 
 
 def _culprit(
-    sandbox: duckdb.DuckDBPyConnection, active: list[LoadedRule], extra: set[str]
+    sandbox: duckdb.DuckDBPyConnection,
+    active: list[LoadedRule],
+    extra: set[str],
+    detectors_run: set[str] | None,
 ) -> RuleLoadError | None:
     """After the pack failed: the first rule that fails on its own, as a file:line problem."""
     for loaded in active:
         try:
-            _run_plan(sandbox, compile_pack([loaded], extra))
+            _run_plan(sandbox, compile_pack([loaded], extra, detectors_run))
         except duckdb.Error as exc:
             detail = str(exc).split("\n", 1)[0]
             return RuleLoadError(
@@ -107,6 +112,7 @@ def _run_in_sandbox(
     plan: Plan,
     active: list[LoadedRule],
     extra: set[str],
+    detectors_run: set[str] | None,
     progress: Progress | None,
 ) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
     sandbox = open_sandbox()
@@ -124,7 +130,7 @@ def _run_in_sandbox(
     try:
         _run_plan(sandbox, plan)
     except duckdb.Error as exc:
-        culprit = _culprit(sandbox, active, extra)
+        culprit = _culprit(sandbox, active, extra, detectors_run)
         sandbox.close()
         if culprit is not None:
             raise culprit from exc
@@ -132,6 +138,47 @@ def _run_in_sandbox(
     if progress:
         progress("rules", len(active), len(active))
     return sandbox, {"copy_in": copied - mark, "rules": time.perf_counter() - copied}
+
+
+@dataclass
+class PackRun:
+    """A pack evaluated in its sandbox (open until :meth:`close`): the hits are in the
+    sandbox's ``rule_hits``; what was skipped or partly evaluated, and why."""
+
+    sandbox: duckdb.DuckDBPyConnection
+    plan: Plan
+    compiled: list[CompiledRule]
+    skipped: dict[str, str]
+    partial: dict[str, str]
+    phases: dict[str, float]
+
+    def close(self) -> None:
+        """Close the sandbox."""
+        self.sandbox.close()
+
+
+def extra_column_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The source columns of the store's corpus (``extra.<name>`` fields)."""
+    return {row[0] for row in con.execute(query("rules.sql", "extra_column_names")).fetchall()}
+
+
+def run_pack(
+    con: duckdb.DuckDBPyConnection,
+    ruleset: RuleSet,
+    *,
+    detectors_run: set[str] | None = None,
+    progress: Progress | None = None,
+) -> PackRun:
+    """Compile the pack for this store and scan (availability.py decides what is unknown,
+    skipped or partial) and run it in a fresh sandbox; nothing is written to ``con``."""
+    extra = extra_column_names(con)
+    compiled = compile_rules(ruleset.rules, extra, detectors_run)
+    skipped = {c.rule_id: c.skip_reason for c in compiled if c.skip_reason}
+    partial = {c.rule_id: c.partial_reason for c in compiled if c.partial_reason}
+    active = [r for r in ruleset.rules if r.rule.id not in skipped]
+    plan = compile_pack(active, extra, detectors_run)
+    sandbox, phases = _run_in_sandbox(con, plan, active, extra, detectors_run, progress)
+    return PackRun(sandbox, plan, compiled, skipped, partial, phases)
 
 
 def evaluate_rules(
@@ -144,48 +191,36 @@ def evaluate_rules(
 ) -> RulesSummary:
     """Evaluate every rule over ``item_view``; replace the run's ``flags`` and ``rule_catalog``.
 
-    Raises :class:`RuleLoadError` (file:line) when a rule names a source column the corpus
-    lacks (unless listed in its ``requires_columns``, then it is skipped and reported).
+    A rule whose conditions read what this corpus or scan lacks (a source column, a detector
+    that did not run) is partly evaluated or skipped, with the reason (availability.py).
     """
     started = time.perf_counter()
-    extra = {row[0] for row in con.execute(query("rules.sql", "extra_column_names")).fetchall()}
-    compiled = compile_rules(ruleset.rules, extra)
-    skipped = {c.rule_id: c.skip_reason for c in compiled if c.skip_reason}
-    if detectors_run is not None:
-        # a rule on findings of a detector that did not run would look like a rule that
-        # found nothing: it is skipped, and the skip is reported
-        for comp in compiled:
-            missing = sorted(comp.detectors - detectors_run)
-            if missing and comp.rule_id not in skipped:
-                skipped[comp.rule_id] = (
-                    f"needs detector {', '.join(missing)}, which did not run in this scan"
-                )
-    active = [r for r in ruleset.rules if r.rule.id not in skipped]
-    plan = compile_pack(active, extra)
-    sandbox, phases = _run_in_sandbox(con, plan, active, extra, progress)
+    run = run_pack(con, ruleset, detectors_run=detectors_run, progress=progress)
     evaluated = time.perf_counter()
     try:
         con.execute(query("rules.sql", "clear_run"), [run_id])
         con.execute(query("rules.sql", "clear_catalog"), [run_id])
         con.executemany(
             query("rules.sql", "insert_catalog"),
-            _catalog_rows(run_id, ruleset, compiled, skipped),
+            _catalog_rows(run_id, ruleset, run.compiled, run.skipped),
         )
         con.register(
             "rules_hits_in",
-            sandbox.sql(query("rules.sql", "read_hits")).to_arrow_reader(BATCH_ROWS),
+            run.sandbox.sql(query("rules.sql", "read_hits")).to_arrow_reader(BATCH_ROWS),
         )
         try:
             con.execute(query("rules.sql", "insert_flags"), [run_id])
         finally:
             con.unregister("rules_hits_in")
     finally:
-        sandbox.close()
+        run.close()
     counts = dict(con.execute(query("rules.sql", "flag_counts"), [run_id]).fetchall())
+    phases = dict(run.phases)
     phases["write"] = time.perf_counter() - evaluated
     return RulesSummary(
-        per_rule={rule_id: counts.get(rule_id, 0) for rule_id in plan.rule_ids},
+        per_rule={rule_id: counts.get(rule_id, 0) for rule_id in run.plan.rule_ids},
         seconds=time.perf_counter() - started,
-        skipped=skipped,
+        skipped=run.skipped,
+        partial=run.partial,
         phase_seconds=phases,
     )

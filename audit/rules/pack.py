@@ -111,6 +111,7 @@ class PackTables:
     detectors: set[str] = field(default_factory=set)
     groups: dict[str, GroupTable] = field(default_factory=dict)  # group SQL → table
     evidence_tables: dict[tuple[str, str], EvidenceTable] = field(default_factory=dict)
+    attribute_detectors: set[str] = field(default_factory=set)  # conditions on attributes
 
     def detector_index(self, key: Any, build: Any, *, evidence: bool) -> int:
         """Index of a detector condition (``key`` identifies it; ``build(binder)`` → SQL)."""

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from audit.detectors.registry import spec
+from audit.rules.columns import parse_extra_path
 from audit.rules.compile import compile_rule
 from audit.rules.evaluate import evaluate_rules
 from audit.rules.loader import LoadedRule, RuleSet
@@ -50,12 +51,18 @@ class RuleResult:
 
 
 def insert_item(con: duckdb.DuckDBPyConnection, fields: dict[str, Any]) -> None:
-    """Insert one test item; ``extra.<name>`` keys go into the extra JSON, others are columns."""
+    """Insert one test item; ``extra.<path>`` keys go into the extra JSON (``extra.record.langs``
+    into ``{"record": {"langs": …}}``), others are columns."""
     params: dict[str, Any] = dict.fromkeys(all_item_columns())
-    extra = {}
+    extra: dict[str, Any] = {}
     for name, value in fields.items():
         if name.startswith("extra."):
-            extra[name[len("extra.") :]] = value
+            path = parse_extra_path(name[len("extra.") :])
+            keys = [path.column, *(str(step) for step in path.steps)]
+            node = extra
+            for key in keys[:-1]:
+                node = node.setdefault(key, {})
+            node[keys[-1]] = value
         else:
             params[name] = value.isoformat() if hasattr(value, "isoformat") else value
     params["extra"] = json.dumps(extra, default=str) if extra else None
@@ -82,10 +89,14 @@ def insert_finding(con: duckdb.DuckDBPyConnection, item_id: str, f: Finding) -> 
 Fixture = tuple[dict[str, Any], list[Finding]]  # (item fields incl. item_id, findings)
 
 
+Hits = dict[str, tuple[str, str]]  # item_id → (evidence, action)
+
+
 def _evaluate(
     rules: list[LoadedRule], items: list[Fixture], extra_names: set[str]
-) -> dict[str, dict[str, str]]:
-    """Evaluate ``rules`` over a fresh in-memory store of ``items``: {rule_id: {item_id: evidence}}."""
+) -> dict[str, Hits]:
+    """Evaluate ``rules`` over a fresh in-memory store of ``items``:
+    {rule_id: {item_id: (evidence, action)}}."""
     con = open_memory()
     try:
         for name in sorted(extra_names):
@@ -95,11 +106,11 @@ def _evaluate(
             for f in findings:
                 insert_finding(con, fields["item_id"], f)
         evaluate_rules(con, RuleSet(rules, "selftest", ""), RUN_ID)
-        out: dict[str, dict[str, str]] = {r.rule.id: {} for r in rules}
-        for rule_id, item_id, evidence in con.execute(
+        out: dict[str, Hits] = {r.rule.id: {} for r in rules}
+        for rule_id, item_id, evidence, action in con.execute(
             query("rules.sql", "selftest_flagged"), [RUN_ID]
         ).fetchall():
-            out[rule_id][item_id] = evidence
+            out[rule_id][item_id] = (evidence, action)
         return out
     finally:
         con.close()
@@ -111,27 +122,26 @@ def _case_name(index: int, case: ItemCase | GroupCase) -> str:
     return f"#{index} expect {case.expect}" if isinstance(case, ItemCase) else f"#{index} group"
 
 
-def _check_item_case(
-    index: int, case: ItemCase, flagged: dict[str, str], item_id: str
-) -> CaseResult:
+def _check_item_case(index: int, case: ItemCase, flagged: Hits, item_id: str) -> CaseResult:
     got = item_id in flagged
     ok = got == (case.expect == "match")
-    detail = "" if ok else ("flagged: " + flagged[item_id] if got else "not flagged")
+    detail = "" if ok else ("flagged: " + flagged[item_id][0] if got else "not flagged")
+    if ok and got and case.expect_action and flagged[item_id][1] != case.expect_action:
+        ok, detail = False, f"action {flagged[item_id][1]}, expected {case.expect_action}"
     return CaseResult(index, _case_name(index, case), ok, detail)
 
 
-def _check_group_case(index: int, case: GroupCase, flagged: dict[str, str]) -> CaseResult:
+def _check_group_case(index: int, case: GroupCase, flagged: Hits) -> CaseResult:
     want, got = set(case.expect_flagged), set(flagged)
-    ok = want == got
-    detail = ""
-    if not ok:
-        parts = []
-        if want - got:
-            parts.append(f"not flagged: {', '.join(sorted(want - got))}")
-        if got - want:
-            parts.append(f"unexpectedly flagged: {', '.join(sorted(got - want))}")
-        detail = "; ".join(parts)
-    return CaseResult(index, _case_name(index, case), ok, detail)
+    parts = []
+    if want - got:
+        parts.append(f"not flagged: {', '.join(sorted(want - got))}")
+    if got - want:
+        parts.append(f"unexpectedly flagged: {', '.join(sorted(got - want))}")
+    for item_id, action in sorted((case.expect_actions or {}).items()):
+        if item_id in flagged and flagged[item_id][1] != action:
+            parts.append(f"{item_id}: action {flagged[item_id][1]}, expected {action}")
+    return CaseResult(index, _case_name(index, case), not parts, "; ".join(parts))
 
 
 def coverage_problems(loaded: LoadedRule) -> list[str]:

@@ -149,8 +149,8 @@ DELETE FROM rule_catalog WHERE run_id = $1;
 -- name: insert_catalog
 INSERT INTO rule_catalog (run_id, rule_id, title, category, status, severity, action,
                           description, rationale, "references", tags, source_file, sha256,
-                          match_json, sql_text, skip_reason)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16);
+                          match_json, sql_text, skip_reason, partial_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17);
 
 -- name: insert_flags
 INSERT INTO flags (run_id, item_id, rule_id, severity, action, evidence)
@@ -177,4 +177,4 @@ VALUES ($1, $2, 'selftest', $3, $4, $5, $6, $7, $8);
 INSERT OR IGNORE INTO extra_columns VALUES ($1, 'VARCHAR');
 
 -- name: selftest_flagged
-SELECT rule_id, item_id, evidence::VARCHAR FROM flags WHERE run_id = $1;
+SELECT rule_id, item_id, evidence::VARCHAR, action FROM flags WHERE run_id = $1;

@@ -118,10 +118,12 @@ CREATE TABLE IF NOT EXISTS rule_catalog (
     sha256      VARCHAR,
     match_json  JSON,
     sql_text    VARCHAR,
-    skip_reason VARCHAR   -- why the rule was not evaluated in this run (NULL: it was)
+    skip_reason VARCHAR,  -- why the rule was not evaluated in this run (NULL: it was)
+    partial_reason VARCHAR -- "evaluated without …": conditions this corpus cannot answer
 );
 -- databases scanned before skip reasons were recorded
 ALTER TABLE rule_catalog ADD COLUMN IF NOT EXISTS skip_reason VARCHAR;
+ALTER TABLE rule_catalog ADD COLUMN IF NOT EXISTS partial_reason VARCHAR;
 
 -- One row per (run, item, rule) that matched.
 CREATE TABLE IF NOT EXISTS flags (
