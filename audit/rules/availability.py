@@ -64,7 +64,7 @@ class Verdict:
 
     @property
     def partial_reason(self) -> str | None:
-        """"evaluated without …" when some conditions were treated as false."""
+        """ "evaluated without …" when some conditions were treated as false."""
         if self.skip_reason or not self.notes:
             return None
         return "evaluated without " + "; ".join(dict.fromkeys(self.notes))

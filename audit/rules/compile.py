@@ -325,8 +325,9 @@ def _having_parts(
     else:
         count = having.count_of_items
         test = f"hits{n} {_SQL_OP[count.op]} {state.bind(count.value)}"
-    fmt = "%s %s: %d of %d items matched (e.g. item %s): %s"
-    return where, test, fmt, f"hits{n}, n, example{n}, {said}", False
+    fmt = "%s %s: %d of %d items matched%s: %s"  # (e.g. item p77), unless none did
+    example = f"coalesce(' (e.g. item ' || example{n} || ')', '')"
+    return where, test, fmt, f"hits{n}, n, {example}, {said}", False
 
 
 def _aggregate(

@@ -692,7 +692,9 @@ class GroupCase(_Strict):
             raise ValueError(f"expect_flagged names items not in items: {', '.join(unknown)}")
         stray = sorted(set(self.expect_actions or {}) - set(self.expect_flagged))
         if stray:
-            raise ValueError(f"expect_actions names items not in expect_flagged: {', '.join(stray)}")
+            raise ValueError(
+                f"expect_actions names items not in expect_flagged: {', '.join(stray)}"
+            )
         return self
 
 

@@ -59,6 +59,12 @@ class MediaMetaDetector:
     personal_data: ClassVar[bool] = True  # positions, owner names, device serials
     finding_kind: ClassVar[FindingKind] = "media_fact"
     label: ClassVar[str] = "metadata embedded in images"
+    #: Attribute keys of its findings (rules may compare them: `attributes: {source: c2pa}`).
+    finding_attributes: ClassVar[tuple[str, ...]] = (
+        "reservation", "source", "code", "container", "training_mining", "exif", "xmp",
+        "c2pa", "value", "url", "lat", "lon", "alt", "timestamp", "lat_rounded",
+        "lon_rounded", "usage_terms", "web_statement", "rights", "other_constraints",
+    )  # fmt: skip
     found_in: ClassVar[str] = "in the image metadata"
     derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
         DerivedColumn(
