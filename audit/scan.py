@@ -20,7 +20,7 @@ import duckdb
 
 from audit import atomic
 from audit.detect import ENGINES
-from audit.errors import EXIT_FLAGS, EXIT_OK, InputError, UsageError
+from audit.errors import EXIT_FLAGS, EXIT_INPUT, EXIT_OK, InputError, UsageError
 from audit.lock import folder_lock
 from audit.manifest import build_manifest, corpus_fingerprint, rules_fingerprint
 from audit.paths import shipped_rules_dir
@@ -49,6 +49,7 @@ class ScanOptions:
     engine: str = "local"
     fail_on: str | None = None
     command: str = "audit scan"
+    strict: bool = False  # any skipped rule (or ignored input) is an error: exit 2
     skip_rule_tests: bool = False  # evaluate a pack even when its own test cases fail
 
 
@@ -240,10 +241,12 @@ def _scan_locked(
         raise
     severity = rows(con, "kpi_severity", run_id=run_id)
     headline = rows(con, "kpi_headline", run_id=run_id)[0]
+    # --strict: a skipped rule's zero is not a finding (partly evaluated rules are reported)
+    strict_failure = opts.strict and bool(rules_summary.skipped)
     return ScanResult(
         run_id=run_id,
         out=out,
-        exit_code=exit_code_for(severity, opts.fail_on),
+        exit_code=EXIT_INPUT if strict_failure else exit_code_for(severity, opts.fail_on),
         headline=headline,
         severity=severity,
         manifest=manifest,

@@ -58,6 +58,14 @@ def scan(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine summary on stdout.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 2 when any rule was skipped (its zero is not a finding) or input was "
+            "ignored; the reports are still written. Partly evaluated rules are listed, not errors.",
+        ),
+    ] = False,
 ) -> None:
     """Audit a corpus: ingest, detect (cached), evaluate rules, write reports.
 
@@ -67,7 +75,7 @@ def scan(
 
     Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high
 
-    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, output folder not writable or in use by another scan).
+    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, a skipped rule under --strict, output folder not writable or in use by another scan).
     """
     from audit.progress import make_progress
     from audit.scan import ScanOptions, run_scan
@@ -85,6 +93,7 @@ def scan(
         fail_on=fail_on,
         command=shlex.join(["audit", *sys.argv[1:]]),
         skip_rule_tests=skip_rule_tests,
+        strict=strict,
     )
     with make_progress(quiet=quiet) as progress:
         result = run_scan(opts, progress)
@@ -101,7 +110,15 @@ def scan(
             typer.echo(f"{len(skipped)} rule(s) not evaluated (their zero is not a finding):")
             for rule_id, reason in sorted(skipped.items()):
                 typer.echo(f"  {rule_id}: {reason}")
+        partial = result.manifest.get("rules", {}).get("partial") or {}
+        if partial:
+            typer.echo(f"{len(partial)} rule(s) partly evaluated:")
+            for rule_id, reason in sorted(partial.items()):
+                typer.echo(f"  {rule_id}: {reason}")
         typer.echo(f"Report: {result.outputs['report.html']}")
+    skipped_any = result.manifest.get("rules", {}).get("skipped")
+    if strict and skipped_any:
+        typer.echo(f"--strict: {len(skipped_any)} rule(s) were not evaluated: exit 2", err=True)
     raise typer.Exit(result.exit_code)
 
 

@@ -304,7 +304,13 @@ def _rules(report: dict[str, Any]) -> str:
             f"<td><strong>Skipped:</strong> {escape(r['skip_reason'])}</td></tr>"
             if r.get("skip_reason")
             else f"<td class='num'>{_num(r['items'])}</td>{_share_cell(r['share'])}"
-            f"<td>{escape(r['description'] or '')}</td></tr>"
+            f"<td>{escape(r['description'] or '')}"
+            + (
+                f"<div><strong>Partly evaluated:</strong> {escape(r['partial_reason'])}</div>"
+                if r.get("partial_reason")
+                else ""
+            )
+            + "</td></tr>"
         )
         for r in report["rules"]
     ]
@@ -324,7 +330,9 @@ def _rules(report: dict[str, Any]) -> str:
         "rules",
         "Rules",
         "Every rule of the pack, most severe first. A skipped rule was not evaluated (the "
-        "reason says why): its zero is not a finding.",
+        "reason says why): its zero is not a finding. A partly evaluated rule ran without the "
+        "conditions this corpus cannot answer (a platform field it lacks, a detector that did "
+        "not run), which counted as false.",
         f"<div class='rules'>{table}</div>",
     )
 

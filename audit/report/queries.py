@@ -144,6 +144,11 @@ def collect_report(
             for r in rows(con, "kpi_rules", run_id=run_id)
             if r["skip_reason"]
         ],
+        "partial_rules": [
+            {"rule_id": r["rule_id"], "reason": r["partial_reason"]}
+            for r in rows(con, "kpi_rules", run_id=run_id)
+            if r["partial_reason"]
+        ],
         "severity": rows(con, "kpi_severity", run_id=run_id),
         "pii_types": rows(con, "kpi_pii_types"),
         "face_ages": rows(con, "kpi_face_ages"),

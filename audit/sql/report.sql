@@ -188,7 +188,7 @@ fl AS (
 )
 SELECT
     r.rule_id, r.title, r.category, r.status, r.severity, r.action, r.description,
-    r.skip_reason,
+    r.skip_reason, r.partial_reason,
     coalesce(fl.flags, 0)                    AS flags,
     coalesce(fl.items, 0)                    AS items,
     coalesce(fl.items, 0) / nullif(n.total, 0) AS share
