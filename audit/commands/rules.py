@@ -11,7 +11,7 @@ from audit.errors import EXIT_FLAGS, EXIT_INPUT
 from audit.paths import shipped_rules_dir
 
 rules_app = typer.Typer(
-    help="Policy rules: self-test, lint, list, explain, JSON Schema.",
+    help="Policy rules: self-test, lint, list, explain, check and try on a scan, JSON Schema.",
     no_args_is_help=True,
 )
 
@@ -143,6 +143,52 @@ def explain_cmd(
         typer.echo("References: " + "; ".join(e.references))
     typer.echo("\n" + "\n".join(e.conditions))
     typer.echo(f"\nSQL (runs in the locked sandbox):\n{e.sql}\nParameters: {e.params!r}")
+
+
+DbOption = typer.Option(
+    ..., "--db", help="An audit database written by `audit scan` (e.g. audit-out/audit.duckdb)."
+)
+
+
+def _open_db(db: Path):
+    from audit.rules.store_scan import latest_scan, open_scan
+    from audit.store import StoreError
+
+    try:
+        con = open_scan(db)
+    except StoreError as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(EXIT_INPUT) from None
+    return con, latest_scan(con)
+
+
+@rules_app.command("check")
+def check_cmd(
+    path: Path | None = RulesDir,
+    db: Path = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
+) -> None:
+    """Each rule's flags on a scanned corpus and, for every threshold, how much of the corpus
+    reaches it ("min_score 0.5: 0 of 314 PHONE_NUMBER findings reach it"); warns when a
+    threshold can never match, and lists skipped and partly evaluated rules with the reason.
+    Nothing is written. Exit 1 when a rule is skipped or a threshold never matches.
+
+    Example: audit rules check rules/ --db audit-out/audit.duckdb
+    """
+    from audit.rules.check import check_rules, format_checks
+
+    ruleset = _load(path)
+    con, scan = _open_db(db)
+    try:
+        checks = check_rules(con, ruleset, detectors_run=scan.detectors_run)
+    finally:
+        con.close()
+    if as_json:
+        typer.echo(json.dumps([c.as_dict() for c in checks], indent=2))
+    else:
+        typer.echo(format_checks(checks))
+    dead = any(c.flags is None or any(t.dead for t in c.thresholds) for c in checks)
+    raise typer.Exit(EXIT_FLAGS if dead else 0)
 
 
 def register(app: typer.Typer) -> None:

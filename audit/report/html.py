@@ -337,6 +337,37 @@ def _rules(report: dict[str, Any]) -> str:
     )
 
 
+def _rules_check(report: dict[str, Any]) -> str:
+    checks = report.get("rules_check") or []
+    rows = [
+        f"<tr><td><code>{escape(c['rule_id'])}</code></td><td>"
+        + "".join(
+            ("<div><strong>Never matches:</strong> " if t["dead"] else "<div>")
+            + f"{escape(t['words'])}"
+            f" <span class='muted'>({escape(t['path'])})</span></div>"
+            for t in c["thresholds"]
+        )
+        + "</td></tr>"
+        for c in checks
+    ]
+    dead = sum(1 for c in checks if c["warnings"])
+    table = _table([("Rule", False), ("Thresholds against this corpus", False)], rows,
+                   "No rule compares a threshold.")  # fmt: skip
+    return _section(
+        "thresholds",
+        "Thresholds",
+        "For every threshold a rule compares, how much of this corpus reaches it (the same as "
+        "`audit rules check`). "
+        + (
+            f"{dead} rule(s) have a threshold that never matches here: a rule (or one of its "
+            "alternatives) that cannot flag anything in this corpus."
+            if dead
+            else "Every threshold is reached by some of this corpus."
+        ),  # fmt: skip
+        f"<details><summary>{len(checks)} rules</summary>{table}</details>",
+    )
+
+
 def _pii(report: dict[str, Any]) -> str:
     import plotly.graph_objects as go
 
@@ -525,6 +556,7 @@ def render_html(report: dict[str, Any]) -> str:
             _over_time(report),
             _minors(report),
             _rules(report),
+            _rules_check(report),
             groups_section(report),
             _pii(report),
             _samples(report),

@@ -271,15 +271,20 @@ def _finding_filter(cond: DetectorCondition, binder: Binder) -> str:
     return "(" + " AND ".join(parts) + ")"
 
 
-def _detector(state: _State, cond: DetectorCondition, in_group: bool) -> str:
-    # conditions that count the same findings share one count column of rule_detect
-    key = (
+def detector_key(cond: DetectorCondition) -> tuple[Any, ...]:
+    """What identifies the findings a detector condition counts (one rule_d column each)."""
+    return (
         cond.detector,
         tuple(cond.types or ()),
         cond.min_score,
         cond.min_size_px,
         tuple((k, op, repr(v)) for k, op, v in attribute_tests(cond.attributes)),
     )
+
+
+def _detector(state: _State, cond: DetectorCondition, in_group: bool) -> str:
+    # conditions that count the same findings share one count column of rule_detect
+    key = detector_key(cond)
     # inside an aggregate the evidence is the group label, not item spans
     index = state.tables.detector_index(
         key, lambda binder: _finding_filter(cond, binder), evidence=not in_group
@@ -517,6 +522,7 @@ def _tiers(state: _State, units: list[tuple[str, str]]) -> str:
 class _Compiled:
     plan: Plan
     states: list[_State]
+    tables: PackTables
 
 
 def _compile(
@@ -541,7 +547,7 @@ def _compile(
         detectors=set(tables.detectors),
         evidence_detectors=tables.evidence_detectors | tables.attribute_detectors,
     )
-    return _Compiled(plan, states)
+    return _Compiled(plan, states, tables)
 
 
 def compile_pack(

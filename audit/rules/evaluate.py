@@ -17,6 +17,7 @@ import duckdb
 
 from audit.rules.compile import CompiledRule, Plan, compile_pack, compile_rules, source_projection
 from audit.rules.loader import LoadedRule, RuleSet
+from audit.rules.probes import Probe, compile_checked_pack
 from audit.rules.problems import Problem, RuleLoadError
 from audit.rules.sandbox import BATCH_ROWS, copy_in, open_sandbox
 from audit.store import query
@@ -151,6 +152,7 @@ class PackRun:
     skipped: dict[str, str]
     partial: dict[str, str]
     phases: dict[str, float]
+    probes: list[Probe] = field(default_factory=list)  # thresholds to measure (probes.py)
 
     def close(self) -> None:
         """Close the sandbox."""
@@ -168,17 +170,23 @@ def run_pack(
     *,
     detectors_run: set[str] | None = None,
     progress: Progress | None = None,
+    probes: bool = False,
 ) -> PackRun:
     """Compile the pack for this store and scan (availability.py decides what is unknown,
-    skipped or partial) and run it in a fresh sandbox; nothing is written to ``con``."""
+    skipped or partial) and run it in a fresh sandbox; nothing is written to ``con``.
+    ``probes``: also compile the probes of its thresholds (run them with check.py)."""
     extra = extra_column_names(con)
     compiled = compile_rules(ruleset.rules, extra, detectors_run)
     skipped = {c.rule_id: c.skip_reason for c in compiled if c.skip_reason}
     partial = {c.rule_id: c.partial_reason for c in compiled if c.partial_reason}
     active = [r for r in ruleset.rules if r.rule.id not in skipped]
-    plan = compile_pack(active, extra, detectors_run)
+    measured: list[Probe] = []
+    if probes:
+        plan, measured = compile_checked_pack(active, extra, detectors_run)
+    else:
+        plan = compile_pack(active, extra, detectors_run)
     sandbox, phases = _run_in_sandbox(con, plan, active, extra, detectors_run, progress)
-    return PackRun(sandbox, plan, compiled, skipped, partial, phases)
+    return PackRun(sandbox, plan, compiled, skipped, partial, phases, measured)
 
 
 def evaluate_rules(
@@ -194,10 +202,22 @@ def evaluate_rules(
     A rule whose conditions read what this corpus or scan lacks (a source column, a detector
     that did not run) is partly evaluated or skipped, with the reason (availability.py).
     """
+    from audit.rules.check import check_run  # check.py builds on this module
+
     started = time.perf_counter()
-    run = run_pack(con, ruleset, detectors_run=detectors_run, progress=progress)
+    run = run_pack(con, ruleset, detectors_run=detectors_run, progress=progress, probes=True)
     evaluated = time.perf_counter()
     try:
+        checks = check_run(run, ruleset)
+        rows = [
+            [run_id, c.rule_id, t.path, t.words, t.population, t.reaching, t.dead]
+            for c in checks
+            for t in c.thresholds
+        ]
+        run.phases["check"] = time.perf_counter() - evaluated
+        con.execute(query("rules.sql", "clear_checks"), [run_id])
+        if rows:
+            con.executemany(query("rules.sql", "insert_check"), rows)
         con.execute(query("rules.sql", "clear_run"), [run_id])
         con.execute(query("rules.sql", "clear_catalog"), [run_id])
         con.executemany(

@@ -378,3 +378,9 @@ LEFT JOIN rule_hits r
 LEFT JOIN labels l
   ON l.group_key = t.group_key AND l.group_platform IS NOT DISTINCT FROM t.group_platform
 ORDER BY t.rank;
+
+-- name: rule_checks
+-- Each rule's thresholds measured against this corpus (audit/rules/check.py), in rule order.
+SELECT rule_id, path, words, population, reaching, dead
+FROM rule_checks WHERE run_id = $run_id
+ORDER BY rule_id;

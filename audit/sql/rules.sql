@@ -178,3 +178,62 @@ INSERT OR IGNORE INTO extra_columns VALUES ($1, 'VARCHAR');
 
 -- name: selftest_flagged
 SELECT rule_id, item_id, evidence::VARCHAR, action FROM flags WHERE run_id = $1;
+
+-- name: probe_findings
+-- `audit rules check`: one detector condition's findings by entity type — how many there
+-- are (population), how many pass its thresholds (reaching), and the range of the value
+-- the threshold compares (score or box size).
+SELECT f.entity_type AS label, count(*) AS population,
+       count(*) FILTER (WHERE /*ACCEPT*/) AS reaching,
+       min(/*VALUE*/)::DOUBLE AS low, max(/*VALUE*/)::DOUBLE AS high
+FROM findings f
+WHERE /*SCOPE*/
+GROUP BY 1
+ORDER BY 1
+
+-- name: probe_items
+-- `audit rules check`: items where a condition could be tested (population: the field has a
+-- value, or the detector found something) and where it holds, with the range of the value.
+SELECT count(*) FILTER (WHERE /*PRESENT*/) AS population,
+       count(*) FILTER (WHERE /*HOLDS*/) AS reaching,
+       min(/*VALUE*/)::VARCHAR AS low, max(/*VALUE*/)::VARCHAR AS high
+FROM rule_items i
+
+-- name: probe_values
+-- `audit rules check`: the commonest values of a categorical field (and how many there are).
+SELECT v, n, count(*) OVER () AS distinct_values
+FROM (SELECT (/*VALUE*/)::VARCHAR AS v, count(*) AS n
+      FROM rule_items i WHERE (/*VALUE*/) IS NOT NULL GROUP BY 1)
+ORDER BY n DESC, v
+LIMIT 50
+
+-- name: probe_groups
+-- `audit rules check`: per group of a group_by, the figure a group threshold compares (share
+-- or count of matching items, distinct values): how many groups reach it, and its range.
+SELECT count(*) AS population, count(*) FILTER (WHERE /*TEST*/) AS reaching,
+       min(/*FIGURE*/)::DOUBLE AS low, max(/*FIGURE*/)::DOUBLE AS high
+FROM (SELECT g, count(*) AS n, count(*) FILTER (WHERE w) AS hits, count(DISTINCT v) AS d
+      FROM (SELECT /*GROUP*/ AS g, /*PER_ITEM*/ AS w, /*VALUE*/ AS v
+            FROM rule_items i WHERE /*GROUP*/ IS NOT NULL)
+      GROUP BY g)
+
+-- name: probe_evidence
+-- `audit rules check`: the evidence scores of one evidence table (groups with findings).
+SELECT count(*) AS population, count(*) FILTER (WHERE /*TEST*/) AS reaching,
+       min(score)::DOUBLE AS low, max(score)::DOUBLE AS high
+FROM /*NAME*/
+
+-- name: rule_hit_counts
+SELECT rule_id, count(*) AS flags, count(DISTINCT item_id) AS items FROM rule_hits GROUP BY 1
+
+-- name: latest_run_manifest
+-- The latest complete scan of a store: its run id and manifest (`audit rules check|try`).
+SELECT run_id, manifest FROM runs WHERE status = 'complete'
+ORDER BY started_at DESC, run_id DESC LIMIT 1;
+
+-- name: clear_checks
+DELETE FROM rule_checks WHERE run_id = $1;
+
+-- name: insert_check
+INSERT INTO rule_checks (run_id, rule_id, path, words, population, reaching, dead)
+VALUES ($1, $2, $3, $4, $5, $6, $7);

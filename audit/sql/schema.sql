@@ -125,6 +125,18 @@ CREATE TABLE IF NOT EXISTS rule_catalog (
 ALTER TABLE rule_catalog ADD COLUMN IF NOT EXISTS skip_reason VARCHAR;
 ALTER TABLE rule_catalog ADD COLUMN IF NOT EXISTS partial_reason VARCHAR;
 
+-- Each rule's thresholds measured against the corpus in a run (audit/rules/check.py):
+-- "min_score 0.5: 0 of 314 PHONE_NUMBER findings reach it"; dead = nothing reaches it.
+CREATE TABLE IF NOT EXISTS rule_checks (
+    run_id     VARCHAR NOT NULL,
+    rule_id    VARCHAR NOT NULL,
+    path       VARCHAR,   -- where in the rule file: match.all[1].min_score
+    words      VARCHAR,
+    population BIGINT,
+    reaching   BIGINT,
+    dead       BOOLEAN
+);
+
 -- One row per (run, item, rule) that matched.
 CREATE TABLE IF NOT EXISTS flags (
     run_id   VARCHAR NOT NULL,
