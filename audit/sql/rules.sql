@@ -237,3 +237,18 @@ DELETE FROM rule_checks WHERE run_id = $1;
 -- name: insert_check
 INSERT INTO rule_checks (run_id, rule_id, path, words, population, reaching, dead)
 VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: trial_hits
+-- `audit rules try`: one rule's hits in the sandbox, in item order.
+SELECT item_id, action, evidence::VARCHAR FROM rule_hits WHERE rule_id = $1 ORDER BY item_id;
+
+-- name: trial_fields
+-- `audit rules try`: the values of the fields a rule reads, for the sampled items ($1); the
+-- field expressions come from the compiler (validated names, no values).
+SELECT i.item_id, /*FIELDS*/ FROM rule_items i WHERE list_contains($1::VARCHAR[], i.item_id);
+
+-- name: trial_rule_in_run
+SELECT count(*) > 0 FROM rule_catalog WHERE run_id = $1 AND rule_id = $2 AND skip_reason IS NULL;
+
+-- name: trial_previous
+SELECT DISTINCT item_id FROM flags WHERE run_id = $1 AND rule_id = $2;
