@@ -115,7 +115,8 @@ def list_cmd(path: Path | None = RulesDir) -> None:
     table = Table(Column("id", no_wrap=True), "severity", "action", "status", "title")
     for loaded in _load(path):
         r = loaded.rule
-        table.add_row(r.id, r.severity, r.action, r.status, r.title)
+        action = "/".join(dict.fromkeys(t.action for t in r.tiers))  # tiered: exclude/review
+        table.add_row(r.id, r.severity, action, r.status, r.title)
     Console().print(table)
 
 

@@ -342,7 +342,11 @@ def _rules_check(report: dict[str, Any]) -> str:
     rows = [
         f"<tr><td><code>{escape(c['rule_id'])}</code></td><td>"
         + "".join(
-            ("<div><strong>Never matches:</strong> " if t["dead"] else "<div>")
+            (
+                "<div><strong>Never matches:</strong> "
+                if t["dead"]
+                else ("<div class='muted'>" if not t["population"] else "<div>")
+            )
             + f"{escape(t['words'])}"
             f" <span class='muted'>({escape(t['path'])})</span></div>"
             for t in c["thresholds"]

@@ -52,6 +52,7 @@ class Scope:
 
     extra_columns: set[str] | None = None
     detectors_run: set[str] | None = None
+    named: frozenset[str] = frozenset()  # source columns the rule itself names (no hints)
 
 
 @dataclass
@@ -82,7 +83,9 @@ def _column_reason(name: str, scope: Scope) -> str | None:
         known = scope.extra_columns
         if known is None or path.column in known:
             return None
-        close = difflib.get_close_matches(path.column, sorted(known), n=1)
+        # a near name the rule names itself is another platform's field, not a typo
+        others = sorted(known - scope.named)
+        close = difflib.get_close_matches(path.column, others, n=1, cutoff=0.8)
         hint = f" (did you mean extra.{close[0]}?)" if close and close[0] != path.column else ""
         return f"{name}: not in this corpus{hint}"
     owner = column_owner(ref.name)
@@ -172,8 +175,21 @@ def _sign(rising: bool | None) -> int:
     return 0 if rising is None else (1 if rising else -1)
 
 
+def _named_columns(node: Any) -> set[str]:
+    """Top-level source columns a rule names anywhere (``extra.a.b`` → ``a``)."""
+    if isinstance(node, dict):
+        return set().union(*(_named_columns(v) for v in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(_named_columns(v) for v in node)) if node else set()
+    if isinstance(node, str) and node.startswith("extra."):
+        return {node[len("extra.") :].split(".")[0].split("[")[0]}
+    return set()
+
+
 def assess(rule: Rule, scope: Scope) -> Verdict:
     """What of ``rule`` can be evaluated in ``scope``: unknown conditions, skip or partial."""
+    named = _named_columns(rule.model_dump(mode="json", include={"match", "actions"}))
+    scope = Scope(scope.extra_columns, scope.detectors_run, frozenset(named))
     walker = _Walker(scope)
     verdict = walker.verdict
     missing = [

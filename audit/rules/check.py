@@ -28,7 +28,12 @@ class ThresholdCheck:
     words: str
     population: int
     reaching: int
-    dead: bool  # nothing reaches it in this corpus
+    dead: bool  # the corpus has what it compares, and none of it reaches the threshold
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to compare in this corpus (no such findings, no value of the field)."""
+        return self.population == 0
 
     def as_dict(self) -> dict[str, Any]:
         """For JSON."""
@@ -37,7 +42,9 @@ class ThresholdCheck:
 
 @dataclass
 class RuleCheck:
-    """A rule's result against one corpus."""
+    """A rule's result against one corpus (a threshold that nothing in the corpus is
+    compared with — no such findings — is noted, not warned about: it is not the
+    threshold's fault)."""
 
     rule_id: str
     file: str
@@ -106,7 +113,7 @@ def _measure(sandbox: duckdb.DuckDBPyConnection, probe: Probe) -> list[Threshold
         types, noun = probe.extra["types"], probe.extra["noun"]
         if not rows:
             words = f"{probe.subject}: no {types} findings in this corpus"
-            return [ThresholdCheck(probe.path, words, 0, 0, True)]
+            return [ThresholdCheck(probe.path, words, 0, 0, False)]
         total = sum(r[2] for r in rows)
         out = []
         for label, population, reaching, low, high in rows:
@@ -127,7 +134,8 @@ def _measure(sandbox: duckdb.DuckDBPyConnection, probe: Probe) -> list[Threshold
                 f"{probe.subject}: {reaching:,} of {population:,} {probe.unit} reach it"
                 + _range(low, high, probe.figure)
             )
-        return [ThresholdCheck(probe.path, words, population, reaching, reaching == 0)]
+        dead = population > 0 and reaching == 0
+        return [ThresholdCheck(probe.path, words, population, reaching, dead)]
     if population == 0:
         words = f"{probe.subject}: no {probe.unit.removeprefix('items with ')} in this corpus"
         if probe.unit.startswith("items where "):
@@ -137,7 +145,8 @@ def _measure(sandbox: duckdb.DuckDBPyConnection, probe: Probe) -> list[Threshold
         words += _range(low, high, probe.figure)
         if probe.values is not None:
             words += _values(sandbox, probe.values)
-    return [ThresholdCheck(probe.path, words, population, reaching, reaching == 0)]
+    dead = population > 0 and reaching == 0
+    return [ThresholdCheck(probe.path, words, population, reaching, dead)]
 
 
 def check_run(run: PackRun, ruleset: RuleSet) -> list[RuleCheck]:
@@ -197,6 +206,7 @@ def format_checks(checks: list[RuleCheck]) -> str:
             lines.append(f"  PARTLY EVALUATED: {c.partial_reason}")
         for t in c.thresholds:
             mark = "  WARNING never matches: " if t.dead else "  "
+            mark = "  (nothing to compare here) " if t.empty else mark
             lines.append(f"{mark}{t.words}   ({t.path})")
     warned = [c for c in checks if c.warnings]
     lines.append("")
@@ -204,6 +214,7 @@ def format_checks(checks: list[RuleCheck]) -> str:
         f"{len(checks)} rules, {sum(c.flags is None for c in checks)} skipped, "
         f"{sum(bool(c.partial_reason) for c in checks)} partly evaluated, "
         f"{sum(any(t.dead for t in c.thresholds) for c in checks)} with a threshold that "
-        f"never matches; {len(warned)} to look at"
+        f"never matches, {sum(c.flags == 0 for c in checks)} flag nothing; "
+        f"{len(warned)} to look at"
     )
     return "\n".join(lines)
