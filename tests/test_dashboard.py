@@ -391,3 +391,35 @@ def test_groups_page_shows_no_raw_pii(app: AppTest) -> None:
         no_errors(app)
         tree = rendered(app._tree)
         assert EMAIL not in tree and "user:pw" not in tree
+
+
+def test_rules_page_says_which_rules_were_skipped_or_partly_evaluated(
+    fx: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    db = tmp_path / "audit.duckdb"
+    shutil.copy(fx.db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "UPDATE rule_catalog SET skip_reason = 'nothing left to evaluate without detector "
+            "faces: did not run in this scan' WHERE rule_id = 'faces.identifiable-face'"
+        )
+        con.execute(
+            "UPDATE rule_catalog SET partial_reason = 'evaluated without extra.over_18: not in "
+            "this corpus' WHERE rule_id = 'visibility.not-public'"
+        )
+    monkeypatch.setenv("AUDIT_DB", str(db))
+    at = goto(AppTest.from_file(str(APP), default_timeout=60).run(), "rules")
+    no_errors(at)
+    warnings_shown = "\n".join(w.value for w in at.warning)
+    assert "1 rule(s) not evaluated in this run (their zero is not a finding)" in warnings_shown
+    assert "`faces.identifiable-face`: nothing left to evaluate without detector faces" in (
+        warnings_shown
+    )
+    assert "`visibility.not-public`: evaluated without extra.over_18" in warnings_shown
+    table = at.dataframe[0].value
+    status = dict(zip(table["rule_id"], table["evaluated"], strict=True))
+    assert status["faces.identifiable-face"] == "skipped"
+    assert status["visibility.not-public"] == "partly"
+    assert status["consent.opted-out"] == "yes"
