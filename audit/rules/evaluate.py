@@ -196,8 +196,10 @@ def evaluate_rules(
     *,
     progress: Progress | None = None,
     detectors_run: set[str] | None = None,
+    measure: bool = True,
 ) -> RulesSummary:
-    """Evaluate every rule over ``item_view``; replace the run's ``flags`` and ``rule_catalog``.
+    """Evaluate every rule over ``item_view``; replace the run's ``flags`` and ``rule_catalog``
+    and (``measure``) the thresholds measured against the corpus (``rule_checks``).
 
     A rule whose conditions read what this corpus or scan lacks (a source column, a detector
     that did not run) is partly evaluated or skipped, with the reason (availability.py).
@@ -205,10 +207,10 @@ def evaluate_rules(
     from audit.rules.check import check_run  # check.py builds on this module
 
     started = time.perf_counter()
-    run = run_pack(con, ruleset, detectors_run=detectors_run, progress=progress, probes=True)
+    run = run_pack(con, ruleset, detectors_run=detectors_run, progress=progress, probes=measure)
     evaluated = time.perf_counter()
     try:
-        checks = check_run(run, ruleset)
+        checks = check_run(run, ruleset) if measure else []
         rows = [
             [run_id, c.rule_id, t.path, t.words, t.population, t.reaching, t.dead]
             for c in checks

@@ -105,7 +105,7 @@ def _evaluate(
             insert_item(con, fields)
             for f in findings:
                 insert_finding(con, fields["item_id"], f)
-        evaluate_rules(con, RuleSet(rules, "selftest", ""), RUN_ID)
+        evaluate_rules(con, RuleSet(rules, "selftest", ""), RUN_ID, measure=False)
         out: dict[str, Hits] = {r.rule.id: {} for r in rules}
         for rule_id, item_id, evidence, action in con.execute(
             query("rules.sql", "selftest_flagged"), [RUN_ID]
