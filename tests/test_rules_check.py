@@ -75,3 +75,12 @@ def test_check_cli_on_a_scanned_store(tmp_path):
     assert checks["pii.direct-contact-data"]["warnings"]
     missing = CliRunner().invoke(app, ["rules", "check", "--db", str(tmp_path / "none.duckdb")])
     assert missing.exit_code == 2 and "no audit database here" in missing.output
+
+
+def test_an_empty_list_has_nothing_to_compare():
+    items = [{"item_id": "b1", "extra.labels": []}, {"item_id": "b2", "extra.labels": []}]
+    con = store(items, extra_columns=["labels"])
+    rule = make_rule({"field": "extra.labels[*].val", "in": ["porn"]})
+    [check] = check_rules(con, RuleSet([rule], "mem", ""))
+    [labels] = check.thresholds
+    assert labels.empty and not labels.dead and check.warnings == []

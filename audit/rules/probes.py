@@ -119,8 +119,8 @@ class _Builder:
         value = C._column(state, ref, (*path, "field"))
         present = f"({value}) IS NOT NULL"
         kind = ref.kind
-        if kind == "list":
-            present = f"len({value}) > 0"
+        if kind == "list" or _is_list_path(ref):  # an empty list has nothing to compare
+            present = f"coalesce(len({value}), 0) > 0"
         ranged = kind in ("number", "timestamp", "date") and cond.op in C._SQL_OP
         shown = kind == "text" and ref.name in SHOWN_TEXT_FIELDS or kind == "extra"
         probe = self.add(
