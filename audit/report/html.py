@@ -357,6 +357,12 @@ def _rules_check(report: dict[str, Any]) -> str:
     dead = sum(1 for c in checks if c["warnings"])
     table = _table([("Rule", False), ("Thresholds against this corpus", False)], rows,
                    "No rule compares a threshold.")  # fmt: skip
+    warned = "".join(
+        f"<li><code>{escape(c['rule_id'])}</code>: {escape(w)}</li>"
+        for c in checks
+        for w in c["warnings"]
+    )
+    warned = f"<ul class='warnings'>{warned}</ul>" if warned else ""
     return _section(
         "thresholds",
         "Thresholds",
@@ -368,7 +374,8 @@ def _rules_check(report: dict[str, Any]) -> str:
             if dead
             else "Every threshold is reached by some of this corpus."
         ),  # fmt: skip
-        f"<details><summary>{len(checks)} rules</summary>{table}</details>",
+        f"{warned}<details><summary>Every threshold of {len(checks)} rules</summary>"
+        f"{table}</details>",
     )
 
 

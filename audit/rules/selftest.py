@@ -108,7 +108,7 @@ def _evaluate(
         evaluate_rules(con, RuleSet(rules, "selftest", ""), RUN_ID, measure=False)
         out: dict[str, Hits] = {r.rule.id: {} for r in rules}
         for rule_id, item_id, evidence, action in con.execute(
-            query("rules.sql", "selftest_flagged"), [RUN_ID]
+            query("rules.sql", "selftest_flagged_actions"), [RUN_ID]
         ).fetchall():
             out[rule_id][item_id] = (evidence, action)
         return out

@@ -383,4 +383,4 @@ ORDER BY t.rank;
 -- Each rule's thresholds measured against this corpus (audit/rules/check.py), in rule order.
 SELECT rule_id, path, words, population, reaching, dead
 FROM rule_checks WHERE run_id = $run_id
-ORDER BY rule_id;
+ORDER BY rule_id, rowid;

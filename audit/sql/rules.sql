@@ -177,6 +177,10 @@ VALUES ($1, $2, 'selftest', $3, $4, $5, $6, $7, $8);
 INSERT OR IGNORE INTO extra_columns VALUES ($1, 'VARCHAR');
 
 -- name: selftest_flagged
+SELECT rule_id, item_id, evidence::VARCHAR FROM flags WHERE run_id = $1;
+
+-- name: selftest_flagged_actions
+-- As selftest_flagged, with each flag's action (tiered rules' test cases check it).
 SELECT rule_id, item_id, evidence::VARCHAR, action FROM flags WHERE run_id = $1;
 
 -- name: probe_findings
