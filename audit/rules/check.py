@@ -17,6 +17,7 @@ import duckdb
 from audit.rules.evaluate import PackRun, run_pack
 from audit.rules.loader import RuleSet
 from audit.rules.probes import MAX_SHOWN_VALUES, Probe
+from audit.rules.sandbox import Sandbox
 from audit.store import query
 
 
@@ -98,7 +99,7 @@ def _range(low: Any, high: Any, figure: str) -> str:
     return f"; their {figure} are {span}" if figure != "values" else f"; values {span}"
 
 
-def _values(sandbox: duckdb.DuckDBPyConnection, probe: Probe) -> str:
+def _values(sandbox: Sandbox, probe: Probe) -> str:
     rows = sandbox.execute(probe.sql, probe.params).fetchall()
     if not rows or rows[0][2] > MAX_SHOWN_VALUES:
         return f"; {rows[0][2]:,} distinct values" if rows else ""
@@ -107,7 +108,7 @@ def _values(sandbox: duckdb.DuckDBPyConnection, probe: Probe) -> str:
     return f"; values: {shown}{more}"
 
 
-def _measure(sandbox: duckdb.DuckDBPyConnection, probe: Probe) -> list[ThresholdCheck]:
+def _measure(sandbox: Sandbox, probe: Probe) -> list[ThresholdCheck]:
     rows = sandbox.execute(probe.sql, probe.params).fetchall()
     if probe.kind == "findings":
         types, noun = probe.extra["types"], probe.extra["noun"]

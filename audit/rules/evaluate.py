@@ -19,7 +19,7 @@ from audit.rules.compile import CompiledRule, Plan, compile_pack, compile_rules,
 from audit.rules.loader import LoadedRule, RuleSet
 from audit.rules.probes import Probe, compile_checked_pack
 from audit.rules.problems import Problem, RuleLoadError
-from audit.rules.sandbox import BATCH_ROWS, copy_in, open_sandbox
+from audit.rules.sandbox import BATCH_ROWS, Sandbox, copy_in, open_sandbox
 from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]
@@ -74,7 +74,7 @@ def _catalog_rows(
     return rows
 
 
-def _run_plan(sandbox: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+def _run_plan(sandbox: Sandbox, plan: Plan) -> None:
     """Run a plan's statements as one transaction (a failure leaves no table behind)."""
     sandbox.execute(query("rules.sql", "begin"))
     try:
@@ -87,7 +87,7 @@ def _run_plan(sandbox: duckdb.DuckDBPyConnection, plan: Plan) -> None:
 
 
 def _culprit(
-    sandbox: duckdb.DuckDBPyConnection,
+    sandbox: Sandbox,
     active: list[LoadedRule],
     extra: set[str],
     detectors_run: set[str] | None,
@@ -115,7 +115,7 @@ def _run_in_sandbox(
     extra: set[str],
     detectors_run: set[str] | None,
     progress: Progress | None,
-) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
+) -> tuple[Sandbox, dict[str, float]]:
     sandbox = open_sandbox()
     mark = time.perf_counter()
     copy_in(sandbox, con.sql(source_projection(plan.columns)), "copy_items")
@@ -146,7 +146,7 @@ class PackRun:
     """A pack evaluated in its sandbox (open until :meth:`close`): the hits are in the
     sandbox's ``rule_hits``; what was skipped or partly evaluated, and why."""
 
-    sandbox: duckdb.DuckDBPyConnection
+    sandbox: Sandbox
     plan: Plan
     compiled: list[CompiledRule]
     skipped: dict[str, str]
