@@ -23,6 +23,16 @@ from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]
 
+#: Sandbox inputs a pack may read besides items and findings: (store query, sandbox block)
+#: pairs of audit/sql/rules.sql; the registry's matches are those of the run being evaluated.
+_INPUTS = {
+    "registry": (("read_registry_hits", "copy_registry_hits"),),
+    "copies": (
+        ("read_item_images", "copy_item_images"),
+        ("read_image_copies", "copy_image_copies"),
+    ),
+}
+
 
 @dataclass
 class RulesSummary:
@@ -108,10 +118,15 @@ def _run_in_sandbox(
     active: list[LoadedRule],
     extra: set[str],
     progress: Progress | None,
+    run_id: str,
 ) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
     sandbox = open_sandbox()
     mark = time.perf_counter()
     copy_in(sandbox, con.sql(source_projection(plan.columns)), "copy_items")
+    for name in sorted(plan.inputs):
+        for read, block in _INPUTS[name]:
+            sql = query("rules.sql", read)
+            copy_in(sandbox, con.sql(sql, params=[run_id] if "$1" in sql else None), block)
     if plan.uses_findings:
         findings = con.sql(
             query("rules.sql", "read_findings"),
@@ -162,7 +177,7 @@ def evaluate_rules(
                 )
     active = [r for r in ruleset.rules if r.rule.id not in skipped]
     plan = compile_pack(active, extra)
-    sandbox, phases = _run_in_sandbox(con, plan, active, extra, progress)
+    sandbox, phases = _run_in_sandbox(con, plan, active, extra, progress, run_id)
     evaluated = time.perf_counter()
     try:
         con.execute(query("rules.sql", "clear_run"), [run_id])
