@@ -50,6 +50,7 @@ class ScanOptions:
     fail_on: str | None = None
     command: str = "audit scan"
     skip_rule_tests: bool = False  # evaluate a pack even when its own test cases fail
+    registry: tuple[Path, ...] = ()  # consent registry files (--registry), beside the spec's
 
 
 @dataclass
@@ -174,6 +175,8 @@ def _scan_locked(
 
         ruleset = load_rules(rules_path)
         rule_tests = _check_rule_tests(ruleset, opts.skip_rule_tests)
+        # and so is a bad registry row: every request must be honoured as written
+        registry = _load_registry(con, opts)
 
         mark = time.monotonic()
         ingest_summary = ingest_corpus(
@@ -186,6 +189,15 @@ def _scan_locked(
         detect_summary = _run_detectors(con, opts, run_id, progress)
         timings["detect"] = time.monotonic() - mark
         progress.note(f"detect: done ({timings['detect']:.1f}s)")
+
+        mark = time.monotonic()
+        registry_summary = _apply_registry(con, registry, run_id)
+        timings["registry"] = time.monotonic() - mark
+        if registry:
+            progress.note(
+                f"registry: {registry_summary.requests:,} requests, "
+                f"{registry_summary.items:,} items covered ({timings['registry']:.1f}s)"
+            )
 
         mark = time.monotonic()
         rules_summary = evaluate_rules(
@@ -229,8 +241,10 @@ def _scan_locked(
                 "fail_on": opts.fail_on,
                 "out": str(out),
                 "rule_tests": rule_tests,
+                "registry": [str(p) for p in _registry_paths(opts)],
             },
         )
+        manifest["registry"] = registry_summary.manifest()
         outputs = write_reports(con, out, run_id, manifest)
         _finish(con, run_id, "complete", manifest)
     except BaseException as exc:
@@ -249,6 +263,39 @@ def _scan_locked(
         manifest=manifest,
         outputs=outputs,
     )
+
+
+def _registry_paths(opts: ScanOptions) -> list[Path]:
+    """The registry files of a scan: the corpus spec's ``registry:`` list, then --registry."""
+    from audit.registry.load import spec_registry_files
+
+    return [*spec_registry_files(opts.corpus), *opts.registry]
+
+
+def _load_registry(con: duckdb.DuckDBPyConnection, opts: ScanOptions) -> Any:
+    """Read and check the registry (bad rows: RegistryError, exit 2) and encode its reference
+    images and photos, before any corpus work."""
+    from audit.registry.load import Registry, load_registry
+
+    paths = _registry_paths(opts)
+    if not paths:
+        return Registry()
+    from audit.registry.match import check_subjects
+    from audit.registry.subjects import encode_subjects
+
+    registry = load_registry(paths)
+    check_subjects(registry.requests)
+    encode_subjects(con, registry.requests)
+    return registry
+
+
+def _apply_registry(con: duckdb.DuckDBPyConnection, registry: Any, run_id: str) -> Any:
+    """Copies of images in the corpus, then the registry's matches (both read by rules)."""
+    from audit.registry.match import RegistrySummary, apply_registry, find_copies
+
+    summary = apply_registry(con, registry, run_id) if registry else RegistrySummary()
+    summary.copies = find_copies(con)
+    return summary
 
 
 def _check_rule_tests(ruleset: Any, skip: bool) -> str:

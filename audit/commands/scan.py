@@ -54,6 +54,14 @@ def scan(
             help="Evaluate the rules even if their own test cases fail (default: refuse, exit 2).",
         ),
     ] = False,
+    registry: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--registry",
+            help="Consent registry file (CSV or JSONL: request_id, kind, subject_type, subject, "
+            "platform, received_at); repeatable. Every covered item is flagged. See docs/REGISTRY.md.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine summary on stdout.")
@@ -65,9 +73,9 @@ def scan(
 
     A re-run only analyses content the detector cache has not seen; a killed scan resumes where it stopped when started again with the same arguments.
 
-    Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high
+    Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high --registry requests.csv
 
-    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, output folder not writable or in use by another scan).
+    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, a bad consent registry row — one line per row —, output folder not writable or in use by another scan).
     """
     from audit.progress import make_progress
     from audit.scan import ScanOptions, run_scan
@@ -85,6 +93,7 @@ def scan(
         fail_on=fail_on,
         command=shlex.join(["audit", *sys.argv[1:]]),
         skip_rule_tests=skip_rule_tests,
+        registry=tuple(registry or ()),
     )
     with make_progress(quiet=quiet) as progress:
         result = run_scan(opts, progress)

@@ -112,7 +112,8 @@ def apply_registry(
     started = time.perf_counter()
     _load_requests(con, registry.requests)
     params = {"run_id": run_id}
-    con.execute(query(_SQL, "clear_run"), params)
+    con.execute(query(_SQL, "clear_run_matches"), params)
+    con.execute(query(_SQL, "clear_run_requests"), params)
     con.execute(query(_SQL, "save_version"), params)
     types = {r.subject_type for r in registry.requests}
     if types & {"author"}:

@@ -103,8 +103,10 @@ SELECT $run_id, source_file, source_line, request_id, kind, subject_type, subjec
        received_at, platform_key, subject_key, subject_sha256
 FROM reg_requests;
 
--- name: clear_run
+-- name: clear_run_matches
 DELETE FROM registry_matches WHERE run_id = $run_id;
+
+-- name: clear_run_requests
 DELETE FROM registry_requests WHERE run_id = $run_id;
 
 -- name: item_authors
@@ -222,8 +224,8 @@ WHERE r.subject_type = 'image';
 -- name: pdq_pairs
 -- Pairs of hashes within $threshold bits: candidates from LSH bands (a pair shares the value
 -- of at least one band of sampled bits), then the exact Hamming distance (bit_count of the
--- xor of the four 64-bit parts). /*LEFT*/ and /*RIGHT*/ are (id, h0..h3) relations; the band
--- expressions /*BANDS*/ are generated from constants (audit/registry/lsh.py).
+-- xor of the four 64-bit parts). The left and right sides are (id, h0..h3) relations; the
+-- band expressions are generated from constants (audit/registry/lsh.py).
 WITH l AS (/*LEFT*/), r AS (/*RIGHT*/),
 lb AS (SELECT id, unnest(range(/*NBANDS*/)) AS band, unnest([/*BANDS*/]) AS v FROM l),
 rb AS (SELECT id, unnest(range(/*NBANDS*/)) AS band, unnest([/*BANDS*/]) AS v FROM r),
