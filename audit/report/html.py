@@ -501,6 +501,7 @@ def render_html(report: dict[str, Any]) -> str:
     # imported here: html_media and html_groups build on this module's helpers
     from audit.report.html_groups import groups_section
     from audit.report.html_media import media_section
+    from audit.report.html_requests import requests_section
 
     manifest = report.get("manifest") or {}
     corpus = manifest.get("corpus", {}).get("path", "")
@@ -517,6 +518,7 @@ def render_html(report: dict[str, Any]) -> str:
             _over_time(report),
             _minors(report),
             _rules(report),
+            requests_section(report),
             groups_section(report),
             _pii(report),
             _samples(report),
