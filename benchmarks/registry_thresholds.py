@@ -31,8 +31,12 @@ REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 SKIMAGE = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field",
            "immunohistochemistry", "retina", "camera", "moon", "coins", "horse", "cell", "text",
            "page", "brick", "grass", "gravel", "colorwheel", "clock")  # fmt: skip
-#: The same person: file name prefixes on the face_recognition photos.
-PEOPLE = {"obama": ("fr__obama", "fr__tests_obama")}
+#: The same person: file name prefixes on the face_recognition photos (the two-people
+#: composite's largest face is Obama's).
+PEOPLE = {"obama": ("fr__obama", "fr__tests_obama", "fr__two_people", "fr__tests_32bit")}
+#: FG-NET photos of one person more than this many years apart (a child and the adult) are
+#: reported on their own: a look-up photo shows the person as they look now.
+YEARS_APART = 5
 
 
 def _photos(with_age: bool) -> dict[str, Image.Image]:
@@ -150,17 +154,33 @@ def measure_faces(photos: dict[str, Image.Image]) -> None:
             who[key] = "obama"
         elif base.startswith("fr__biden"):
             who[key] = "biden"
+        elif base.startswith("fgnet__"):
+            who[key] = "fgnet:" + base.split("__")[1][:3]  # FG-NET: one person at several ages
         else:
-            who[key] = key  # a person of their own (face_age: one photo per person is assumed)
-    same, diff = [], []
+            who[key] = key  # a person of their own (UTKFace, FairFace, AAF: one photo each)
+    def age(key: str) -> int | None:
+        base = key.split("__")[-1]
+        return int(base[4:6]) if key.startswith("age:fgnet__") else None
+
+    same, apart, diff = [], [], []
     for a, b in itertools.combinations(sorted(enc), 2):
         d = float(np.linalg.norm(enc[a] - enc[b]))
-        (same if who[a] == who[b] else diff).append((d, a, b))
+        if who[a] != who[b]:
+            diff.append((d, a, b))
+        elif age(a) is not None and abs((age(a) or 0) - (age(b) or 0)) > YEARS_APART:
+            apart.append((d, a, b))
+        else:
+            same.append((d, a, b))
     same.sort()
     diff.sort()
+    apart.sort()
     print(f"Faces: {len(enc)} photos with a face; {len(same)} same-person pairs, "
           f"{len(diff)} different-person pairs; threshold {MATCH_DISTANCE}")  # fmt: skip
     print(f"  same person: {', '.join(f'{d:.3f}' for d, _, _ in same)}")
+    print(f"  same person, largest: {[(round(d, 3), a, b) for d, a, b in same[-4:]]}")
+    print(f"  same person more than {YEARS_APART} years apart (FG-NET, not used): "
+          f"{len(apart)} pairs, {sum(d <= MATCH_DISTANCE for d, _, _ in apart)} at or under "
+          f"{MATCH_DISTANCE}, median {np.median([d for d, _, _ in apart]) if apart else 0:.3f}")
     dd = np.array([d for d, _, _ in diff])
     print(f"  different people: min {dd.min():.3f}, 0.1% {np.percentile(dd, 0.1):.3f}, "
           f"1% {np.percentile(dd, 1):.3f}, median {np.median(dd):.3f}")  # fmt: skip
@@ -177,11 +197,13 @@ def main() -> None:
     """Print both measurements (and the load average: this machine is shared)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--no-faces", action="store_true")
+    parser.add_argument("--no-pdq", action="store_true")
     parser.add_argument("--no-age-photos", action="store_true", help="skip the 146 face_age photos")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}; real photos: {REAL.is_dir()}")
     photos = _photos(not args.no_age_photos)
-    measure_pdq(photos)
+    if not args.no_pdq:
+        measure_pdq(photos)
     if not args.no_faces:
         measure_faces(photos)
     print(f"load average {os.getloadavg()[0]:.1f}")

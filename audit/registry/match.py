@@ -57,16 +57,20 @@ class RegistrySummary:
 
 
 def _load_requests(con: duckdb.DuckDBPyConnection, requests: list[Request]) -> None:
+    """The requests into the temp table ``reg_requests`` with their normalised subjects (one
+    Arrow batch: a row-by-row insert costs ~0.5 ms a row)."""
+    import pyarrow as pa
+
     install_macros(con)
     con.execute(query(_SQL, "temp_requests"))
-    con.executemany(
-        "INSERT INTO reg_requests_in VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [r.source_file, r.source_line, r.request_id, r.kind, r.subject_type, r.subject,
-             r.platform, r.received_at, r.subject_sha256]
-            for r in requests
-        ],
-    )  # fmt: skip
+    columns = ("source_file", "source_line", "request_id", "kind", "subject_type", "subject",
+               "platform", "received_at", "subject_sha256")  # fmt: skip
+    batch = pa.table({c: [getattr(r, c) for r in requests] for c in columns})
+    con.register("reg_requests_arrow", batch)
+    try:
+        con.execute(query(_SQL, "insert_requests"))
+    finally:
+        con.unregister("reg_requests_arrow")
     con.execute(query(_SQL, "normalised_requests"))
 
 

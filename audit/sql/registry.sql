@@ -78,6 +78,12 @@ CREATE OR REPLACE TEMP TABLE reg_requests_in (
     subject_type VARCHAR, subject VARCHAR, platform VARCHAR, received_at TIMESTAMP,
     subject_sha256 VARCHAR);
 
+-- name: insert_requests
+INSERT INTO reg_requests_in
+SELECT source_file, source_line, request_id, kind, subject_type, subject, platform,
+       received_at, subject_sha256
+FROM reg_requests_arrow;
+
 -- name: normalised_requests
 -- The requests with their normalised subject (subject_key): NULL marks a subject that the
 -- macros cannot read (a bad row, reported with its file:line).
@@ -132,19 +138,24 @@ WHERE reg_handle(ident) IS NOT NULL;
 -- name: match_authors
 -- Author requests: the same account (case, "@", profile-URL and Mastodon instance forms
 -- folded) on the request's platform, or on any platform when the request names none; a
--- Mastodon request without an instance covers that user name on every instance.
+-- Mastodon request without an instance covers that user name on every instance. Two
+-- equi-joins (an OR in one join condition would be a nested loop).
 INSERT INTO registry_matches
-SELECT DISTINCT $run_id, r.request_id, a.item_id, r.kind, r.subject_type, 'author', NULL,
-       'author ' || CASE WHEN a.author_key = r.subject_key THEN 'account'
-                         ELSE 'user name on ' || split_part(a.author_key, '@', 2) END
-       || ' on ' || coalesce(a.platform_key, 'an unnamed platform')
-FROM reg_requests r
-JOIN reg_item_authors a
-  ON (a.author_key = r.subject_key
-      OR (NOT contains(r.subject_key, '@') AND split_part(a.author_key, '@', 1) = r.subject_key
-          AND a.platform_key = 'mastodon'))
- AND (r.platform_key IS NULL OR r.platform_key = a.platform_key)
-WHERE r.subject_type = 'author';
+SELECT DISTINCT $run_id, request_id, item_id, kind, subject_type, 'author', NULL,
+       'author ' || how || ' on ' || coalesce(platform_key, 'an unnamed platform')
+FROM (
+    SELECT r.request_id, a.item_id, r.kind, r.subject_type, a.platform_key, 'account' AS how
+    FROM reg_requests r JOIN reg_item_authors a ON a.author_key = r.subject_key
+    WHERE r.subject_type = 'author' AND (r.platform_key IS NULL OR r.platform_key = a.platform_key)
+    UNION ALL
+    SELECT r.request_id, a.item_id, r.kind, r.subject_type, a.platform_key,
+           'user name on ' || split_part(a.author_key, '@', 2)
+    FROM reg_requests r
+    JOIN reg_item_authors a ON split_part(a.author_key, '@', 1) = r.subject_key
+    WHERE r.subject_type = 'author' AND NOT contains(r.subject_key, '@')
+      AND a.platform_key = 'mastodon' AND contains(a.author_key, '@')
+      AND (r.platform_key IS NULL OR r.platform_key = 'mastodon')
+);
 
 -- name: item_urls
 -- The item's own URL and its media URL (when remote), canonical.

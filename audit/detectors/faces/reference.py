@@ -14,9 +14,10 @@ from audit.detectors.base import Content, Finding
 from audit.imageio import ImageLoadError
 
 #: Euclidean distance between two 128-d face encodings at or under which they are taken to be
-#: the same person. Calibrated on real photos (docs/REGISTRY.md, "Face threshold"):
-#: benchmarks/registry_thresholds.py measured the same person at up to 0.47 and different
-#: people from 0.52 on; face_recognition's usual 0.6 let through 0.6 % of different-people pairs.
+#: the same person. Calibrated on real photos (docs/REGISTRY.md, "Face threshold";
+#: benchmarks/registry_thresholds.py): photos of the same person 0.06-0.64 apart (29 of 32
+#: pairs at or under 0.5; Obama's six photos all under 0.39), different people from 0.33 on
+#: (1.2 % of 11,883 pairs at or under 0.5, 5.0 % under face_recognition's usual 0.6).
 MATCH_DISTANCE: Final = 0.5
 
 #: Reference photos are looked at up to this long side (portraits are usually large).
