@@ -174,9 +174,10 @@ def _scan_locked(
         from audit.rules import evaluate_rules, load_rules
 
         ruleset = load_rules(rules_path)
-        rule_tests = _check_rule_tests(ruleset, opts.skip_rule_tests)
         # and so is a bad registry row: every request must be honoured as written
-        registry = _load_registry(con, opts)
+        registry = _load_registry(opts)
+        rule_tests = _check_rule_tests(ruleset, opts.skip_rule_tests)
+        _encode_registry_subjects(con, registry)
 
         mark = time.monotonic()
         ingest_summary = ingest_corpus(
@@ -272,21 +273,27 @@ def _registry_paths(opts: ScanOptions) -> list[Path]:
     return [*spec_registry_files(opts.corpus), *opts.registry]
 
 
-def _load_registry(con: duckdb.DuckDBPyConnection, opts: ScanOptions) -> Any:
-    """Read and check the registry (bad rows: RegistryError, exit 2) and encode its reference
-    images and photos, before any corpus work."""
+def _load_registry(opts: ScanOptions) -> Any:
+    """Read and check the registry (bad rows: RegistryError, exit 2) before any other work."""
     from audit.registry.load import Registry, load_registry
 
     paths = _registry_paths(opts)
     if not paths:
         return Registry()
     from audit.registry.match import check_subjects
-    from audit.registry.subjects import encode_subjects
 
     registry = load_registry(paths)
     check_subjects(registry.requests)
-    encode_subjects(con, registry.requests)
     return registry
+
+
+def _encode_registry_subjects(con: duckdb.DuckDBPyConnection, registry: Any) -> None:
+    """Hash the reference images and encode the reference faces (cached in the store); a
+    reference that gives nothing is a bad row too."""
+    if registry:
+        from audit.registry.subjects import encode_subjects
+
+        encode_subjects(con, registry.requests)
 
 
 def _apply_registry(con: duckdb.DuckDBPyConnection, registry: Any, run_id: str) -> Any:

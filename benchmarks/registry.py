@@ -85,7 +85,11 @@ def _write_requests(path: Path, n: int, items: int) -> None:
             i = rng.randrange(items) if hit else items + rng.randrange(10**9)
             r = rng.random()
             if r < 0.4:
-                row = ("author", f"@User{i % authors if hit else i}", ["twitter", "reddit", ""][k % 3])
+                row = (
+                    "author",
+                    f"@User{i % authors if hit else i}",
+                    ["twitter", "reddit", ""][k % 3],
+                )
             elif r < 0.7:
                 row = ("url", f"http://site{i % 5000}.example/p/{i}/", "")
             elif r < 0.9:
@@ -130,7 +134,7 @@ def _random_parts(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int)
     )
 
 
-def part_b(registry_images: int, corpus_images: int, planted: int) -> None:
+def part_b(registry_images: int, corpus_images: int, planted: int, folder: Path) -> None:
     variants = len(pdq.CROP_WINDOWS) * 2
     refs = registry_images * variants
     print(
@@ -138,7 +142,7 @@ def part_b(registry_images: int, corpus_images: int, planted: int) -> None:
         f"vs {corpus_images:,} corpus hashes ({lsh.BANDS} bands × {lsh.BAND_BITS} bits, "
         f"threshold {pdq.MATCH_DISTANCE})"
     )
-    con = duckdb.connect()
+    con = duckdb.connect(str(folder / "b.duckdb"))  # a file: DuckDB may spill to disk
     t = time.perf_counter()
     _random_parts(con, "ref", refs, 1)
     _random_parts(con, "corpus", corpus_images, 2)
@@ -155,7 +159,14 @@ def part_b(registry_images: int, corpus_images: int, planted: int) -> None:
         value = sum(int(p) << (64 * (3 - j)) for j, p in enumerate(parts))
         for bit in rng.choice(256, d, replace=False):
             value ^= 1 << int(bit)
-        plants.append([corpus_images + k, *((value >> (64 * (3 - j))) & (2**64 - 1) for j in range(4)), rid, d])
+        plants.append(
+            [
+                corpus_images + k,
+                *((value >> (64 * (3 - j))) & (2**64 - 1) for j in range(4)),
+                rid,
+                d,
+            ]
+        )
     con.execute("CREATE TABLE plants (id BIGINT, h0 UBIGINT, h1 UBIGINT, h2 UBIGINT, h3 UBIGINT, "
                 "ref BIGINT, d INTEGER)")  # fmt: skip
     con.executemany("INSERT INTO plants VALUES (?, ?, ?, ?, ?, ?, ?)", plants)
@@ -192,7 +203,7 @@ def main() -> None:
         if not args.skip_a:
             part_a(args.items, args.requests, Path(tmp))
         if not args.skip_b:
-            part_b(args.registry_images, args.corpus_images, args.planted)
+            part_b(args.registry_images, args.corpus_images, args.planted, Path(tmp))
 
 
 if __name__ == "__main__":

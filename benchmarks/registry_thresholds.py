@@ -158,6 +158,7 @@ def measure_faces(photos: dict[str, Image.Image]) -> None:
             who[key] = "fgnet:" + base.split("__")[1][:3]  # FG-NET: one person at several ages
         else:
             who[key] = key  # a person of their own (UTKFace, FairFace, AAF: one photo each)
+
     def age(key: str) -> int | None:
         base = key.split("__")[-1]
         return int(base[4:6]) if key.startswith("age:fgnet__") else None
@@ -178,9 +179,11 @@ def measure_faces(photos: dict[str, Image.Image]) -> None:
           f"{len(diff)} different-person pairs; threshold {MATCH_DISTANCE}")  # fmt: skip
     print(f"  same person: {', '.join(f'{d:.3f}' for d, _, _ in same)}")
     print(f"  same person, largest: {[(round(d, 3), a, b) for d, a, b in same[-4:]]}")
-    print(f"  same person more than {YEARS_APART} years apart (FG-NET, not used): "
-          f"{len(apart)} pairs, {sum(d <= MATCH_DISTANCE for d, _, _ in apart)} at or under "
-          f"{MATCH_DISTANCE}, median {np.median([d for d, _, _ in apart]) if apart else 0:.3f}")
+    print(
+        f"  same person more than {YEARS_APART} years apart (FG-NET, not used): "
+        f"{len(apart)} pairs, {sum(d <= MATCH_DISTANCE for d, _, _ in apart)} at or under "
+        f"{MATCH_DISTANCE}, median {np.median([d for d, _, _ in apart]) if apart else 0:.3f}"
+    )
     dd = np.array([d for d, _, _ in diff])
     print(f"  different people: min {dd.min():.3f}, 0.1% {np.percentile(dd, 0.1):.3f}, "
           f"1% {np.percentile(dd, 1):.3f}, median {np.median(dd):.3f}")  # fmt: skip

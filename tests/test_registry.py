@@ -199,10 +199,17 @@ COPY_NAMES = ["jpeg_q40", "resize_50", "resize_25", "crop_5_center", "crop_10_ce
               "crop_10_left", "crop_20_center", "grey", "grey_resize_50_q40", "mirror"]  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def sample_variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[pdq.PdqHash]]:
+    tmp = tmp_path_factory.mktemp("variants")
+    return {k: _variants(v, tmp) for k, v in _sample_photos().items()}
+
+
 @pytest.mark.parametrize("name", COPY_NAMES)
-def test_copies_of_sample_photos_match_and_others_do_not(name: str, tmp_path: Path) -> None:
-    photos = _sample_photos()
-    variants = {k: _variants(v, tmp_path) for k, v in photos.items()}
+def test_copies_of_sample_photos_match_and_others_do_not(
+    name: str, tmp_path: Path, sample_variants: dict[str, list[pdq.PdqHash]]
+) -> None:
+    photos, variants = _sample_photos(), sample_variants
     for key, photo in photos.items():
         h = _hash_image(copy_of(photo, name), tmp_path)
         assert _nearest(variants[key], h) <= pdq.MATCH_DISTANCE, (key, name)
@@ -243,8 +250,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     photos = _sample_photos()
     media = {
         "astro": _save(photos["astronaut"], root / "img" / "astro.jpg"),
-        "astro_copy": _save(copy_of(photos["astronaut"], "crop_10_resize_50_q40"),
-                            root / "img" / "astro_copy.jpg"),  # fmt: skip
+        "astro_copy": _save(
+            copy_of(photos["astronaut"], "crop_10_resize_50_q40"), root / "img" / "astro_copy.jpg"
+        ),  # fmt: skip
         "coffee": _save(photos["coffee"], root / "img" / "coffee.jpg"),
         "coffee_grey": _save(copy_of(photos["coffee"], "grey"), root / "img" / "coffee_grey.jpg"),
         "rocket": _save(photos["rocket"], root / "img" / "rocket.jpg"),

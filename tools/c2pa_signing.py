@@ -84,9 +84,7 @@ def signed_jpeg(jpeg: bytes, entries: dict[str, str], label: str = "c2pa.trainin
             {"label": label, "data": {"entries": {k: {"use": v} for k, v in entries.items()}}},
         ],
     }
-    signer = c2pa.Signer.from_info(
-        c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, key, None)
-    )
+    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, key, None))
     out = io.BytesIO()
     with c2pa.Builder(manifest) as builder:
         builder.sign(signer, "image/jpeg", io.BytesIO(jpeg), out)

@@ -63,7 +63,7 @@ class RegistryError(InputError):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     """One checked request, as written (normalisation happens in SQL)."""
 

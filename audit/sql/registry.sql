@@ -234,19 +234,22 @@ WHERE r.subject_type = 'image';
 
 -- name: pdq_pairs
 -- Pairs of hashes within $threshold bits: candidates from LSH bands (a pair shares the value
--- of at least one band of sampled bits), then the exact Hamming distance (bit_count of the
--- xor of the four 64-bit parts). The left and right sides are (id, h0..h3) relations; the
--- band expressions are generated from constants (audit/registry/lsh.py).
+-- of at least one band of sampled bits), the exact Hamming distance (bit_count of the xor of
+-- the four 64-bit parts) computed on each candidate as the band join streams, and only the
+-- pairs within the threshold kept (no table of all candidates is ever built). The left and
+-- right sides are (id, h0..h3) relations; the band expressions are generated from constants
+-- (audit/registry/lsh.py).
 WITH l AS (/*LEFT*/), r AS (/*RIGHT*/),
-lb AS (SELECT id, unnest(range(/*NBANDS*/)) AS band, unnest([/*BANDS*/]) AS v FROM l),
-rb AS (SELECT id, unnest(range(/*NBANDS*/)) AS band, unnest([/*BANDS*/]) AS v FROM r),
-cand AS (SELECT DISTINCT lb.id AS lid, rb.id AS rid FROM lb JOIN rb USING (band, v))
-SELECT c.lid, c.rid,
-       (bit_count(xor(l.h0, r.h0)) + bit_count(xor(l.h1, r.h1))
-        + bit_count(xor(l.h2, r.h2)) + bit_count(xor(l.h3, r.h3)))::INTEGER AS distance
-FROM cand c JOIN l ON l.id = c.lid JOIN r ON r.id = c.rid
-WHERE bit_count(xor(l.h0, r.h0)) + bit_count(xor(l.h1, r.h1))
-      + bit_count(xor(l.h2, r.h2)) + bit_count(xor(l.h3, r.h3)) <= $threshold
+lb AS (SELECT id, h0, h1, h2, h3, unnest(range(/*NBANDS*/)) AS band, unnest([/*BANDS*/]) AS v
+       FROM l),
+rb AS (SELECT id, h0, h1, h2, h3, unnest(range(/*NBANDS*/)) AS band, unnest([/*BANDS*/]) AS v
+       FROM r)
+SELECT DISTINCT lb.id AS lid, rb.id AS rid,
+       (bit_count(xor(lb.h0, rb.h0)) + bit_count(xor(lb.h1, rb.h1))
+        + bit_count(xor(lb.h2, rb.h2)) + bit_count(xor(lb.h3, rb.h3)))::INTEGER AS distance
+FROM lb JOIN rb USING (band, v)
+WHERE bit_count(xor(lb.h0, rb.h0)) + bit_count(xor(lb.h1, rb.h1))
+      + bit_count(xor(lb.h2, rb.h2)) + bit_count(xor(lb.h3, rb.h3)) <= $threshold
 
 -- name: match_images
 -- Image requests: items whose image is within the threshold of any variant of the reference.
