@@ -43,8 +43,18 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_CPU = [0.0]
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _line(what: str, seconds: float, extra: str = "") -> None:
-    print(f"  {what:44s} {seconds:8.1f} s   peak RSS {_peak_mb():7,.0f} MB  "
+    """One phase: wall seconds, CPU seconds since the previous line, peak RSS, load."""
+    cpu, _CPU[0] = _cpu() - _CPU[0], _cpu()
+    print(f"  {what:40s} {seconds:7.1f} s wall {cpu:7.1f} s CPU  peak RSS {_peak_mb():6,.0f} MB  "
           f"load {os.getloadavg()[0]:.1f}  {extra}")  # fmt: skip
 
 
