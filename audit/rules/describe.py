@@ -103,8 +103,9 @@ def describe(cond: Any) -> str:
         return _registry(cond)
     if isinstance(cond, CopyCondition):
         original = cond.copy_of.original
-        whose = f" of an item where {describe(original)}" if original is not None else ""
-        return f"its image is a perceptual copy of another item's image{whose}"
+        if original is None:
+            return "its image is a perceptual copy of another item's image"
+        return f"its image is a perceptual copy of the image of another item where {describe(original)}"
     raise TypeError(f"not a condition: {cond!r}")
 
 

@@ -195,9 +195,10 @@ FROM (SELECT item_id,
       FROM rule_registry_hits WHERE /*FILTER*/ GROUP BY item_id)
 
 -- name: copy_table
--- Items whose image is a perceptual copy of the image of another item for which the
--- condition /*ORIGINAL*/ holds (over the original, as i): same image content, or contents
--- within the PDQ threshold (rule_image_copies). Evidence names the closest original.
+-- Items whose image is a perceptual copy of the image of another item for which the rule's
+-- copy_of.original condition holds (compiled over the original, as i): same image content,
+-- or contents within the PDQ threshold (rule_image_copies). Evidence names the closest
+-- original.
 CREATE TABLE /*NAME*/ AS
 WITH originals AS (
     SELECT i.item_id, i.platform, i.visibility, m.content
