@@ -49,6 +49,10 @@ class ScanOptions:
     engine: str = "local"
     fail_on: str | None = None
     command: str = "audit scan"
+    strict: bool = False  # ingest warnings (a field resolving to nothing, an empty file) → exit 2
+    fetch_media: bool = False  # download remote images (audit/ingest/fetch.py); never by default
+    fetch_concurrency: int = 8
+    fetch_timeout: float = 10.0
     skip_rule_tests: bool = False  # evaluate a pack even when its own test cases fail
     registry: tuple[Path, ...] = ()  # consent registry files (--registry), beside the spec's
 
@@ -64,6 +68,7 @@ class ScanResult:
     severity: list[dict[str, Any]]
     manifest: dict[str, Any]
     outputs: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # ingest warnings (printed on stderr)
 
     def summary(self) -> dict[str, Any]:
         """The machine summary printed by ``audit scan --json``."""
@@ -76,6 +81,7 @@ class ScanResult:
             "outputs": self.outputs,
             "timings": self.manifest.get("timings", {}),
             "cache_hit_rate": self.manifest.get("cache_hit_rate"),
+            "warnings": self.warnings,
         }
 
 
@@ -110,6 +116,8 @@ def validate(opts: ScanOptions) -> None:
         raise UsageError("--workers must be at least 1")
     if opts.rules is not None and not opts.rules.exists():
         raise UsageError(f"--rules {opts.rules}: no such file or folder")
+    if opts.fetch_concurrency < 1 or opts.fetch_timeout <= 0:
+        raise UsageError("--fetch-concurrency must be at least 1 and --fetch-timeout positive")
 
 
 def _open(out: Path) -> duckdb.DuckDBPyConnection:
@@ -181,10 +189,32 @@ def _scan_locked(
 
         mark = time.monotonic()
         ingest_summary = ingest_corpus(
-            con, opts.corpus, opts.mapping, run_id=run_id, progress=progress
+            con,
+            opts.corpus,
+            opts.mapping,
+            run_id=run_id,
+            progress=progress,
+            strict=opts.strict,
+            media_cache=out / "media-cache",
         )
         timings["ingest"] = time.monotonic() - mark
         progress.note(f"ingest: {ingest_summary.items:,} items ({timings['ingest']:.1f}s)")
+        for warning in ingest_summary.warnings:
+            progress.note(f"warning: {warning}")
+        fetch_summary = None
+        if opts.fetch_media:
+            from audit.ingest.fetch import FetchOptions, fetch_media
+
+            mark = time.monotonic()
+            fetch_summary = fetch_media(
+                con,
+                out / "media-cache",
+                FetchOptions(concurrency=opts.fetch_concurrency, timeout=opts.fetch_timeout),
+                run_id=run_id,
+                progress=progress,
+            )
+            timings["fetch_media"] = time.monotonic() - mark
+            progress.note(f"fetch media: {fetch_summary.outcomes} ({timings['fetch_media']:.1f}s)")
 
         mark = time.monotonic()
         detect_summary = _run_detectors(con, opts, run_id, progress)
@@ -241,11 +271,24 @@ def _scan_locked(
                 "engine": opts.engine,
                 "fail_on": opts.fail_on,
                 "out": str(out),
+                "strict": opts.strict,
+                "fetch_media": opts.fetch_media,
                 "rule_tests": rule_tests,
                 "registry": [str(p) for p in _registry_paths(opts)],
             },
         )
         manifest["registry"] = registry_summary.manifest()
+        manifest["ingest"] = {
+            "warnings": ingest_summary.warnings,
+            "visibility_basis": [
+                {"visibility": v, "basis": b, "items": n}
+                for v, b, n in ingest_summary.visibility_basis
+            ],
+            "not_items": ingest_summary.not_items,
+            "duplicates": ingest_summary.duplicates,
+            "skipped_files": [{"path": p, "reason": r} for p, r in ingest_summary.skipped_files],
+            "fetch_media": fetch_summary.outcomes if fetch_summary else None,
+        }
         outputs = write_reports(con, out, run_id, manifest)
         _finish(con, run_id, "complete", manifest)
     except BaseException as exc:
@@ -263,6 +306,7 @@ def _scan_locked(
         severity=severity,
         manifest=manifest,
         outputs=outputs,
+        warnings=ingest_summary.warnings,
     )
 
 

@@ -35,6 +35,19 @@ PROVENANCE_COLUMNS: Final[dict[str, str]] = {
     "media_uri": "VARCHAR",  # media_path resolved against the corpus file's folder
     "text_sha256": "VARCHAR",  # content hash of text, the detector cache key
     "extra": "JSON",  # every source column not mapped to a canonical one
+    # Filled by the mapping where the export says (audit/ingest, docs/MAPPINGS.md):
+    "source_domain": "VARCHAR",  # host of the item's url (www. removed), or the mapping's
+    "community": "VARCHAR",  # the forum inside the platform: r/<subreddit>, a group, ...
+    "visibility_basis": "VARCHAR",  # why visibility is what it is; NULL: exported as such
+    "edited_at": "TIMESTAMP",  # last edit of the content; the newest edit wins among dups
+}
+
+#: The provenance columns a mapping may fill itself (``fields:``).
+MAPPED_PROVENANCE: Final[dict[str, str]] = {
+    "source_domain": "VARCHAR",
+    "community": "VARCHAR",
+    "visibility_basis": "VARCHAR",
+    "edited_at": "TIMESTAMP",
 }
 
 #: The item_view column listing an item's error codes (detectors add their own columns:

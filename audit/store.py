@@ -13,7 +13,12 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+#: Older schema versions this tool upgrades in place: every change since was additive (new
+#: tables, created by schema.sql when missing), so opening such a store read-write only
+#: records the new version. 1 → 2: the review-sample and review-answer tables (assurance).
+UPGRADABLE_FROM: frozenset[str] = frozenset({"1"})
 
 _NAMED_BLOCK = re.compile(r"^--\s*name:\s*([\w.-]+)\s*$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"/\*([A-Z][A-Z0-9_]*)\*/")
@@ -72,6 +77,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None:
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+    elif row[0] in UPGRADABLE_FROM:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
     elif row[0] != SCHEMA_VERSION:
         raise StoreError(
             f"audit database has schema version {row[0]}, this tool expects {SCHEMA_VERSION}; "
@@ -116,6 +123,12 @@ def open_memory() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     create_schema(con)
     return con
+
+
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the store has ``table`` (a read-only store of an older schema may lack one)."""
+    sql = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?"
+    return con.execute(sql, [table]).fetchone()[0] > 0
 
 
 def table_count(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -1,5 +1,6 @@
 """Dashboard hygiene the dashboard tests leave implicit: the `audit dashboard` default binds
-127.0.0.1, and the only writes it can make are the decisions / access_log appends.
+127.0.0.1, and the only writes it can make are the decisions / access_log appends and the
+Assurance page's appends of review samples and answers (through audit/assurance).
 
 (tests/test_dashboard_units.py checks streamlit_command with an explicit address; here the
 CLI default is checked, and every write path of dashboard/ is enumerated.)
@@ -20,6 +21,16 @@ from audit.store import open_store, query
 
 DASHBOARD = ROOT / "dashboard"
 APPENDS = {"insert_decision": "decisions", "insert_access": "access_log"}
+#: audit/assurance functions a dashboard writer block may call instead, with the tables their
+#: SQL may append to (everything else they run must be a read or a connection-local temp table).
+DELEGATED = {
+    ("sampling.py", "draw_sample"): (
+        "review_samples",
+        "review_sample_strata",
+        "review_sample_items",
+    ),
+    ("answers.py", "append_answers"): ("review_answers",),
+}
 
 
 def test_cli_default_binds_localhost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,12 +93,38 @@ def test_read_write_connection_only_in_writer_and_only_for_appends() -> None:
             ):
                 block = ast.Module(body=node.body, type_ignores=[])
                 names = [c.args[1].value for c in _calls(block, "query")]
+                delegated = [f for _, f in DELEGATED if _calls(block, f)]
+                if delegated:
+                    assert not names and len(delegated) == 1, ast.unparse(node)
+                    continue
                 assert names and len(names) == len(_calls(block, "execute")), ast.unparse(node)
                 used.update(names)
     assert used <= set(APPENDS), used
     for name, table in APPENDS.items():
         sql = query("dashboard.sql", name).strip()
         assert re.fullmatch(rf"INSERT INTO {table} \([^;]*\)\s*VALUES \([^;]*\)", sql), sql
+
+
+def test_delegated_writes_only_append_to_review_tables() -> None:
+    """What the Assurance page's writer blocks run (audit/assurance) only appends to the review
+    tables; the rest is reads and connection-local temp tables."""
+    for (module, function), tables in DELEGATED.items():
+        tree = ast.parse((ROOT / "audit" / "assurance" / module).read_text())
+        fn = next(
+            f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == function
+        )
+        names = [c.args[1].value for c in _calls(fn, "query")]
+        assert names, function
+        for name in names:
+            lines = query("assurance.sql", name).splitlines()
+            sql = "\n".join(x for x in lines if not x.strip().startswith("--")).strip()
+            if sql.startswith("INSERT"):
+                assert re.match(rf"INSERT INTO ({'|'.join(tables)})\b", sql), (name, sql)
+            else:
+                assert re.match(r"(SELECT|WITH|CREATE OR REPLACE TEMP TABLE)\b", sql), (name, sql)
+        literal = [c.args[0].value for c in _calls(fn, "execute")
+                   if c.args and isinstance(c.args[0], ast.Constant)]  # fmt: skip
+        assert set(literal) <= {"BEGIN TRANSACTION", "COMMIT", "ROLLBACK"}, literal
 
 
 def test_reader_connection_refuses_writes(tmp_path: Path) -> None:

@@ -42,7 +42,8 @@ def test_typed_parquet_missing_ids_bad_values_and_duplicates(con, tmp_path, monk
     )
     summary = ingest_corpus(con, f)
     errs = con.execute(
-        "SELECT code, source_row, item_id, rejected FROM errors ORDER BY source_row, code"
+        "SELECT code, source_row, item_id, rejected FROM errors "
+        "WHERE code NOT LIKE 'note_%' ORDER BY source_row, code"
     ).fetchall()
     assert errs == [
         ("missing_id", 2, None, True),

@@ -125,3 +125,25 @@ def test_file_store_can_write_after_evaluation(tmp_path):
     con.execute(f"COPY flags TO '{tmp_path / 'f.csv'}'")
     con.execute("INSERT INTO runs (run_id, status) VALUES ('r1', 'complete')")
     assert (tmp_path / "f.csv").exists()
+
+
+def test_sandbox_spills_to_its_private_folder_and_removes_it():
+    """Out of core: more data than the memory limit, still refused every file access."""
+    import os
+
+    sandbox = open_sandbox(memory_limit="64MB")
+    folder = sandbox.folder
+    assert oct(os.stat(folder).st_mode & 0o777) == "0o700"
+    sandbox.execute(
+        "CREATE TABLE t AS SELECT i, 'item-' || lpad(i::VARCHAR, 12, '0') AS id, i % 50000 AS g "
+        "FROM range(3000000) r(i)"
+    )
+    groups = sandbox.execute("SELECT count(*) FROM (SELECT g, min(id) FROM t GROUP BY g)")
+    assert groups.fetchone() == (50000,)
+    assert dict(
+        sandbox.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name = 'memory_limit'"
+        ).fetchall()
+    )["memory_limit"].startswith("61")
+    sandbox.close()
+    assert not os.path.exists(folder)

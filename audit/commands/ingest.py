@@ -21,10 +21,19 @@ def ingest(
         typer.Option(
             "--mapping",
             "-m",
-            help="Preset (generic, mastodon, bluesky, reddit, twitter_v2, laion) or a mapping "
-            "YAML file. Overrides a corpus spec's per-source mappings. Default: generic.",
+            help="Preset (e.g. mastodon, bluesky, reddit, twitter_v2, laion; `audit ingest --help`"
+            " in docs/MAPPINGS.md) or a mapping YAML file. Overrides the recognised format and "
+            "a corpus spec's per-source mappings. Default: recognised from the files.",
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 2 on any warning (a mapped field empty in every record of a file, a "
+            "file without records).",
+        ),
+    ] = False,
 ) -> None:
     """Read a corpus, map it to the canonical item schema and load it into the audit DB.
 
@@ -32,9 +41,15 @@ def ingest(
     CSV rows, duplicate or missing item_id) are counted as rejected; readable rows with a bad
     field (date, boolean, visibility) are kept and listed as row errors in the errors table.
 
+    Without --mapping the format of each file is recognised (exports, dumps, JSON, CSV,
+    Parquet, CAR, tar shards; docs/MAPPINGS.md). A corpus without any item, or whose rows are
+    all rejected, exits 2 and says what was read.
+
     Example:
 
         audit ingest sample_data/corpus.yaml --db /tmp/audit.duckdb
+
+        audit ingest ~/mastodon-archive/ --db /tmp/m.duckdb --strict
 
         audit ingest dumps/RS_2023-01.jsonl --mapping reddit --db /tmp/reddit.duckdb
     """
@@ -46,18 +61,28 @@ def ingest(
 
     con = open_store(db)
     try:
-        summary = ingest_corpus(con, corpus, mapping)
+        summary = ingest_corpus(con, corpus, mapping, strict=strict)
     finally:
         con.close()
+    for warning in summary.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     table = Table(title=f"ingest {corpus}", show_header=True)
     table.add_column("", style="bold")
     table.add_column("count", justify="right")
     table.add_row("items", f"{summary.items:,}")
     table.add_row("rejected rows", f"{summary.rejected:,}")
     table.add_row("row errors", f"{summary.row_errors:,}")
+    for code, count in summary.not_items.items():
+        table.add_row(f"not items ({code})", f"{count:,}")
+    if summary.duplicates:
+        table.add_row("duplicate rows (newest edit kept)", f"{summary.duplicates:,}")
     for visibility, count in summary.visibility.items():
         table.add_row(f"visibility: {visibility}", f"{count:,}")
+    for visibility, basis, count in summary.visibility_basis:
+        if basis != "as exported":
+            table.add_row(f"  {visibility}: {basis}", f"{count:,}")
     table.add_row("source files", f"{len(summary.sources):,}")
+    table.add_row("files without items (skipped)", f"{len(summary.skipped_files):,}")
     table.add_row("seconds", f"{summary.seconds:.2f}")
     Console().print(table)
 

@@ -66,6 +66,29 @@ def scan(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine summary on stdout.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 2 on any ingest warning (a mapped field empty in every record of a "
+            "file, a file without records) instead of going on.",
+        ),
+    ] = False,
+    fetch_media: Annotated[
+        bool,
+        typer.Option(
+            "--fetch-media",
+            help="Download remote images into OUT/media-cache and analyse them (robots.txt "
+            "and X-Robots-Tag noai are honoured; a refusal is recorded as noai). Never by "
+            "default: remote images are otherwise 'not analysed (remote)'.",
+        ),
+    ] = False,
+    fetch_concurrency: Annotated[
+        int, typer.Option("--fetch-concurrency", help="Parallel downloads (--fetch-media).")
+    ] = 8,
+    fetch_timeout: Annotated[
+        float, typer.Option("--fetch-timeout", help="Seconds per download (--fetch-media).")
+    ] = 10.0,
 ) -> None:
     """Audit a corpus: ingest, detect (cached), evaluate rules, write reports.
 
@@ -73,9 +96,13 @@ def scan(
 
     A re-run only analyses content the detector cache has not seen; a killed scan resumes where it stopped when started again with the same arguments.
 
+    Without --mapping the format is recognised: an X/Twitter or Mastodon archive folder, a
+    Bluesky CAR, Instagram/Facebook/Reddit exports, Pushshift .zst dumps, JSON documents or
+    lines, CSV, Parquet, webdataset .tar shards (docs/MAPPINGS.md).
+
     Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high --registry requests.csv
 
-    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, a bad consent registry row — one line per row —, output folder not writable or in use by another scan).
+    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, a bad consent registry row — one line per row —, unrecognised format, no item read or every row rejected, an ingest warning under --strict, output folder not writable or in use by another scan).
     """
     from audit.progress import make_progress
     from audit.scan import ScanOptions, run_scan
@@ -92,11 +119,17 @@ def scan(
         engine=engine,
         fail_on=fail_on,
         command=shlex.join(["audit", *sys.argv[1:]]),
+        strict=strict,
+        fetch_media=fetch_media,
+        fetch_concurrency=fetch_concurrency,
+        fetch_timeout=fetch_timeout,
         skip_rule_tests=skip_rule_tests,
         registry=tuple(registry or ()),
     )
     with make_progress(quiet=quiet) as progress:
         result = run_scan(opts, progress)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2, default=str))
     elif not quiet:

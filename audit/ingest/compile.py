@@ -15,8 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from audit.errors import InputError
-from audit.ingest.mapping import Condition, Mapping, ValueSpec, as_spec, scalar_text
-from audit.schema import CANONICAL_COLUMNS, VISIBILITY_VALUES, all_item_columns
+from audit.ingest.mapping import (
+    MAPPABLE_COLUMNS,
+    Condition,
+    Mapping,
+    ValueSpec,
+    as_spec,
+    scalar_text,
+    spec_paths,
+)
+from audit.schema import VISIBILITY_VALUES, all_item_columns
 
 _TOKEN = re.compile(r"^([^.\[\]\"]+)((?:\[(?:\d+|\*)\])*)$")
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -98,13 +106,18 @@ class JsonBackend:
     def field(self, path: str) -> Expr:
         """Resolve a path to VARCHAR (or VARCHAR[] for wildcards)."""
         if path == RECORD_PATH:
-            return Expr("CAST(_ca_j AS VARCHAR)", "VARCHAR", ("_ca_j",))
+            return Expr("CAST(json(_ca_j) AS VARCHAR)", "VARCHAR", ("_ca_j",))
         base = "_ca_j"
         if path.startswith("@"):
             name, _, path = path[1:].partition(".")
-            if name not in self.lookups:
+            if name == "source":
+                base = "_ca_ctx"
+            elif name == "parent":
+                base = "_ca_page"
+            elif name not in self.lookups:
                 raise InputError(f"{self.source}: unknown lookup @{name} in path")
-            base = ident(f"_ca_lk_{name}")
+            else:
+                base = ident(f"_ca_lk_{name}")
             if not path:
                 return Expr(f"CAST({base} AS VARCHAR)", "VARCHAR", (base,))
         tokens = parse_path(path, self.source)
@@ -130,6 +143,7 @@ class TableBackend:
     source: str
     schema: dict[str, str]  # column name -> DuckDB type
     consumed: set[str] = field(default_factory=set)
+    context: str | None = None  # JSON text of the export's context (``@source.`` paths)
 
     def column(self, name: str) -> str | None:
         """The source column matching ``name`` (exact, else case-insensitive), or None."""
@@ -140,8 +154,14 @@ class TableBackend:
 
     def field(self, path: str) -> Expr:
         """Resolve a path to a typed column, or VARCHAR through JSON for nested paths."""
+        if path.startswith("@source."):
+            jp = json_path(parse_path(path.removeprefix("@source."), self.source))
+            sql = f"json_extract_string(CAST({lit(self.context or '{}')} AS JSON), {lit(jp)})"
+            return Expr(sql, "VARCHAR", (sql,))
         if path.startswith("@"):
-            raise InputError(f"{self.source}: lookups (@...) only work on JSONL sources")
+            raise InputError(
+                f"{self.source}: lookups (@...) other than @source only work on JSON sources"
+            )
         if path == RECORD_PATH:
             cols = ", ".join(f"{ident(c)} := {ident(c)}" for c in self.schema)
             sql = f"CAST(to_json(struct_pack({cols})) AS VARCHAR)"
@@ -261,6 +281,9 @@ class Compiler:
             expr = Expr(f"_ca_strip_html({expr.text})", "VARCHAR", expr.refs, expr.resolved)
         if spec.lower:
             expr = Expr(f"lower({expr.text})", "VARCHAR", expr.refs, expr.resolved)
+        if spec.basename:  # last segment of a path or URL, without its query
+            sql = f"nullif(regexp_extract({expr.text}, '([^/?#]+)([?#].*)?$', 1), '')"
+            expr = Expr(sql, "VARCHAR", expr.refs, expr.resolved)
         if spec.prefix is not None:
             sql = f"({lit(spec.prefix)} || {expr.text})"
             expr = Expr(sql, "VARCHAR", expr.refs, expr.resolved)
@@ -297,6 +320,11 @@ class Compiler:
             sql = f"coalesce({x.text} {neg}IN ({values}), false)"
         elif op == "contains":
             sql = f"coalesce(contains({x.text}, {lit(scalar_text(arg))}), false)"
+        elif is_list:  # matches: any element of the list
+            sql = (
+                f"coalesce(len(list_filter({x.sql}, lambda _ca_e: "
+                f"regexp_matches(_ca_e, {lit(arg)}))) > 0, false)"
+            )
         else:  # matches
             sql = f"coalesce(regexp_matches({x.text}, {lit(arg)}), false)"
         return sql, x.refs
@@ -353,19 +381,40 @@ class CompiledSource:
     sql: str
     item_id_resolved: bool
     extra_columns: dict[str, str]  # tabular sources: extra column -> DuckDB type
+    #: fields the mapping fills from source paths that this source does not have (tables:
+    #: known from the schema); JSON sources are checked on the staged rows instead
+    unresolved: tuple[str, ...] = ()
+
+
+def checked_fields(mapping: Mapping) -> list[str]:
+    """Mapped fields that must resolve to a value in at least one record of a source:
+    every field read from source paths, except those the mapping calls ``optional``."""
+    out = []
+    for col in MAPPABLE_COLUMNS:
+        spec = as_spec(mapping.fields.get(col))
+        if spec is None or col in mapping.optional or not spec_paths(spec):
+            continue
+        out.append(col)
+    return out
 
 
 def _stage_select(
     mapping: Mapping, compiler: Compiler, relation: str, extra_sql: str
-) -> tuple[str, bool]:
-    """The three-level SELECT common to both backends (raw → converted → derived)."""
-    raw, conv, errs = [], [], []
+) -> tuple[str, bool, tuple[str, ...]]:
+    """The three-level SELECT common to both backends (raw → converted → derived).
+
+    Returns the SQL, whether item_id can resolve, and the fields that cannot (no source).
+    """
+    raw, conv, errs, guards = [], [], [], []
     item_id_resolved = False
-    for col, target in CANONICAL_COLUMNS.items():
+    unresolved = []
+    for col, target in MAPPABLE_COLUMNS.items():
         spec = mapping.spec(col)
         expr = compiler.value(spec) if spec is not None else NULL
         if col == "item_id":
             item_id_resolved = expr.resolved
+        if spec is not None and not expr.resolved:
+            unresolved.append(col)
         raw_name, name = ident(f"_ca_r_{col}"), ident(col)
         raw.append(f"{expr.sql} AS {raw_name}")
         conv.append(f"{convert(Expr(raw_name, expr.type), target, spec)} AS {name}")
@@ -373,18 +422,38 @@ def _stage_select(
         # A value already of the target type passes through unchanged and cannot fail to
         # read, so its check is left out (typed Parquet: no per-row work for it).
         if code and expr.resolved and expr.type != target:
+            # The rare condition first: the row-wise AND narrows before trim() runs.
             empty = f" AND trim({raw_name}) <> ''" if expr.type == "VARCHAR" else ""
+            guards.append(f"({name} IS NULL AND {raw_name} IS NOT NULL{empty})")
             errs.append(
-                f"CASE WHEN {raw_name} IS NOT NULL{empty} AND {name} IS NULL THEN "
+                f"CASE WHEN {guards[-1]} THEN "
                 f"{{'code': {lit(code)}, 'message': {lit(col + ': cannot read ' + chr(39))} || "
                 f"left(CAST({raw_name} AS VARCHAR), 80) || {lit(chr(39) + ' as ' + target)}}} END"
             )
     vis_values = ", ".join(lit(v) for v in VISIBILITY_VALUES)
+    guards.append(
+        f"(visibility NOT IN ({vis_values}) AND lower(trim(visibility)) NOT IN ({vis_values}))"
+    )
     errs.append(
-        f"CASE WHEN visibility IS NOT NULL AND lower(trim(visibility)) NOT IN ({vis_values}) "
+        f"CASE WHEN {guards[-1]} "
         "THEN {'code': 'bad_visibility', 'message': 'visibility: ' || left(visibility, 80) "
         "|| ' is not one of " + ", ".join(VISIBILITY_VALUES) + "; set to unknown'} END"
     )
+    skips = [
+        f"WHEN {compiler.condition(s.when)[0]} THEN "
+        f"{{'code': {lit(s.code)}, 'message': {lit(s.reason)}}}"
+        for s in mapping.skip
+    ]
+    skip_sql = f"CASE {' '.join(skips)} END" if skips else "NULL"
+    if mapping.extra:
+        pairs = ", ".join(
+            f"{lit(k)}, {compiler.value(as_spec(v)).text}" for k, v in mapping.extra.items()
+        )
+        # A NULL value in the patch removes the key: a derived field is absent, never null.
+        extra_sql = (
+            f"nullif(CAST(json_merge_patch(coalesce({extra_sql}, '{{}}'), "
+            f"json_object({pairs})) AS VARCHAR), '{{}}')"
+        )
     derived = {
         # Canonical values (the usual case after a preset's mapping) skip lower(trim()).
         "visibility": (
@@ -402,21 +471,35 @@ def _stage_select(
         "source_file": "_ca_file",
         "source_row": "_ca_row",
         "extra": "_ca_extra",
+        "source_domain": "coalesce(lower(source_domain), _ca_host_clean(_ca_host0))",
+        # NULL: the export gave the visibility as is (no per-row string for the usual case)
+        "visibility_basis": (
+            "CASE WHEN visibility_basis IS NOT NULL THEN visibility_basis "
+            "WHEN visibility IS NULL THEN 'not in the export' END"
+        ),
     }
     final = [f"{derived.get(c, ident(c))} AS {ident(c)}" for c in all_item_columns()]
     err_list = ", ".join(errs)
     sql = (
-        f"SELECT {', '.join(final)}, _ca_sub, "
-        f"list_filter([{err_list}], lambda e: e IS NOT NULL) AS _ca_errs\n"
-        f"FROM (SELECT *, {', '.join(conv)}\n"
+        f"SELECT {', '.join(final)}, _ca_sub, _ca_skip, "
+        # The error list is built only for the (few) rows with a problem.
+        f"CASE WHEN {' OR '.join(guards)} THEN "
+        f"list_filter([{err_list}], lambda e: e IS NOT NULL) ELSE [] END AS _ca_errs\n"
+        f"FROM (SELECT *, {', '.join(conv)}, "
+        f"_ca_host_part({ident('_ca_r_url')}) AS _ca_host0\n"
         f"      FROM (SELECT _ca_file, _ca_base, _ca_row, _ca_sub, {extra_sql} AS _ca_extra, "
-        f"{', '.join(raw)}\n            FROM {relation}))"
+        f"{skip_sql} AS _ca_skip, {', '.join(raw)}\n            FROM {relation}))"
     )
-    return sql, item_id_resolved
+    return sql, item_id_resolved, tuple(unresolved)
 
 
-def compile_json(mapping: Mapping, file: str, base: str) -> CompiledSource:
-    """The stage SELECT over the lines in ``_ca_lines`` of one JSONL file (or chunk)."""
+def compile_json(
+    mapping: Mapping, file: str, base: str, context: str | None = None
+) -> CompiledSource:
+    """The stage SELECT over the records in ``_ca_lines`` of one JSON source (or batch).
+
+    ``context`` is the JSON text that ``@source.`` paths read (the export's account data).
+    """
     backend = JsonBackend(mapping.source)
     compiler = Compiler(backend)
     for name in mapping.lookups:
@@ -445,8 +528,10 @@ def compile_json(mapping: Mapping, file: str, base: str) -> CompiledSource:
     else:
         records = "SELECT line_no AS _ca_row, _ca_page AS _ca_j, 0 AS _ca_sub, _ca_page FROM _l"
     # Compile the canonical fields (this fills backend.paths and backend.consumed).
-    select, resolved = _stage_select(mapping, compiler, "_ca_src", "_ca_extra_raw")
-    extra = _extra_json(backend.consumed)
+    select, resolved, _ = _stage_select(mapping, compiler, "_ca_src", "_ca_extra_raw")
+    dropped = [[key for key, _ in parse_path(p, mapping.source)] for p in mapping.drop]
+    # Rewriting each record without its mapped keys is ~40% of the mapping's cost per row.
+    extra = _extra_json(backend.consumed + dropped) if mapping.keep_unmapped else "NULL::VARCHAR"
     values = (
         f"json_extract_string(_ca_j, [{', '.join(lit(p) for p in backend.paths)}])"
         if backend.paths
@@ -454,11 +539,14 @@ def compile_json(mapping: Mapping, file: str, base: str) -> CompiledSource:
     )
     lookups = "".join(", " + c for c in lookup_cols)
     sql = (
+        # A line may keep its newline (JSON whitespace): trimming every line costs more
+        # than the whole mapping; `$record` normalises with json() where it is used.
         "WITH _l AS (SELECT line_no, CAST(line AS JSON) AS _ca_page FROM _ca_lines "
-        "WHERE json_valid(line) AND json_type(line) = 'OBJECT'),\n"
+        "WHERE json_valid(line) AND (starts_with(line, '{') OR json_type(line) = 'OBJECT')),\n"
         f"_rec AS ({records}),\n"
         f"_ca_src0 AS (SELECT {lit(file)} AS _ca_file, {lit(base)} AS _ca_base, _ca_row, "
-        f"_ca_sub, _ca_j, _ca_page, {values} AS _ca_v, {extra} AS _ca_extra_raw FROM _rec),\n"
+        f"_ca_sub, _ca_j, _ca_page, {values} AS _ca_v, {extra} AS _ca_extra_raw, "
+        f"CAST({lit(context or '{}')} AS JSON) AS _ca_ctx FROM _rec),\n"
         f"_ca_src AS (SELECT *{lookups} FROM _ca_src0)\n" + select
     )
     return CompiledSource(sql, resolved, {})
@@ -487,25 +575,37 @@ def _extra_json(consumed: list[list[str]]) -> str:
 
 
 def compile_table(
-    mapping: Mapping, relation: str, schema: dict[str, str], base_sql: str
+    mapping: Mapping,
+    relation: str,
+    schema: dict[str, str],
+    base_sql: str,
+    context: str | None = None,
 ) -> CompiledSource:
     """The stage SELECT over a tabular relation exposing ``_ca_file``, ``_ca_row`` and the
     source columns described by ``schema``."""
-    if mapping.explode or mapping.lookups:
+    if mapping.explode or mapping.lookups or mapping.root:
         raise InputError(
-            f"{mapping.source}: explode/lookups only work on JSONL sources, not Parquet or CSV"
+            f"{mapping.source}: root/explode/lookups only work on JSON sources, not Parquet or CSV"
         )
-    backend = TableBackend(mapping.source, schema)
+    backend = TableBackend(mapping.source, schema, context=context)
     compiler = Compiler(backend)
     # Compile once to learn which columns are consumed, then build `extra` from the rest.
     _stage_select(mapping, compiler, "x", "NULL")
-    rest = {c: t for c, t in schema.items() if c not in backend.consumed}
+    dropped = {backend.column(p) for p in mapping.drop}
+    kept = mapping.keep_unmapped
+    rest = {
+        c: t for c, t in schema.items() if kept and c not in backend.consumed and c not in dropped
+    }
     if rest:
         pairs = ", ".join(f"{ident(c)} := {ident(c)}" for c in rest)
         extra = f"to_json(struct_pack({pairs}))"
     else:
         extra = "NULL"
     src = f"(SELECT *, {base_sql} AS _ca_base, 0 AS _ca_sub FROM {relation})"
-    select, resolved = _stage_select(mapping, Compiler(TableBackend(mapping.source, schema)),
-                                     src, extra)  # fmt: skip
-    return CompiledSource(select, resolved, rest)
+    compiler = Compiler(TableBackend(mapping.source, schema, context=context))
+    select, resolved, unresolved = _stage_select(mapping, compiler, src, extra)
+    checked = set(checked_fields(mapping))
+    extra_columns = {**rest, **dict.fromkeys(mapping.extra, "VARCHAR")}
+    return CompiledSource(
+        select, resolved, extra_columns, tuple(c for c in unresolved if c in checked)
+    )

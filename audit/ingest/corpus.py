@@ -1,35 +1,60 @@
-"""Ingest: read a corpus (Parquet, CSV, JSONL, or a corpus spec), map it to the canonical
-schema and load it into ``items``, with every problem in ``errors``.
+"""Ingest: recognise a corpus, read each of its files, map the records to the canonical
+schema and load them into ``items``, with every problem in ``errors``.
 
-The mapping is compiled to DuckDB SQL (audit/ingest/compile.py) and run over whole files —
-no Python loop over rows. JSONL is decoded in Python in large chunks (for exact line numbers
-and to survive non-UTF-8 bytes) and parsed in DuckDB. Each source is staged in a temp table
-and moved into ``items``; duplicates are resolved at the end (first occurrence wins, the
-others become rejected ``errors`` rows). The whole ingest is one transaction: a failure
-leaves the previous ``items`` untouched, and re-ingesting gives the same rows.
+The mapping is compiled to DuckDB SQL (audit/ingest/compile.py) and run over whole batches
+— no Python loop over rows for NDJSON, Parquet or CSV batches. Record formats (JSON lines,
+JSON documents, CAR, webdataset tars) arrive as Arrow batches of numbered JSON records
+(audit/ingest/records.py) read on a second thread while DuckDB maps the previous batch;
+Parquet is mapped in place; CSV arrives as Arrow batches of strictly parsed rows. Duplicates
+are resolved at the end: the newest edit (``edited_at``) wins, else the first row; every
+other row becomes a rejected ``errors`` row naming the one kept. The whole ingest is one
+transaction: a failure leaves the previous ``items`` untouched, and re-ingesting gives the
+same rows.
+
+Never a silent wrong answer: a corpus that yields no item, or whose rows are all rejected,
+is an input error naming what was read; a file without records, a mapped field that
+resolves to nothing in every record of a file, and values inferred rather than exported
+(visibility) are warnings and ``errors`` notes (``--strict`` turns warnings into exit 2).
 """
 
 from __future__ import annotations
 
+import difflib
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
 
 from audit.errors import InputError
-from audit.ingest.compile import CompiledSource, compile_json, compile_table, json_path, lit
-from audit.ingest.compile import parse_path as _parse_path
-from audit.ingest.read import Source, discover, file_digest, text_chunks, utf8_repaired_copy
+from audit.ingest import notes as ingest_notes
+from audit.ingest.compile import (
+    CompiledSource,
+    checked_fields,
+    compile_json,
+    compile_table,
+    lit,
+)
+from audit.ingest.formats import car, csvfile, jsondoc, ndjson, webdataset
+from audit.ingest.mapping import as_spec, spec_paths
+from audit.ingest.read import discover, file_digest
+from audit.ingest.sniff import Plan
+from audit.ingest.source import LineBatch, Reject, Source
 from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]
+T = TypeVar("T")
 
 _SQL = "ingest.sql"
+#: Rows written into the new items table between commits (two DuckDB row groups).
+COMMIT_ROWS = 245_760
+#: Staged rows per batch whose `extra` value types are read (keys are read from every row).
+EXTRA_TYPE_SAMPLE = 5_000
 #: Largest item count whose id hashes are checked for uniqueness in RAM (~1 GB at the limit).
 IN_MEMORY_UNIQUE_MAX = 50_000_000
 _JSON_TYPES = {
@@ -52,6 +77,8 @@ class SourceStats:
     size_bytes: int
     rows: int  # input rows (items + rejected, duplicates counted once as rows)
     sha256: str
+    reader: str = ""
+    recognised: str = ""
 
 
 @dataclass
@@ -64,6 +91,31 @@ class IngestSummary:
     sources: list[SourceStats]
     seconds: float
     visibility: dict[str, int] = field(default_factory=dict)
+    #: how many items got each (visibility, basis): what was exported vs inferred
+    visibility_basis: list[tuple[str, str, int]] = field(default_factory=list)
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    warnings: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    not_items: dict[str, int] = field(default_factory=dict)  # skip code -> rejected rows
+
+
+@dataclass
+class _Run:
+    """State shared by the sources of one ingest."""
+
+    con: duckdb.DuckDBPyConnection
+    media_cache: Path
+    extra_types: dict[str, set[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    pending: int = 0  # rows in _ca_items since the last commit
+
+
+def default_media_cache(con: duckdb.DuckDBPyConnection) -> Path:
+    """``media-cache/`` beside the audit database file (a temp folder for in-memory stores)."""
+    row = con.execute(query(_SQL, "database_path")).fetchall()[0]
+    if row and row[0]:
+        return Path(row[0]).resolve().parent / "media-cache"
+    return Path(tempfile.gettempdir()) / "corpus-audit-media-cache"
 
 
 def ingest_corpus(
@@ -73,181 +125,295 @@ def ingest_corpus(
     *,
     run_id: str | None = None,
     progress: Progress | None = None,
+    strict: bool = False,
+    media_cache: Path | None = None,
 ) -> IngestSummary:
     """Load ``corpus`` into ``items`` (replacing it) and the stage='ingest' ``errors``.
 
-    ``mapping`` is a preset name or mapping file; for a corpus spec it overrides the spec's
-    per-source mappings. Raises :class:`InputError` for unusable input (missing file,
-    unknown preset, bad mapping, no item_id column); row problems become ``errors`` rows.
+    ``mapping`` is a preset name or mapping file overriding the recognised presets (and a
+    corpus spec's own). Raises :class:`InputError` for unusable input (missing file,
+    unknown preset, bad mapping, unrecognised format, no item at all, every row rejected)
+    and, with ``strict``, for any warning; row problems become ``errors`` rows.
     """
     started = time.perf_counter()
-    sources = discover(corpus, mapping)
+    plan = discover(corpus, mapping)
+    run = _Run(con, media_cache or default_media_cache(con))
     con.execute(query(_SQL, "macros"))
     con.execute(query(_SQL, "temp_tables"))
+    con.execute(query(_SQL, "new_items_table"))
     con.execute("BEGIN TRANSACTION")
     try:
-        with ThreadPoolExecutor(1) as pool, tempfile.TemporaryDirectory() as tmp:
+        with ThreadPoolExecutor(1) as pool:
             # Hash the files on a second thread while DuckDB reads them.
-            digests = {s.path: pool.submit(file_digest, s.path) for s in sources}
-            con.execute(query(_SQL, "clear_previous"))
+            digests = {s.path: pool.submit(file_digest, s.path) for s in plan.sources}
             staged: dict[str, int] = {}
-            extra_types: dict[str, set[str]] = {}
-            for done, src in enumerate(sources):
+            for done, src in enumerate(plan.sources):
                 if progress:
-                    progress("ingest", done, len(sources))
-                staged[str(src.path)] = _ingest_source(con, src, Path(tmp), extra_types)
+                    progress("ingest", done, len(plan.sources))
+                staged[str(src.path)] = _ingest_source(run, src)
             if progress:
-                progress("ingest", len(sources), len(sources))
-            stats = _finish(con, sources, staged, extra_types, digests, run_id)
+                progress("ingest", len(plan.sources), len(plan.sources))
+            stats = _finish(run, plan.sources, staged, digests)
+        for path, note in plan.notes:
+            ingest_notes.add(con, run_id, str(path), "source", note)
+        for skipped in plan.skipped:
+            ingest_notes.add(con, run_id, str(skipped.path), "not_items_file", skipped.reason)
+        # The swap: the previous items, errors, notes and extra columns are replaced at once.
+        con.execute(query(_SQL, "clear_previous"))
+        con.execute(query(_SQL, "write_errors"), [run_id])
+        rows = [(k, _merge_type(v)) for k, v in sorted(run.extra_types.items()) if v]
+        if rows:
+            con.executemany("INSERT INTO extra_columns VALUES (?, ?)", rows)
+        con.execute(query(_SQL, "swap_items"))
+        summary = _summary(run, stats, plan, started, run_id)
+        con.execute(query(_SQL, "write_notes"))
+        if strict and summary.warnings:
+            raise InputError(
+                "--strict: " + " | ".join(summary.warnings[:5])
+                + (f" (+{len(summary.warnings) - 5} more)" if len(summary.warnings) > 5 else "")
+            )  # fmt: skip
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        con.execute(query(_SQL, "drop_new_items"))
         raise
     finally:
         con.execute(query(_SQL, "drop_temp_tables"))
-    items, rejected, row_errors = con.execute(query(_SQL, "totals")).fetchone()
-    visibility = dict(con.execute(query(_SQL, "visibility_counts")).fetchall())
-    return IngestSummary(
-        items, rejected, row_errors, stats, time.perf_counter() - started, visibility
-    )
+    summary.seconds = time.perf_counter() - started
+    return summary
 
 
-def _ingest_source(
-    con: duckdb.DuckDBPyConnection, src: Source, tmp: Path, extra_types: dict[str, set[str]]
-) -> int:
+def _committed(run: _Run, rows: int) -> None:
+    """Count rows written into _ca_items; commit every COMMIT_ROWS of them. DuckDB keeps a
+    transaction's appended rows in memory until it commits: committing every few row groups
+    keeps memory flat however large the input (the swap at the end is what is atomic)."""
+    run.pending += rows
+    if run.pending >= COMMIT_ROWS:
+        run.con.execute("COMMIT")
+        run.con.execute("BEGIN TRANSACTION")
+        run.pending = 0
+
+
+# ---------------------------------------------------------------- one source
+
+
+def _ingest_source(run: _Run, src: Source) -> int:
     """Stage and flush one file; returns the number of records staged from it."""
-    if src.format == "jsonl":
-        return _ingest_jsonl(con, src, extra_types)
-    relation, schema = _tabular_relation(con, src, tmp)
-    compiled = compile_table(src.mapping, relation, schema, lit(str(src.path.parent)))
+    if src.format == "parquet":
+        relation, schema = _parquet_relation(run.con, src)
+        compiled = _compile_table(run, src, relation, schema)
+        n = _stage(run.con, compiled, src)
+        _committed(run, n)
+        return n
+    if src.format == "csv":
+        return _ingest_csv(run, src)
+    return _ingest_records(run, src, _record_batches(run, src))
+
+
+def _record_batches(run: _Run, src: Source) -> Iterator[LineBatch]:
+    if src.format == "ndjson":
+        return ndjson.batches(src)
+    if src.format == "json":
+        return jsondoc.batches(src)
+    if src.format == "car":
+        return car.batches(src)
+    if src.format == "tar":
+        return webdataset.batches(src, run.media_cache)
+    raise InputError(f"{src.path}: no reader named {src.format!r}")
+
+
+def _compile_table(run: _Run, src: Source, relation: str, schema: dict[str, str]) -> CompiledSource:
+    compiled = compile_table(src.mapping, relation, schema, lit(str(src.base)), src.context)
     if not compiled.item_id_resolved:
         raise InputError(
             f"{src.path}: mapping {src.mapping_ref}: item_id resolves to no column of this "
             f"file (columns: {', '.join(schema)})"
         )
     for name, duck_type in compiled.extra_columns.items():
-        extra_types.setdefault(name, set()).add(duck_type)
-    return _stage(con, compiled, src)
+        run.extra_types.setdefault(name, set()).add(duck_type)
+    for col in compiled.unresolved:
+        run.warnings.append(_unresolved_message(src, col, list(schema), None))
+    return compiled
 
 
 def _stage(con: duckdb.DuckDBPyConnection, compiled: CompiledSource, src: Source) -> int:
-    """Load one tabular source straight into items and its errors; returns its row count."""
+    """Load one tabular relation straight into items and its errors; returns its row count
+    (items + rows without an id; skipped rows are counted with the rejects)."""
     try:
         inserted = con.execute(
             query(_SQL, "direct_items").replace("__SOURCE__", compiled.sql)
-        ).fetchone()[0]
+        ).fetchall()[0][0]
+        before = con.execute(query(_SQL, "missing_count"), [str(src.path)]).fetchall()[0][0]
         con.execute(query(_SQL, "direct_errors").replace("__SOURCE__", compiled.sql))
     except duckdb.Error as exc:
         # A mapping can still be wrong in ways only DuckDB sees (e.g. a bad regex).
         raise InputError(
             f"{src.path}: mapping {src.mapping_ref} cannot be applied: {exc}".replace("\n", " ")
         ) from exc
-    missing = con.execute(query(_SQL, "missing_count"), [str(src.path)]).fetchone()[0]
-    return inserted + missing
+    missing = con.execute(query(_SQL, "missing_count"), [str(src.path)]).fetchall()[0][0]
+    return inserted + missing - before
 
 
-def _tabular_relation(
-    con: duckdb.DuckDBPyConnection, src: Source, tmp: Path
-) -> tuple[str, dict[str, str]]:
-    """A relation over a Parquet/CSV file exposing ``_ca_file``, ``_ca_row`` and its columns."""
+def _parquet_relation(con: duckdb.DuckDBPyConnection, src: Source) -> tuple[str, dict[str, str]]:
+    """A relation over a Parquet file exposing ``_ca_file``, ``_ca_row`` and its columns."""
     path = lit(str(src.path))
-    if src.format == "parquet":
-        reader = f"read_parquet({path}, filename='_ca_file', file_row_number=true)"
+    reader = f"read_parquet({path}, filename='_ca_file', file_row_number=true)"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({path})").fetchall()
+    except duckdb.Error as exc:
+        raise InputError(f"{src.path}: cannot read Parquet: {exc}") from exc
+    relation = f"(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _ca_row FROM {reader})"
+    return relation, {r[0]: r[1] for r in described}
+
+
+def _ingest_csv(run: _Run, src: Source) -> int:
+    """CSV rows in Arrow batches (strict quoting: audit/ingest/formats/csvfile.py)."""
+    con, total = run.con, 0
+    compiled: CompiledSource | None = None
+    relation = f"(SELECT * EXCLUDE (_ca_row), {lit(str(src.path))} AS _ca_file, _ca_row FROM _ca_csv_batch)"
+    for batch in csvfile.batches(src.path):
+        _reader_problems(con, src, batch.rejects, batch.invalid_bytes, batch.first_invalid_line)
+        if compiled is None:
+            schema = {c: "VARCHAR" for c in batch.table.column_names if c != "_ca_row"}
+            compiled = _compile_table(run, src, relation, schema)
+        if batch.table.num_rows == 0:
+            continue
+        con.register("_ca_csv_batch", batch.table)
         try:
-            described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({path})").fetchall()
-        except duckdb.Error as exc:
-            raise InputError(f"{src.path}: cannot read Parquet: {exc}") from exc
-        relation = (
-            f"(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _ca_row FROM {reader})"
+            n = _stage(con, compiled, src)
+        finally:
+            con.unregister("_ca_csv_batch")
+        total += n
+        _committed(run, n)
+    return total
+
+
+def _reader_problems(
+    con: duckdb.DuckDBPyConnection,
+    src: Source,
+    rejects: list[Reject],
+    invalid_bytes: int,
+    first_invalid: int | None,
+) -> None:
+    if rejects:
+        con.executemany(
+            "INSERT INTO _ca_rejects VALUES (?, ?, NULL, ?, ?, true)",
+            [(str(src.path), r.row, r.code, r.message) for r in rejects],
         )
-        return relation, {r[0]: r[1] for r in described}
-    return _csv_relation(con, src, tmp)
-
-
-def _csv_relation(
-    con: duckdb.DuckDBPyConnection, src: Source, tmp: Path
-) -> tuple[str, dict[str, str]]:
-    read_path, bad, first_bad = utf8_repaired_copy(src.path, tmp)
-    if bad:
+    if invalid_bytes:
         con.execute(
             "INSERT INTO _ca_rejects VALUES (?, ?, NULL, 'non_utf8', ?, false)",
-            [str(src.path), first_bad, f"{bad} invalid UTF-8 byte sequence(s) read as Latin-1"],
-        )
-    con.execute("DROP TABLE IF EXISTS _ca_csv_rej_errors; DROP TABLE IF EXISTS _ca_csv_rej_scans")
-    try:
-        # A temp table keeps the file's row order in rowid (for row numbers).
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _ca_csv AS SELECT * FROM read_csv({lit(str(read_path))}, "
-            "all_varchar=true, header=true, store_rejects=true, "
-            "rejects_table='_ca_csv_rej_errors', rejects_scan='_ca_csv_rej_scans')"
-        )
-    except duckdb.Error as exc:
-        raise InputError(f"{src.path}: cannot read CSV: {exc}".replace("\n", " ")) from exc
-    con.execute(query(_SQL, "csv_rejects"), [str(src.path)])
-    # Good rows are numbered 1..k in order; shift each past the rejected rows before it.
-    rejected = [r[0] for r in con.execute(query(_SQL, "csv_rejected_rows")).fetchall()]
-    shifts = [(r - i, i) for i, r in enumerate(rejected, 1)]
-    con.execute("CREATE OR REPLACE TEMP TABLE _ca_csv_shift (t BIGINT, n BIGINT)")
-    if shifts:
-        con.executemany("INSERT INTO _ca_csv_shift VALUES (?, ?)", shifts)
-    schema = {r[0]: r[1] for r in con.execute("DESCRIBE _ca_csv").fetchall()}
-    relation = (
-        f"(SELECT c.* EXCLUDE (_ca_k), {lit(str(src.path))} AS _ca_file, "
-        "c._ca_k + coalesce(s.n, 0) AS _ca_row "
-        # rowids of a table created inside a transaction start at a large offset
-        "FROM (SELECT *, rowid - (SELECT min(rowid) FROM _ca_csv) + 1 AS _ca_k FROM _ca_csv) c "
-        "ASOF LEFT JOIN _ca_csv_shift s ON c._ca_k > s.t)"
-    )
-    return relation, schema
+            [str(src.path), first_invalid,
+             f"{invalid_bytes} invalid UTF-8 byte sequence(s) read as Latin-1"],
+        )  # fmt: skip
 
 
-def _ingest_jsonl(
-    con: duckdb.DuckDBPyConnection, src: Source, extra_types: dict[str, set[str]]
-) -> int:
-    file = str(src.path)
-    compiled = compile_json(src.mapping, file, str(src.path.parent))
-    explode = (
-        json_path(_parse_path(src.mapping.explode, src.mapping.source))
-        if src.mapping.explode
-        else None
-    )
-    total = missing = bad_bytes = 0
-    first_bad: int | None = None
-    for chunk in text_chunks(src.path):
-        con.execute(query(_SQL, "load_lines"), [chunk.text, chunk.first_line])
-        con.execute(query(_SQL, "json_rejects"), [file])
-        if explode:
-            con.execute(query(_SQL, "empty_pages"), [file, explode])
-        if chunk.invalid_bytes:
-            bad_bytes += chunk.invalid_bytes
-            first_bad = first_bad or chunk.first_invalid_line
+def _prefetched(it: Iterator[T]) -> Iterator[T]:
+    """``it``'s items, the next one produced on a second thread while this one is used."""
+    sentinel = object()
+    with ThreadPoolExecutor(1) as pool:
+        future: Future = pool.submit(next, it, sentinel)
+        while True:
+            item = future.result()
+            if item is sentinel:
+                return
+            future = pool.submit(next, it, sentinel)
+            yield item  # type: ignore[misc]
+
+
+def _ingest_records(run: _Run, src: Source, batches: Iterator[LineBatch]) -> int:
+    con, file = run.con, str(src.path)
+    compiled = compile_json(src.mapping, file, str(src.base), src.context)
+    checked = checked_fields(src.mapping)
+    found = dict.fromkeys(checked, 0)
+    keys: set[str] = set()
+    total = missing = 0
+    for batch in _prefetched(batches):
+        _reader_problems(con, src, batch.rejects, batch.invalid_bytes, batch.first_invalid_line)
+        for note in batch.notes:
+            ingest_notes.add(con, None, file, "source", note)
+        if batch.table.num_rows == 0:
+            continue
+        # The batch is read in place (no copy): the compiled SQL reads `_ca_lines`.
+        con.register("_ca_lines", batch.table)
         try:
-            con.execute(f"INSERT INTO _ca_stage BY NAME {compiled.sql}")
-        except duckdb.Error as exc:
-            raise InputError(
-                f"{src.path}: mapping {src.mapping_ref} cannot be applied: {exc}".replace("\n", " ")
-            ) from exc
-        n, n_missing = con.execute(query(_SQL, "staged_count")).fetchone()
+            _map_batch(run, src, compiled, checked, keys)
+        finally:
+            con.unregister("_ca_lines")
+        n, n_missing = con.execute(query(_SQL, "staged_count")).fetchall()[0]
         total, missing = total + n, missing + n_missing
-        con.execute(query(_SQL, "json_extra_types"))
+        if checked and not all(found.values()):
+            counts = con.execute(_count_sql(checked)).fetchall()[0]
+            for col, c in zip(checked, counts, strict=True):
+                found[col] += c
+        con.execute(query(_SQL, "json_extra_types"), [EXTRA_TYPE_SAMPLE])
         con.execute(query(_SQL, "stage_flush"))
-        con.execute(query(_SQL, "clear_lines"))
+        _committed(run, n)
     if total and missing == total:
         raise InputError(
             f"{src.path}: mapping {src.mapping_ref}: item_id resolves to nothing in any of "
             f"its {total} records (wrong mapping for this file?)"
         )
-    if bad_bytes:
-        con.execute(
-            "INSERT INTO _ca_rejects VALUES (?, ?, NULL, 'non_utf8', ?, false)",
-            [file, first_bad, f"{bad_bytes} invalid UTF-8 byte sequence(s) read as Latin-1"],
-        )
+    items = total - missing
+    if items:
+        for col in checked:
+            if not found[col]:
+                run.warnings.append(_unresolved_message(src, col, sorted(keys), items))
     for name, types in con.execute(query(_SQL, "extra_type_list")).fetchall():
-        extra_types.setdefault(name, set()).update(
-            _JSON_TYPES[t] for t in types if t in _JSON_TYPES
-        )
+        known = {_JSON_TYPES[t] for t in types if t in _JSON_TYPES}
+        # Only NULL values seen (or the key only outside the typed sample): JSON.
+        run.extra_types.setdefault(name, set()).update(known or {"JSON"})
     con.execute("DELETE FROM _ca_extra_types")
     return total
+
+
+def _map_batch(
+    run: _Run, src: Source, compiled: CompiledSource, checked: list[str], keys: set[str]
+) -> None:
+    """Reject the batch's unreadable records and stage the others through the mapping."""
+    con, file = run.con, str(src.path)
+    con.execute(query(_SQL, "json_rejects"), [file])
+    if src.mapping.explode:
+        explode = "$." + ".".join(f'"{k}"' for k in src.mapping.explode.split("."))
+        con.execute(query(_SQL, "empty_pages"), [file, explode])
+    try:
+        # Rows carry their own source_row: the stage needs no insertion order, and DuckDB
+        # inserts ~20% cheaper without keeping it.
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"INSERT INTO _ca_stage BY NAME {compiled.sql}")
+    except duckdb.Error as exc:
+        raise InputError(
+            f"{src.path}: mapping {src.mapping_ref} cannot be applied: {exc}".replace("\n", " ")
+        ) from exc
+    finally:
+        con.execute("RESET preserve_insertion_order")
+    if checked and not keys:
+        keys |= {r[0] for r in con.execute(query(_SQL, "line_keys")).fetchall()}
+
+
+def _count_sql(columns: list[str]) -> str:
+    """Non-empty values per checked field among the staged items (visibility: known)."""
+    parts = [
+        "count(*) FILTER (WHERE visibility <> 'unknown')" if c == "visibility" else f'count("{c}")'
+        for c in columns
+    ]
+    return f"SELECT {', '.join(parts)} FROM _ca_stage WHERE _ca_skip IS NULL"
+
+
+def _unresolved_message(src: Source, column: str, names: list[str], records: int | None) -> str:
+    """A warning naming the field, the paths it reads and the closest names in the source."""
+    paths = [p for p in spec_paths(as_spec(src.mapping.fields.get(column))) if p]
+    leaves = {p.lstrip("@").split(".")[0].split("[")[0] for p in paths}
+    close = sorted({m for leaf in leaves for m in difflib.get_close_matches(leaf, names, n=3)})
+    where = f"any of the {records:,} records" if records is not None else "this file"
+    hint = f"; closest source names: {', '.join(close)}" if close else ""
+    return (
+        f"{src.path}: mapping {src.mapping_ref}: field {column} resolves to nothing in {where} "
+        f"(source paths: {', '.join(paths)}){hint}"
+    )
+
+
+# ---------------------------------------------------------------- end of the ingest
 
 
 def _merge_type(types: set[str]) -> str:
@@ -273,14 +439,13 @@ def _may_have_duplicates(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _finish(
-    con: duckdb.DuckDBPyConnection,
+    run: _Run,
     sources: list[Source],
     staged: dict[str, int],
-    extra_types: dict[str, set[str]],
     digests: dict[Path, Future[tuple[int, str]]],
-    run_id: str | None,
 ) -> list[SourceStats]:
-    """Resolve duplicates, write errors and extra_columns, and collect per-file stats."""
+    """Resolve duplicates among the new items and collect per-file stats."""
+    con = run.con
     con.execute("CREATE OR REPLACE TEMP TABLE _ca_source_order (source_file VARCHAR, idx INT)")
     con.executemany(
         "INSERT INTO _ca_source_order VALUES (?, ?)",
@@ -288,15 +453,54 @@ def _finish(
     )
     if _may_have_duplicates(con):
         con.execute(query(_SQL, "duplicates"))
-    con.execute(query(_SQL, "write_errors"), [run_id])
-    rows = [(k, _merge_type(v)) for k, v in sorted(extra_types.items()) if v]
-    if rows:
-        con.executemany("INSERT INTO extra_columns VALUES (?, ?)", rows)
     rejects = dict(con.execute(query(_SQL, "reject_counts")).fetchall())
     stats = []
     for s in sources:
         size, digest = digests[s.path].result()
         key = str(s.path)
         rows_in = staged.get(key, 0) + rejects.get(key, 0)
-        stats.append(SourceStats(key, s.mapping_ref, size, rows_in, digest))
+        stats.append(SourceStats(key, s.mapping_ref, size, rows_in, digest, s.format, s.recognised))
+        if rows_in == 0:
+            run.warnings.append(f"{key}: the file holds no records")
+            ingest_notes.add(con, None, key, "empty_file", "the file holds no records")
     return stats
+
+
+def _summary(
+    run: _Run, stats: list[SourceStats], plan: Plan, started: float, run_id: str | None
+) -> IngestSummary:
+    """Totals, the notes on inferred visibility and duplicates; InputError when no item."""
+    con = run.con
+    items, rejected, row_errors = con.execute(query(_SQL, "totals")).fetchall()[0]
+    basis = con.execute(query(_SQL, "visibility_basis_counts")).fetchall()
+    visibility: dict[str, int] = {}
+    for _, vis, _why, n in basis:
+        visibility[vis] = visibility.get(vis, 0) + n
+    ingest_notes.visibility_notes(con, run_id, basis)
+    codes = sorted({s.code for src in plan.sources for s in src.mapping.skip})
+    not_items = dict(con.execute(query(_SQL, "skip_counts"), [codes]).fetchall())
+    duplicates = ingest_notes.duplicate_notes(con, run_id)
+    if items == 0:
+        raise InputError(ingest_notes.nothing_read(con, stats))
+    return IngestSummary(
+        items=items,
+        rejected=rejected,
+        row_errors=row_errors,
+        sources=stats,
+        seconds=time.perf_counter() - started,
+        visibility=dict(sorted(visibility.items(), key=lambda kv: -kv[1])),
+        visibility_basis=sorted(
+            ((vis, why, n) for _, vis, why, n in _merge_basis(basis)), key=lambda r: -r[2]
+        ),
+        skipped_files=[(str(s.path), s.reason) for s in plan.skipped],
+        warnings=run.warnings,
+        duplicates=duplicates,
+        not_items=not_items,
+    )
+
+
+def _merge_basis(rows: list[tuple[str, str, str, int]]) -> list[tuple[str, str, str, int]]:
+    merged: dict[tuple[str, str], int] = {}
+    for _, vis, why, n in rows:
+        merged[(vis, why)] = merged.get((vis, why), 0) + n
+    return [("", vis, why, n) for (vis, why), n in merged.items()]

@@ -2,26 +2,39 @@
 
 A mapping is YAML with a small declarative vocabulary (no SQL: mappings are user input; the
 ingest compiles them to SQL with quoted identifiers and escaped literals). Presets live in
-``audit/ingest/mappings/<name>.yaml``; a user may pass their own file path instead.
-
-Vocabulary (see ``audit/ingest/mappings/generic.yaml`` and the platform presets for examples)::
+``audit/ingest/mappings/<name>.yaml``; a user may pass their own file path instead. The whole
+vocabulary, with examples, is documented in ``docs/MAPPINGS.md``; in short::
 
     name: mastodon
     platform: mastodon            # constant for the platform column (unless fields.platform)
-    explode: data                 # JSONL only: the records are the elements of this list
-    lookups:                      # JSONL only: join a record to an object of its line
+    root: orderedItems            # JSON documents: the record list is at this key path
+    explode: data                 # each record is the elements of this list (or object)
+    lookups:                      # join a record to an element of a list of its line
       user: {list: includes.users, key: id, match: author_id}
+    skip:                         # records that are not items: a rejected row with a code
+      - {when: {path: type, eq: Announce}, code: boost, reason: "a boost of another's post"}
+    drop: [ip]                    # source fields never stored (not even in items.extra)
+    optional: [media_path]        # fields that may legitimately be empty in every record
+    extra:                        # normalised source fields added to items.extra
+      location: {concat: [place.lat, place.lon], sep: ","}
+    keep_unmapped: true           # false: items.extra holds only the `extra:` fields
+    signature: [[uri], [account.acct]]   # how `audit scan PATH` recognises this format
     fields:
       item_id: {coalesce: [uri, id]}
       created_at: created_at                 # a field path: a.b, a[0].b, a[*].b, @user.x
       text: {path: content, strip_html: true}
       visibility: {path: visibility, map: {private: followers}}
-      noai: {any: [{path: account.indexable, eq: false}]}
+
+Besides the canonical columns a mapping may fill the provenance columns ``community``,
+``source_domain`` (default: the host of ``url``), ``visibility_basis`` (why the visibility
+is what it is) and ``edited_at`` (the newest edit wins among duplicate ids). Paths starting
+with ``@source.`` read the export's account context (files beside the posts, e.g. an X
+archive's account.js), ``@parent.`` the record an ``explode`` took the element from.
 
 A value is a path string or a mapping with exactly one source — ``path``, ``coalesce``,
 ``const``, ``concat`` (+ ``sep``), ``hash``, ``case`` (+ ``else``), ``any``/``all``
 (conditions → boolean) — and optional modifiers applied in this order: ``null_if``, ``map``
-(+ ``default``), ``strip_html``, ``lower``, ``prefix``; ``timestamp`` (auto | iso | epoch_s |
+(+ ``default``), ``strip_html``, ``lower``, ``basename``, ``prefix``; ``timestamp`` (auto | iso | epoch_s |
 epoch_ms) and ``format`` (strptime) say how a string becomes a timestamp or date.
 A condition is a value source plus one operator (``eq, ne, in, not_in, is_null, not_null,
 contains, matches``) or a combinator (``any, all, not``).
@@ -38,7 +51,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from audit.errors import InputError
-from audit.schema import CANONICAL_COLUMNS
+from audit.schema import CANONICAL_COLUMNS, MAPPED_PROVENANCE
 
 Scalar = str | int | float | bool
 
@@ -115,6 +128,7 @@ class ValueSpec(_Strict):
     default: Scalar | None = None
     strip_html: bool = False
     lower: bool = False
+    basename: bool = False
     prefix: str | None = None
     timestamp: Literal["auto", "iso", "epoch_s", "epoch_ms"] = "auto"
     format: str | None = None
@@ -148,27 +162,54 @@ class Lookup(_Strict):
     match: ValueSpec | str
 
 
+class Skip(_Strict):
+    """Records matching ``when`` are not items: each becomes a rejected row with ``code``."""
+
+    when: Condition
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")
+    reason: str
+
+
+#: Every column a mapping's ``fields`` may fill.
+MAPPABLE_COLUMNS: dict[str, str] = {**CANONICAL_COLUMNS, **MAPPED_PROVENANCE}
+#: Names reserved for ``@name.`` paths (the export's context, the exploded record).
+RESERVED_LOOKUPS = ("source", "parent")
+
+
 class Mapping(_Strict):
     """A validated mapping file."""
 
     name: str = "custom"
     description: str = ""
     platform: str | None = None
+    root: str | None = None
     explode: str | None = None
     lookups: dict[str, Lookup] = Field(default_factory=dict)
+    skip: list[Skip] = Field(default_factory=list)
+    drop: list[str] = Field(default_factory=list)
+    optional: list[str] = Field(default_factory=list)
+    extra: dict[str, ValueSpec | str] = Field(default_factory=dict)
+    keep_unmapped: bool = True
+    signature: list[list[str]] = Field(default_factory=list)
     fields: dict[str, ValueSpec | str] = Field(default_factory=dict)
     source: str = Field(default="<mapping>", exclude=True)
 
     @model_validator(mode="after")
     def _known_fields(self) -> Mapping:
-        unknown = sorted(set(self.fields) - set(CANONICAL_COLUMNS))
+        unknown = sorted(set(self.fields) - set(MAPPABLE_COLUMNS))
         if unknown:
             raise ValueError(
                 f"fields: unknown canonical column(s) {unknown}; "
-                f"known: {', '.join(CANONICAL_COLUMNS)}"
+                f"known: {', '.join(MAPPABLE_COLUMNS)}"
             )
         if "item_id" not in self.fields:
             raise ValueError("fields: item_id is required")
+        bad_optional = sorted(set(self.optional) - set(MAPPABLE_COLUMNS))
+        if bad_optional:
+            raise ValueError(f"optional: unknown column(s) {bad_optional}")
+        reserved = sorted(set(self.lookups) & set(RESERVED_LOOKUPS))
+        if reserved:
+            raise ValueError(f"lookups: {reserved} are reserved names (@source, @parent)")
         return self
 
     def spec(self, column: str) -> ValueSpec | None:
@@ -180,9 +221,45 @@ class Mapping(_Strict):
 
 
 Condition.model_rebuild()
+Skip.model_rebuild()
 CaseBranch.model_rebuild()
 ValueSpec.model_rebuild()
 Lookup.model_rebuild()
+Mapping.model_rebuild()
+
+
+def spec_paths(
+    value: ValueSpec | Condition | CaseBranch | str | int | float | bool | None,
+) -> list[str]:
+    """The source field paths a value or condition reads (for messages about them)."""
+    if value is None or isinstance(value, int | float | bool):
+        return []
+    if isinstance(value, str):
+        return [value]
+    out: list[str] = []
+    if isinstance(value, CaseBranch):
+        return spec_paths(value.when) + (
+            spec_paths(value.then) if not isinstance(value.then, str) else []
+        )
+    if isinstance(value, Condition):
+        if value.path is not None:
+            out.append(value.path)
+        out += spec_paths(value.value)
+        for c in (value.any or []) + (value.all or []):
+            out += spec_paths(c)
+        return out + spec_paths(value.not_)
+    if value.path is not None:
+        out.append(value.path)
+    for part in (value.coalesce or []) + (value.concat or []):
+        out += spec_paths(part)
+    out += spec_paths(value.hash)
+    for branch in value.case or []:
+        out += spec_paths(branch)
+    if not isinstance(value.else_, str):
+        out += spec_paths(value.else_)
+    for c in (value.any or []) + (value.all or []):
+        out += spec_paths(c)
+    return out
 
 
 def scalar_text(value: Any) -> str:

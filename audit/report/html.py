@@ -439,6 +439,29 @@ def _errors(report: dict[str, Any]) -> str:
     )
 
 
+def _derivations(report: dict[str, Any]) -> str:
+    """How values the exports did not state were derived: visibility by basis, and notes."""
+    basis = [
+        f"<tr><td>{escape(r['visibility'])}</td><td>{escape(r['basis'])}</td>"
+        f"<td class='num'>{_num(r['items'])}</td></tr>"
+        for r in report.get("visibility_basis") or []
+    ]
+    notes = [
+        f"<li>{escape(n['message'])} <span class='muted'>({escape(Path(n['source_file'] or '').name)})"
+        "</span></li>"
+        for n in report.get("derivations") or []
+        if n["code"] != "note_visibility"  # the table above says these, summed
+    ]
+    return _section(
+        "derivations",
+        "How values were derived",
+        "Where an export does not state an item's audience, visibility is unknown — never "
+        "public; each inferred value is counted here with what it was inferred from.",
+        _table([("Visibility", False), ("Basis", False), ("Items", True)], basis, "No items.")
+        + (f"<ul class='notes'>{''.join(notes)}</ul>" if notes else ""),
+    )
+
+
 def _manifest(manifest: dict[str, Any]) -> str:
     versions = manifest.get("versions", {})
     corpus = manifest.get("corpus", {})
@@ -498,7 +521,8 @@ def render_html(report: dict[str, Any]) -> str:
     """The complete report page for ``report`` (from collect_report)."""
     import plotly.offline
 
-    # imported here: html_media and html_groups build on this module's helpers
+    # imported here: html_media, html_groups and html_assurance build on this module's helpers
+    from audit.report.html_assurance import residual_section
     from audit.report.html_groups import groups_section
     from audit.report.html_media import media_section
     from audit.report.html_requests import requests_section
@@ -513,6 +537,7 @@ def render_html(report: dict[str, Any]) -> str:
         [
             _kpi_cards(report["headline"]),
             _exposure(report),
+            residual_section(report),
             media_section(report),
             _platforms(report),
             _over_time(report),
@@ -523,6 +548,7 @@ def render_html(report: dict[str, Any]) -> str:
             _pii(report),
             _samples(report),
             _errors(report),
+            _derivations(report),
             _manifest(manifest),
         ]
     )

@@ -127,6 +127,8 @@ def collect_report(
     group_min_items: int = GROUP_MIN_ITEMS,
 ) -> dict[str, Any]:
     """Every number of the report for ``run_id`` (KPI names = report.sql block names)."""
+    from audit.assurance.summary import collect_assurance  # it reads this module's helpers
+
     if manifest is None:
         row = con.execute(query("report.sql", "run_manifest"), {"run_id": run_id}).fetchone()
         manifest = json.loads(row[0]) if row and row[0] else {}
@@ -147,6 +149,8 @@ def collect_report(
         "severity": rows(con, "kpi_severity", run_id=run_id),
         "pii_types": rows(con, "kpi_pii_types"),
         "face_ages": rows(con, "kpi_face_ages"),
+        "derivations": rows(con, "kpi_derivations"),
+        "visibility_basis": rows(con, "kpi_visibility_basis"),
         "errors": rows(con, "kpi_errors", run_id=run_id),
         "groups": group_tables(con, run_id, limit=group_limit, min_items=group_min_items),
         "requests": {
@@ -154,6 +158,7 @@ def collect_report(
             "removed": rows(con, "kpi_requests_removed", run_id=run_id),
         },
         "flag_sample": _flag_sample(con, run_id, sample_per_rule),
+        "assurance": collect_assurance(con, run_id),
         "manifest": manifest,
     }
 

@@ -18,7 +18,7 @@ import duckdb
 from audit.rules.compile import CompiledRule, Plan, compile_pack, compile_rules, source_projection
 from audit.rules.loader import LoadedRule, RuleSet
 from audit.rules.problems import Problem, RuleLoadError
-from audit.rules.sandbox import BATCH_ROWS, copy_in, open_sandbox
+from audit.rules.sandbox import BATCH_ROWS, Sandbox, copy_in, open_sandbox
 from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]
@@ -81,7 +81,7 @@ def _catalog_rows(
     return rows
 
 
-def _run_plan(sandbox: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+def _run_plan(sandbox: Sandbox, plan: Plan) -> None:
     """Run a plan's statements as one transaction (a failure leaves no table behind)."""
     sandbox.execute(query("rules.sql", "begin"))
     try:
@@ -93,9 +93,7 @@ def _run_plan(sandbox: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     sandbox.execute(query("rules.sql", "commit"))
 
 
-def _culprit(
-    sandbox: duckdb.DuckDBPyConnection, active: list[LoadedRule], extra: set[str]
-) -> RuleLoadError | None:
+def _culprit(sandbox: Sandbox, active: list[LoadedRule], extra: set[str]) -> RuleLoadError | None:
     """After the pack failed: the first rule that fails on its own, as a file:line problem."""
     for loaded in active:
         try:
@@ -119,7 +117,7 @@ def _run_in_sandbox(
     extra: set[str],
     progress: Progress | None,
     run_id: str,
-) -> tuple[duckdb.DuckDBPyConnection, dict[str, float]]:
+) -> tuple[Sandbox, dict[str, float]]:
     sandbox = open_sandbox()
     mark = time.perf_counter()
     copy_in(sandbox, con.sql(source_projection(plan.columns)), "copy_items")

@@ -115,20 +115,18 @@ WHERE a.detector = $1 AND a.version = $2 AND a.status = 'error';
 DELETE FROM errors WHERE stage = 'detect' AND detector IS NULL AND code LIKE 'media_%';
 
 -- name: insert_media_errors
--- Items whose media could not be read. The tool never downloads: URIs with a scheme are
--- reported as media_not_local ($1 run_id).
+-- Items whose local media could not be read ($1 run_id). A remote URI (status not_local) is
+-- not an error: it is "not analysed (remote)" unless the scan ran with --fetch-media (which
+-- replaces fetched URIs by their cached file); media_files keeps its status for the report.
 INSERT INTO errors (run_id, stage, item_id, source_file, source_row, detector, code, message)
 SELECT $1, 'detect', i.item_id, i.source_file, i.source_row, NULL,
-       CASE m.status WHEN 'not_local' THEN 'media_not_local'
-                     WHEN 'missing' THEN 'media_missing'
+       CASE m.status WHEN 'missing' THEN 'media_missing'
                      WHEN 'outside_corpus' THEN 'media_outside_corpus'
                      ELSE 'media_unreadable' END,
-       CASE m.status WHEN 'not_local'
-            THEN 'media is a remote URI; corpus-audit never downloads, image detectors skipped it'
-            ELSE m.error END
+       m.error
 FROM items i
 JOIN media_files m ON m.media_uri = i.media_uri
-WHERE m.status <> 'ok';
+WHERE m.status NOT IN ('ok', 'not_local');
 
 -- name: detector_stats
 -- (items with an error, finding rows) for one detector.

@@ -8,10 +8,16 @@
 CREATE OR REPLACE TEMP MACRO _ca_epoch(x, scale) AS
     CASE WHEN x IS NULL OR isnan(x) OR isinf(x) THEN NULL
          ELSE try(make_timestamp(CAST(round(x * 1000000 / scale) AS BIGINT))) END;
--- ISO 8601 text; an explicit offset (Z, +02:00) is converted to UTC, naive text is taken as UTC.
+-- ISO 8601 text; an explicit offset (Z, +02:00) is converted to UTC, naive text is taken as UTC,
+-- and so is text ending in " UTC"/" GMT" (Reddit's data-request CSVs). X API v1.1 and X
+-- archives write "Thu Mar 24 21:14:48 +0000 2022".
 CREATE OR REPLACE TEMP MACRO _ca_ts_text(s) AS
     CASE WHEN regexp_matches(trim(s), '\d[T ]\d.*([zZ]|[+-]\d\d(:?\d\d)?)$')
          THEN timezone('UTC', try_cast(trim(s) AS TIMESTAMPTZ))
+         WHEN regexp_matches(trim(s), '^[A-Za-z]{3} [A-Za-z]{3} \d\d? \d\d:\d\d:\d\d [+-]\d{4} \d{4}$')
+         THEN timezone('UTC', try_strptime(trim(s), '%a %b %d %H:%M:%S %z %Y'))
+         WHEN regexp_matches(trim(s), ' (UTC|GMT)$')
+         THEN try_cast(trim(s)[:-5] AS TIMESTAMP)
          ELSE try_cast(trim(s) AS TIMESTAMP) END;
 CREATE OR REPLACE TEMP MACRO _ca_ts_auto(s) AS
     CASE WHEN regexp_matches(trim(s), '^-?\d+(\.\d+)?$')
@@ -47,11 +53,23 @@ CREATE OR REPLACE TEMP MACRO _ca_normpath(p) AS
          ELSE p END;
 -- media_path → media_uri: URIs with a scheme and absolute paths stay, relative paths are
 -- resolved against the folder of the corpus file.
+-- (Cheap tests first: the regex runs only on paths with a ":", trim only on a leading blank.)
 CREATE OR REPLACE TEMP MACRO _ca_media_uri(p, base) AS
-    CASE WHEN p IS NULL OR trim(p) = '' THEN NULL
-         WHEN regexp_matches(p, '^[A-Za-z][A-Za-z0-9+.-]*:') THEN p
+    CASE WHEN p IS NULL OR p = '' OR (ascii(p) <= 32 AND trim(p) = '') THEN NULL
+         WHEN contains(p, ':') AND regexp_matches(p, '^[A-Za-z][A-Za-z0-9+.-]*:') THEN p
          WHEN starts_with(p, '/') THEN _ca_normpath(p)
          ELSE _ca_normpath(base || '/' || p) END;
+-- Host of an http(s) URL, lower-case, without "www.", user info or port (NULL otherwise).
+-- _ca_host_part(url) is the third "/" part of an http(s) URL; _ca_host_clean(part) takes the
+-- slow path only for hosts with "@", ":", "www." or capitals. Two macros so that the compiled
+-- SELECT computes the part once, as a column (a macro argument is repeated where it is used).
+CREATE OR REPLACE TEMP MACRO _ca_host_part(u) AS
+    CASE WHEN starts_with(u, 'http') OR starts_with(u, 'HTTP') THEN split_part(u, '/', 3) END;
+CREATE OR REPLACE TEMP MACRO _ca_host_clean(h) AS
+    CASE WHEN h = '' THEN NULL
+         WHEN contains(h, '@') OR contains(h, ':') OR starts_with(h, 'www.') OR h <> lower(h)
+         THEN nullif(regexp_replace(lower(split_part(split_part(h, '@', -1), ':', 1)), '^www\.', ''), '')
+         ELSE h END;
 -- Full years between birth date and post time.
 CREATE OR REPLACE TEMP MACRO _ca_age(birth, posted) AS
     CASE WHEN birth IS NOT NULL AND posted IS NOT NULL
@@ -60,42 +78,66 @@ CREATE OR REPLACE TEMP MACRO _ca_age(birth, posted) AS
 -- name: temp_tables
 CREATE OR REPLACE TEMP TABLE _ca_stage AS
     SELECT *, 0::INTEGER AS _ca_sub,
+           NULL::STRUCT(code VARCHAR, message VARCHAR) AS _ca_skip,
            []::STRUCT(code VARCHAR, message VARCHAR)[] AS _ca_errs
     FROM items LIMIT 0;
-CREATE OR REPLACE TEMP TABLE _ca_lines (line_no BIGINT, line VARCHAR);
 CREATE OR REPLACE TEMP TABLE _ca_rejects (
     source_file VARCHAR, source_row BIGINT, item_id VARCHAR, code VARCHAR, message VARCHAR,
     rejected BOOLEAN);
-CREATE OR REPLACE TEMP TABLE _ca_extra_types (name VARCHAR, duck_type VARCHAR)
+CREATE OR REPLACE TEMP TABLE _ca_extra_types (name VARCHAR, duck_type VARCHAR);
+CREATE OR REPLACE TEMP TABLE _ca_notes (source_file VARCHAR, code VARCHAR, message VARCHAR)
 
 -- name: drop_temp_tables
 DROP TABLE IF EXISTS _ca_stage;
-DROP TABLE IF EXISTS _ca_lines;
 DROP TABLE IF EXISTS _ca_rejects;
 DROP TABLE IF EXISTS _ca_extra_types;
-DROP TABLE IF EXISTS _ca_csv;
-DROP TABLE IF EXISTS _ca_csv_shift;
-DROP TABLE IF EXISTS _ca_csv_rej_errors;
-DROP TABLE IF EXISTS _ca_csv_rej_scans;
+DROP TABLE IF EXISTS _ca_notes;
 DROP TABLE IF EXISTS _ca_source_order;
 DROP TABLE IF EXISTS _ca_dup_hashes
 
+-- name: new_items_table
+-- The ingest builds the new items in _ca_items (a table of the database, committed every few
+-- hundred thousand rows so that memory stays flat however large the input) and swaps it for
+-- `items` at the end in one transaction (swap_items): until then the previous items, errors
+-- and notes stay as they were, and a failure only drops _ca_items.
+CREATE OR REPLACE TABLE _ca_items AS SELECT * FROM items LIMIT 0;
+ALTER TABLE _ca_items ALTER COLUMN item_id SET NOT NULL
+
+-- name: drop_new_items
+DROP TABLE IF EXISTS _ca_items
+
+-- name: swap_items
+-- Runs inside the final transaction, after write_errors / write_notes / extra columns.
+ALTER TABLE items RENAME TO _ca_items_old;
+ALTER TABLE _ca_items RENAME TO items;
+DROP TABLE _ca_items_old
+
 -- name: clear_previous
-DELETE FROM items;
-DELETE FROM errors WHERE stage = 'ingest';
+-- In the final transaction: the previous ingest's errors, notes and extra columns.
+DELETE FROM errors WHERE stage IN ('ingest', 'note');
 DELETE FROM extra_columns
 
--- name: load_lines
--- One text chunk of a JSONL file ($1, decoded in Python) → numbered lines; $2 = the line
--- number of its first line. Blank lines are not records and are skipped.
-INSERT INTO _ca_lines
-SELECT $2 + n - 1, rtrim(l, chr(13))
-FROM (SELECT unnest(s) AS l, generate_subscripts(s, 1) AS n
-      FROM (SELECT string_split($1, chr(10)) AS s))
-WHERE trim(l) <> ''
+-- name: write_notes
+INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
+SELECT NULL, 'note', NULL, source_file, NULL, code, message, false FROM _ca_notes
+
+-- name: line_keys
+-- Top-level keys of the records of the current batch (to suggest names for a wrong path).
+SELECT DISTINCT unnest(json_keys(line)) FROM (
+    SELECT line FROM _ca_lines WHERE json_valid(line) AND json_type(line) = 'OBJECT' LIMIT 2000)
+
+-- name: database_path
+SELECT path FROM duckdb_databases() WHERE database_name = current_database()
+
+-- name: add_note
+-- Notes are kept in `errors` under stage 'note' (not counted as errors; audit/ingest/notes.py),
+-- collected here until the final transaction (write_notes).
+INSERT INTO _ca_notes VALUES ($1, $2, $3)
 
 -- name: json_rejects
--- Lines that cannot become items: not JSON at all, or JSON that is not an object. $1 = file.
+-- Records that cannot become items: not JSON at all, or JSON that is not an object. $1 = file.
+-- _ca_lines is the current batch (an Arrow table registered under that name: line_no,
+-- line; a line may end with its newline). Blank lines are not records.
 INSERT INTO _ca_rejects
 SELECT $1, line_no, NULL,
        CASE WHEN json_valid(line) THEN 'not_an_object' ELSE 'bad_json' END,
@@ -103,7 +145,10 @@ SELECT $1, line_no, NULL,
             ELSE 'line is not valid JSON: ' END || left(line, 80),
        true
 FROM _ca_lines
-WHERE NOT json_valid(line) OR json_type(line) <> 'OBJECT'
+-- (CASE evaluates each branch only on its own rows: the costly checks run on few lines)
+WHERE CASE WHEN starts_with(line, '{') THEN NOT json_valid(line)
+           WHEN json_valid(line) THEN json_type(line) <> 'OBJECT'
+           ELSE trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> '' END
 
 -- name: empty_pages
 -- Response pages whose exploded list ($2, a JSON path) is empty: nothing to ingest, reported.
@@ -112,94 +157,88 @@ SELECT $1, line_no, NULL, 'empty_page', 'the list at ' || $2 || ' is empty', fal
 FROM _ca_lines
 WHERE json_valid(line) AND json_type(line, $2) = 'ARRAY' AND json_array_length(line, $2) = 0
 
--- name: clear_lines
-DELETE FROM _ca_lines
-
--- name: csv_rejects
--- Rows DuckDB's CSV reader could not split (wrong number of fields, ...). `line` counts the
--- header as 1, so the data row number is line - 1. DuckDB reports one error per surplus or
--- missing field; a rejected row must be one errors row (items + rejected = input rows), so
--- only the first error of each line is kept.
-INSERT INTO _ca_rejects
-SELECT $1, e.line - 1, NULL, 'bad_csv_row',
-       lower(e.error_type) || ': ' || coalesce(e.error_message, '') || ' | '
-           || left(coalesce(e.csv_line, ''), 80),
-       true
-FROM _ca_csv_rej_errors e
-QUALIFY row_number() OVER (PARTITION BY e.line ORDER BY e.byte_position, e.column_idx) = 1
-
--- name: csv_rejected_rows
--- Rejected data rows of the CSV, in order, as offsets for renumbering the good rows.
-SELECT DISTINCT line - 1 AS r FROM _ca_csv_rej_errors ORDER BY r
-
 -- name: stage_flush
--- Move the staged rows of one source (or JSONL chunk) into items, errors and rejects.
+-- Move the staged rows of one source (or JSON batch) into items, errors and rejects. A record
+-- the mapping's `skip:` matches is not an item: one rejected row with the skip's code.
+INSERT INTO _ca_rejects
+SELECT source_file, source_row, nullif(item_id, ''), _ca_skip.code, _ca_skip.message, true
+FROM _ca_stage WHERE _ca_skip IS NOT NULL;
 INSERT INTO _ca_rejects
 SELECT source_file, source_row, NULL, 'missing_id',
        'no item_id: the mapping''s item_id fields are empty in this record', true
-FROM _ca_stage WHERE item_id IS NULL OR item_id = '';
+FROM _ca_stage WHERE (item_id IS NULL OR item_id = '') AND _ca_skip IS NULL;
 INSERT INTO _ca_rejects
 SELECT source_file, source_row, item_id, e.code, e.message, false
 FROM (SELECT source_file, source_row, item_id, unnest(_ca_errs) AS e
-      FROM _ca_stage WHERE len(_ca_errs) > 0 AND item_id IS NOT NULL AND item_id <> '');
-INSERT INTO items
-SELECT * EXCLUDE (_ca_sub, _ca_errs) FROM _ca_stage WHERE item_id IS NOT NULL AND item_id <> '';
+      FROM _ca_stage
+      WHERE len(_ca_errs) > 0 AND item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL);
+INSERT INTO _ca_items
+SELECT * EXCLUDE (_ca_sub, _ca_skip, _ca_errs) FROM _ca_stage
+WHERE item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL;
 DELETE FROM _ca_stage
 
 -- name: direct_items
 -- Tabular sources skip the stage (it would copy every row twice): items straight from the
 -- compiled SELECT (substituted for the SOURCE placeholder), then its errors in a second,
 -- pruned pass.
-INSERT INTO items
-SELECT * EXCLUDE (_ca_sub, _ca_errs) FROM (__SOURCE__)
-WHERE item_id IS NOT NULL AND item_id <> ''
+INSERT INTO _ca_items
+SELECT * EXCLUDE (_ca_sub, _ca_skip, _ca_errs) FROM (__SOURCE__)
+WHERE item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL
 
 -- name: direct_errors
--- One scan for both kinds of problem: a row without an item_id is rejected (and only that
--- is reported for it); any other row contributes its value errors.
+-- One scan for every kind of problem: a skipped row (not an item) or a row without an
+-- item_id is rejected (and only that is reported for it); any other row contributes its
+-- value errors.
 INSERT INTO _ca_rejects
-SELECT source_file, source_row, CASE WHEN NOT _ca_missing THEN item_id END, e.code, e.message,
-       _ca_missing
-FROM (SELECT source_file, source_row, item_id, _ca_missing,
-             unnest(CASE WHEN _ca_missing
+SELECT source_file, source_row, CASE WHEN NOT _ca_missing OR _ca_skip IS NOT NULL THEN nullif(item_id, '') END,
+       e.code, e.message, _ca_missing OR _ca_skip IS NOT NULL
+FROM (SELECT source_file, source_row, item_id, _ca_missing, _ca_skip,
+             unnest(CASE WHEN _ca_skip IS NOT NULL THEN [_ca_skip]
+                         WHEN _ca_missing
                          THEN [{'code': 'missing_id', 'message':
                              'no item_id: the mapping''s item_id fields are empty in this record'}]
                          ELSE _ca_errs END) AS e
       FROM (SELECT *, item_id IS NULL OR item_id = '' AS _ca_missing FROM (__SOURCE__))
-      WHERE _ca_missing OR len(_ca_errs) > 0)
+      WHERE _ca_missing OR _ca_skip IS NOT NULL OR len(_ca_errs) > 0)
 
 -- name: missing_count
 SELECT count(*) FROM _ca_rejects WHERE source_file = $1 AND code = 'missing_id'
 
 -- name: staged_count
-SELECT count(*), count(*) FILTER (WHERE item_id IS NULL OR item_id = '') FROM _ca_stage
+-- Staged records that are items or missing-id rejects (skipped ones count as rejects).
+SELECT count(*) FILTER (WHERE _ca_skip IS NULL),
+       count(*) FILTER (WHERE (item_id IS NULL OR item_id = '') AND _ca_skip IS NULL)
+FROM _ca_stage
 
 -- name: item_count
-SELECT count(*) FROM items
+SELECT count(*) FROM _ca_items
 
 -- name: item_id_hashes
 -- 64-bit hashes of every item_id: if they are all distinct, so are the ids (the usual case,
 -- checked in Polars by audit/ingest/corpus.py, ~3x faster than a DuckDB GROUP BY on 2 cores).
-SELECT hash(item_id) AS h FROM items
+SELECT hash(item_id) AS h FROM _ca_items
 
 -- name: duplicates
--- Every item after the first with the same item_id (first = ingest order: source order, then
--- row order, then position in the row's page) is rejected and removed, with its row errors.
+-- Rows sharing an item_id: the newest edit is kept (edited_at, where the export has one),
+-- else the first in ingest order (source order, then row order, then position in the row's
+-- page); every other row is rejected and removed, with its row errors, naming the row kept.
 -- Run only when item_id_hashes could not prove the ids distinct. Candidates by 64-bit hash:
 -- aggregating fixed-width hashes is cheaper than aggregating the strings; a collision only
 -- adds a candidate, the window below compares exact ids.
 CREATE OR REPLACE TEMP TABLE _ca_dup_hashes AS
-SELECT hash(item_id) AS h FROM items GROUP BY 1 HAVING count(*) > 1;
+SELECT hash(item_id) AS h FROM _ca_items GROUP BY 1 HAVING count(*) > 1;
 CREATE OR REPLACE TEMP TABLE _ca_dups AS
-SELECT rid, item_id, source_file, source_row, first_file, first_row
+SELECT rid, item_id, source_file, source_row, kept_file, kept_row, kept_edit, edited_at
 FROM (
-    SELECT i.rowid AS rid, i.item_id, i.source_file, i.source_row,
-           first_value(i.source_file) OVER w AS first_file,
-           first_value(i.source_row) OVER w AS first_row,
+    SELECT i.rowid AS rid, i.item_id, i.source_file, i.source_row, i.edited_at,
+           first_value(i.source_file) OVER w AS kept_file,
+           first_value(i.source_row) OVER w AS kept_row,
+           first_value(i.edited_at) OVER w AS kept_edit,
            row_number() OVER w AS rn
-    FROM items i JOIN _ca_source_order o USING (source_file)
+    FROM _ca_items i JOIN _ca_source_order o USING (source_file)
     WHERE hash(i.item_id) IN (SELECT h FROM _ca_dup_hashes)
-    WINDOW w AS (PARTITION BY i.item_id ORDER BY o.idx, i.source_row, i.rowid)
+    WINDOW w AS (PARTITION BY i.item_id
+                 ORDER BY i.edited_at DESC NULLS LAST, o.idx, i.source_row, i.rowid)
 )
 WHERE rn > 1;
 DELETE FROM _ca_rejects r USING _ca_dups d
@@ -207,10 +246,37 @@ WHERE NOT r.rejected AND r.item_id = d.item_id
   AND r.source_file = d.source_file AND r.source_row = d.source_row;
 INSERT INTO _ca_rejects
 SELECT source_file, source_row, item_id, 'duplicate_id',
-       'item_id already seen at ' || first_file || ':' || first_row, true
+       CASE WHEN kept_edit IS NOT NULL AND kept_edit IS DISTINCT FROM edited_at
+            THEN 'an older version of the item at ' || kept_file || ':' || kept_row
+                 || ', which is kept as the newest edit (edited ' || kept_edit || ')'
+            ELSE 'item_id already seen at ' || kept_file || ':' || kept_row
+                 || ' (no newer edit time in the export: the first row is kept)' END,
+       true
 FROM _ca_dups;
-DELETE FROM items WHERE rowid IN (SELECT rid FROM _ca_dups);
+DELETE FROM _ca_items WHERE rowid IN (SELECT rid FROM _ca_dups);
 DROP TABLE _ca_dups
+
+-- name: duplicate_summary
+-- Per file: duplicate rows replaced by a newer edit, and repeats resolved by order.
+SELECT source_file,
+       count(*) FILTER (WHERE message LIKE 'an older version%'),
+       count(*) FILTER (WHERE message NOT LIKE 'an older version%')
+FROM errors WHERE stage = 'ingest' AND code = 'duplicate_id'
+GROUP BY 1 ORDER BY 1
+
+-- name: skip_counts
+-- Rejected rows that a mapping's skip: declared not items (boosts, reposts ...), by code
+-- ($1: the skip codes of the mappings used).
+SELECT code, count(*) FROM errors
+WHERE stage = 'ingest' AND rejected AND list_contains($1, code)
+GROUP BY 1 ORDER BY 2 DESC
+
+-- name: reject_reasons
+-- Rejected rows by code, with the first one of each (for "no items" messages).
+SELECT code, count(*) AS n, arg_min(source_file, (source_file, source_row)),
+       arg_min(source_row, (source_file, source_row)), arg_min(message, (source_file, source_row))
+FROM errors WHERE stage = 'ingest' AND rejected
+GROUP BY code ORDER BY n DESC
 
 -- name: write_errors
 INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
@@ -226,20 +292,90 @@ SELECT source_file,
 FROM _ca_rejects GROUP BY source_file
 
 -- name: totals
+-- Items, rejected rows, row errors (notes, codes note_*, are not errors).
 SELECT (SELECT count(*) FROM items),
        count(*) FILTER (WHERE rejected),
-       count(*) FILTER (WHERE NOT rejected)
+       count(*) FILTER (WHERE NOT rejected AND NOT starts_with(code, 'note_'))
 FROM errors WHERE stage = 'ingest'
 
 -- name: json_extra_types
--- Top-level keys of the JSON `extra` objects of the staged rows and their JSON types.
+-- Top-level keys of the JSON `extra` objects of the staged rows (every row: json_keys is
+-- cheap) and their JSON types, read from the first $1 rows only (a json_type per key and
+-- row would cost as much as the whole mapping). A key seen only past those rows gets the
+-- type NULL (registered as JSON).
 INSERT INTO _ca_extra_types
+SELECT DISTINCT unnest(json_keys(extra)), 'NULL' FROM _ca_stage WHERE extra IS NOT NULL
+UNION ALL
 SELECT k, json_type(extra, '$."' || replace(k, '"', '\"') || '"')
-FROM (SELECT extra, unnest(json_keys(extra)) AS k FROM _ca_stage WHERE extra IS NOT NULL)
+FROM (SELECT extra, unnest(json_keys(extra)) AS k
+      FROM (SELECT extra FROM _ca_stage WHERE extra IS NOT NULL LIMIT $1))
 GROUP BY ALL
 
 -- name: extra_type_list
 SELECT name, list(DISTINCT duck_type) FROM _ca_extra_types GROUP BY name ORDER BY name
 
--- name: visibility_counts
-SELECT coalesce(visibility, 'unknown') AS visibility, count(*) FROM items GROUP BY 1 ORDER BY 2 DESC
+-- name: visibility_basis_counts
+-- Items per file, visibility and the reason for it (one scan of items).
+SELECT source_file, coalesce(visibility, 'unknown'), coalesce(visibility_basis, 'as exported'),
+       count(*)
+FROM items GROUP BY ALL ORDER BY 1, 4 DESC
+
+-- name: fetch_table
+-- --fetch-media (audit/ingest/fetch.py): the outcome of every remote media URL, kept across
+-- runs so that a second run resumes (only unsettled URLs are asked again).
+CREATE TABLE IF NOT EXISTS media_fetch (
+    url         VARCHAR PRIMARY KEY,
+    status      VARCHAR,   -- ok | refused_robots | refused_noai | too_large | not_image | http_error | timeout | failed
+    http_status INTEGER,
+    sha256      VARCHAR,
+    path        VARCHAR,   -- the cached file (content-addressed) when ok
+    reason      VARCHAR,
+    fetched_at  TIMESTAMP
+)
+
+-- name: fetch_pending
+-- Distinct remote media URIs of the items with what an earlier run settled ($1 unused list).
+SELECT i.media_uri, f.status, f.path
+FROM (SELECT DISTINCT media_uri FROM items
+      WHERE regexp_matches(media_uri, '^[Hh][Tt][Tt][Pp][Ss]?://')) i
+LEFT JOIN media_fetch f ON f.url = i.media_uri
+WHERE $1 IS NOT NULL
+ORDER BY 1
+
+-- name: fetch_record
+INSERT OR REPLACE INTO media_fetch VALUES ($1, $2, $3, $4, $5, $6, $7)
+
+-- name: fetch_apply_noai
+-- A refusal (robots.txt, X-Robots-Tag noai/noimageai, AI crawlers disallowed) is a consent
+-- signal on the item: noai = true, and (fetch_apply_notes) a note saying why; a failed
+-- fetch is an error of the item; a fetched image replaces the URL in media_uri by the
+-- cached file (fetch_apply_paths).
+UPDATE items SET noai = true
+WHERE media_uri IN (SELECT url FROM media_fetch
+                    WHERE status IN ('refused_robots', 'refused_noai')
+                       OR reason LIKE 'robots.txt disallows AI%')
+
+-- name: fetch_apply_notes
+-- $1 run_id (errors only; the consent notes belong to the corpus, like the ingest notes).
+INSERT INTO errors (run_id, stage, item_id, source_file, source_row, code, message, rejected)
+SELECT CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE 'robots.txt%'
+            THEN NULL ELSE $1 END,
+       CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE 'robots.txt%'
+            THEN 'note' ELSE 'ingest' END,
+       i.item_id, i.source_file, i.source_row,
+       CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE 'robots.txt%'
+            THEN 'note_media_refused' ELSE 'media_fetch_failed' END,
+       'remote image ' || f.url || ': ' || f.status || coalesce(' (' || f.reason || ')', ''),
+       false
+FROM items i JOIN media_fetch f ON f.url = i.media_uri
+WHERE f.status <> 'ok' OR f.reason LIKE 'robots.txt disallows AI%'
+
+-- name: fetch_apply_paths
+UPDATE items SET media_uri = f.path
+FROM media_fetch f
+WHERE items.media_uri = f.url AND f.status = 'ok' AND f.path IS NOT NULL
+
+-- name: fetch_outcomes
+SELECT status, count(*) FROM media_fetch
+WHERE url IN (SELECT media_path FROM items UNION SELECT media_uri FROM items)
+GROUP BY 1 ORDER BY 2 DESC

@@ -163,10 +163,12 @@ SELECT rule_id, count(*) FROM flags WHERE run_id = $1 GROUP BY rule_id;
 -- One self-test item; omitted fields arrive as NULL (docs/RULES.md: omitted = missing).
 INSERT INTO items (item_id, platform, author_id, created_at, text, media_path, url, visibility,
                    author_birth_date, author_age_at_post, opt_out, noai, license, deleted,
-                   source_file, source_row, media_uri, text_sha256, extra)
+                   source_file, source_row, media_uri, text_sha256, extra,
+                   source_domain, community, visibility_basis, edited_at)
 VALUES ($item_id, $platform, $author_id, $created_at, $text, $media_path, $url, $visibility,
         $author_birth_date, $author_age_at_post, $opt_out, $noai, $license, $deleted,
-        $source_file, $source_row, $media_uri, $text_sha256, $extra);
+        $source_file, $source_row, $media_uri, $text_sha256, $extra,
+        $source_domain, $community, $visibility_basis, $edited_at);
 
 -- name: selftest_finding
 INSERT INTO findings (item_id, detector, detector_version, entity_type, score, "start", "end", bbox,

@@ -26,8 +26,17 @@ CREATE TABLE IF NOT EXISTS items (
     source_row         BIGINT,
     media_uri          VARCHAR,
     text_sha256        VARCHAR,
-    extra              JSON
+    extra              JSON,
+    source_domain      VARCHAR,
+    community          VARCHAR,
+    visibility_basis   VARCHAR,
+    edited_at          TIMESTAMP
 );
+-- Stores made before these provenance columns get them (appended, in the same order).
+ALTER TABLE items ADD COLUMN IF NOT EXISTS source_domain VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS community VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS visibility_basis VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS edited_at TIMESTAMP;
 
 -- Names and types of the extra source columns kept in items.extra (rules may name them).
 CREATE TABLE IF NOT EXISTS extra_columns (
@@ -210,4 +219,46 @@ CREATE TABLE IF NOT EXISTS image_copies (
     content_sha256  VARCHAR NOT NULL,
     original_sha256 VARCHAR NOT NULL,
     distance        INTEGER
+);
+
+-- Review samples for assurance (audit review sample; docs/ASSURANCE.md): the design of each
+-- draw, so that the estimator knows every item's inclusion probability (n_h / N_h).
+CREATE TABLE IF NOT EXISTS review_samples (
+    sample_id   VARCHAR PRIMARY KEY,
+    run_id      VARCHAR NOT NULL,   -- the run whose flags define the population
+    population  VARCHAR NOT NULL,   -- kept | excluded | flagged | all
+    stratify    VARCHAR,            -- NULL = simple random sample; else the stratum key
+    seed        BIGINT NOT NULL,
+    n           INTEGER NOT NULL,   -- items drawn (sum of the strata's)
+    population_size BIGINT NOT NULL,
+    created_at  TIMESTAMP DEFAULT current_timestamp
+);
+
+-- One row per stratum of a sample (a simple random sample has one, stratum '(all)').
+CREATE TABLE IF NOT EXISTS review_sample_strata (
+    sample_id   VARCHAR NOT NULL,
+    stratum     VARCHAR NOT NULL,
+    population  BIGINT NOT NULL,    -- N_h
+    sampled     INTEGER NOT NULL    -- n_h
+);
+
+-- The items drawn, in draw order within their stratum.
+CREATE TABLE IF NOT EXISTS review_sample_items (
+    sample_id   VARCHAR NOT NULL,
+    item_id     VARCHAR NOT NULL,
+    stratum     VARCHAR NOT NULL,
+    draw_rank   INTEGER NOT NULL
+);
+
+-- Reviewers' answers per item and category: append-only (the newest row per item and
+-- category is the current answer). source: 'FILE.csv:LINE' of an import, or 'dashboard'.
+CREATE SEQUENCE IF NOT EXISTS review_answer_seq;
+CREATE TABLE IF NOT EXISTS review_answers (
+    answer_id   BIGINT DEFAULT nextval('review_answer_seq'),
+    item_id     VARCHAR NOT NULL,
+    category    VARCHAR NOT NULL,
+    present     BOOLEAN NOT NULL,
+    reviewer    VARCHAR NOT NULL,
+    source      VARCHAR,
+    answered_at TIMESTAMP DEFAULT current_timestamp
 );

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -123,6 +124,17 @@ def _authors(rng: random.Random, source: str, n: int) -> list[Author]:
     return out
 
 
+#: Captions written by a minor about themselves (synth templates: "{AGE_CUE_IM} and ...",
+#: "First day in {grade}", "Back to school selfie, {grade}", "Turning N next week"); parents'
+#: captions ("my 12 yo", "#kidsofinstagram") stay with any author.
+SELF_VOICED_MINOR = re.compile(
+    r"\b(?:I'm|im|I am) 1[0-7]\b|^(?:repost: )?(?:First day in|Back to school selfie|Turning 1)"
+)
+#: Every YOUNG_EVERY-th author of a source's ordinary pool (from YOUNG_OFFSET) is a teenager
+#: who may post such captions.
+YOUNG_EVERY, YOUNG_OFFSET = 12, 5
+
+
 def _zipf_pick(rng: random.Random, authors: list[Author]) -> Author:
     weights = [1 / (rank + 1) ** 0.8 for rank in range(len(authors))]
     return rng.choices(authors, weights=weights)[0]
@@ -153,9 +165,16 @@ def _posts(
             image = f"../images/{next(images)}"
             posts.append(Post(0, author, _when(rng), caption(rng, "plain"), image))
     image_slots = set(rng.sample(range(total - len(posts)), n_images))
+    young = authors[YOUNG_OFFSET::YOUNG_EVERY]  # fixed by position: no random draw moves
     for i in range(total - len(posts)):
         image = f"../images/{next(images)}" if i in image_slots else None
-        posts.append(Post(0, _zipf_pick(rng, authors), _when(rng), caps.next(), image))
+        author, text = _zipf_pick(rng, authors), caps.next()
+        if young and SELF_VOICED_MINOR.search(text.text):
+            # a teenager's own words ("I'm 14", "first day in 8th grade") belong to a young
+            # author: on a random (often adult) author they would make an adult a minor
+            author = young[i % len(young)]
+            author.flags["young"] = True
+        posts.append(Post(0, author, _when(rng), text, image))
     if source in BROKEN_REFS:
         posts[len(posts) // 2].image = f"../images/{BROKEN_REFS[source]}"
     rng.shuffle(posts)

@@ -99,6 +99,9 @@ accounts with `indexable: false` / `noindex: true`, and private Reddit subreddit
 ## Cases for per-author rules
 - Minor revealers (one text-only post says "I'm 13/14/15", their other posts are images
   with no age text): {", ".join(special["minor_revealers"])}.
+- Teen authors (every 12th author of a source's pool) post the first-person school and age
+  captions ("I'm 14 and…", "First day in 8th grade…"): minors.author-minor-evidence
+  excludes all their items. Parents' captions about their children go to any author.
 - App authors who opted out on exactly one item: {", ".join(special["partial_opt_out"])}.
 - App `author_birth_date`: about 15% of authors were minors when posting, ~55% adults,
   the rest unknown; `author_age_at_post` is NULL (ingest derives it).
