@@ -55,6 +55,7 @@ class ScanOptions:
     fetch_concurrency: int = 8
     fetch_timeout: float = 10.0
     skip_rule_tests: bool = False  # evaluate a pack even when its own test cases fail
+    registry: tuple[Path, ...] = ()  # consent registry files (--registry), beside the spec's
 
 
 @dataclass
@@ -182,7 +183,10 @@ def _scan_locked(
         from audit.rules import evaluate_rules, load_rules
 
         ruleset = load_rules(rules_path)
+        # and so is a bad registry row: every request must be honoured as written
+        registry = _load_registry(opts)
         rule_tests = _check_rule_tests(ruleset, opts.skip_rule_tests)
+        _encode_registry_subjects(con, registry)
 
         mark = time.monotonic()
         ingest_summary = ingest_corpus(
@@ -217,6 +221,15 @@ def _scan_locked(
         detect_summary = _run_detectors(con, opts, run_id, progress)
         timings["detect"] = time.monotonic() - mark
         progress.note(f"detect: done ({timings['detect']:.1f}s)")
+
+        mark = time.monotonic()
+        registry_summary = _apply_registry(con, registry, run_id)
+        timings["registry"] = time.monotonic() - mark
+        if registry:
+            progress.note(
+                f"registry: {registry_summary.requests:,} requests, "
+                f"{registry_summary.items:,} items covered ({timings['registry']:.1f}s)"
+            )
 
         mark = time.monotonic()
         rules_summary = evaluate_rules(
@@ -262,8 +275,10 @@ def _scan_locked(
                 "strict": opts.strict,
                 "fetch_media": opts.fetch_media,
                 "rule_tests": rule_tests,
+                "registry": [str(p) for p in _registry_paths(opts)],
             },
         )
+        manifest["registry"] = registry_summary.manifest()
         manifest["ingest"] = {
             "warnings": ingest_summary.warnings,
             "visibility_basis": [
@@ -296,6 +311,45 @@ def _scan_locked(
         outputs=outputs,
         warnings=ingest_summary.warnings,
     )
+
+
+def _registry_paths(opts: ScanOptions) -> list[Path]:
+    """The registry files of a scan: the corpus spec's ``registry:`` list, then --registry."""
+    from audit.registry.load import spec_registry_files
+
+    return [*spec_registry_files(opts.corpus), *opts.registry]
+
+
+def _load_registry(opts: ScanOptions) -> Any:
+    """Read and check the registry (bad rows: RegistryError, exit 2) before any other work."""
+    from audit.registry.load import Registry, load_registry
+
+    paths = _registry_paths(opts)
+    if not paths:
+        return Registry()
+    from audit.registry.match import check_subjects
+
+    registry = load_registry(paths)
+    check_subjects(registry.requests)
+    return registry
+
+
+def _encode_registry_subjects(con: duckdb.DuckDBPyConnection, registry: Any) -> None:
+    """Hash the reference images and encode the reference faces (cached in the store); a
+    reference that gives nothing is a bad row too."""
+    if registry:
+        from audit.registry.subjects import encode_subjects
+
+        encode_subjects(con, registry.requests)
+
+
+def _apply_registry(con: duckdb.DuckDBPyConnection, registry: Any, run_id: str) -> Any:
+    """Copies of images in the corpus, then the registry's matches (both read by rules)."""
+    from audit.registry.match import RegistrySummary, apply_registry, find_copies
+
+    summary = apply_registry(con, registry, run_id) if registry else RegistrySummary()
+    summary.copies = find_copies(con)
+    return summary
 
 
 def _check_rule_tests(ruleset: Any, skip: bool) -> str:

@@ -33,7 +33,7 @@ warnings.filterwarnings("ignore", message=".*pkg_resources.*")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-PAGES = ("overview", "rules", "groups", "items", "review", "lookup", "runs")
+PAGES = ("overview", "rules", "groups", "items", "review", "lookup", "runs", "requests")
 GROUP_KINDS = ("author", "platform", "subreddit", "source_file", "domain")
 
 
@@ -290,6 +290,17 @@ def test_runs_diff_shows_new_rule_flags(app: AppTest, fx: Fixture) -> None:
     new = [m for m in app.metric if m.label == "New flags"][0]
     faces = [f for f in fx.flags["run-2"] if f[1] == "faces.identifiable-face"]
     assert new.value == str(len(faces))
+
+
+def test_requests_page_lists_unmatched_first(app: AppTest, fx: Fixture) -> None:
+    goto(app, "requests")
+    no_errors(app)
+    table = next(df.value for df in app.dataframe if "request_id" in df.value.columns)
+    assert list(table["request_id"]) == ["req-2", "req-1"]
+    covered = {i["item_id"] for i in fx.items if i["author_id"] == "user3"}
+    assert int(table.set_index("request_id").loc["req-1", "items"]) == len(covered)
+    assert any("matched nothing" in w.value for w in app.warning)
+    assert "x@y.org" not in table.to_string()  # subjects are never shown
 
 
 def test_items_pagination_and_sort_happen_in_sql(fx: Fixture) -> None:

@@ -181,7 +181,7 @@ def check_cmd(
     ruleset = _load(path)
     con, scan = _open_db(db)
     try:
-        checks = check_rules(con, ruleset, detectors_run=scan.detectors_run)
+        checks = check_rules(con, ruleset, detectors_run=scan.detectors_run, run_id=scan.run_id)
     finally:
         con.close()
     if as_json:

@@ -54,6 +54,14 @@ def scan(
             help="Evaluate the rules even if their own test cases fail (default: refuse, exit 2).",
         ),
     ] = False,
+    registry: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--registry",
+            help="Consent registry file (CSV or JSONL: request_id, kind, subject_type, subject, "
+            "platform, received_at); repeatable. Every covered item is flagged. See docs/REGISTRY.md.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine summary on stdout.")
@@ -94,9 +102,9 @@ def scan(
     Bluesky CAR, Instagram/Facebook/Reddit exports, Pushshift .zst dumps, JSON documents or
     lines, CSV, Parquet, webdataset .tar shards (docs/MAPPINGS.md).
 
-    Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high
+    Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high --registry requests.csv
 
-    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, unrecognised format, no item read or every row rejected, an ingest warning or a skipped rule under --strict, output folder not writable or in use by another scan).
+    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, a bad consent registry row — one line per row —, unrecognised format, no item read or every row rejected, an ingest warning or a skipped rule under --strict, output folder not writable or in use by another scan).
     """
     from audit.progress import make_progress
     from audit.scan import ScanOptions, run_scan
@@ -118,6 +126,7 @@ def scan(
         fetch_concurrency=fetch_concurrency,
         fetch_timeout=fetch_timeout,
         skip_rule_tests=skip_rule_tests,
+        registry=tuple(registry or ()),
     )
     with make_progress(quiet=quiet) as progress:
         result = run_scan(opts, progress)

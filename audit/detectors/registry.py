@@ -38,13 +38,20 @@ BUILTIN: Final[dict[str, str]] = {
     "faces": "audit.detectors.faces.detector:FacesDetector",
     "media_meta": "audit.detectors.media_meta.detector:MediaMetaDetector",
     "ocr_text": "audit.detectors.ocr.detector:OcrTextDetector",
+    "image_hash": "audit.detectors.image_hash.detector:ImageHashDetector",
 }
 
 #: Entry-point group plug-ins register their detectors under.
 ENTRY_POINT_GROUP: Final = "corpus_audit.detectors"
 
 #: Detectors a scan runs when --detectors is not given.
-DEFAULT_DETECTORS: Final[tuple[str, ...]] = ("pii", "minor_cues", "faces", "media_meta")
+DEFAULT_DETECTORS: Final[tuple[str, ...]] = (
+    "pii",
+    "minor_cues",
+    "faces",
+    "media_meta",
+    "image_hash",
+)
 
 #: Types a derived column may have: the ones rules know how to compare.
 DERIVED_SQL_TYPES: Final = ("VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "DATE",

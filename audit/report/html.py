@@ -575,6 +575,7 @@ def render_html(report: dict[str, Any]) -> str:
     from audit.report.html_assurance import residual_section
     from audit.report.html_groups import groups_section
     from audit.report.html_media import media_section
+    from audit.report.html_requests import requests_section
 
     manifest = report.get("manifest") or {}
     corpus = manifest.get("corpus", {}).get("path", "")
@@ -593,6 +594,7 @@ def render_html(report: dict[str, Any]) -> str:
             _minors(report),
             _rules(report),
             _rules_check(report),
+            requests_section(report),
             groups_section(report),
             _pii(report),
             _samples(report),

@@ -182,6 +182,10 @@ def collect_report(
         "visibility_basis": rows(con, "kpi_visibility_basis"),
         "errors": rows(con, "kpi_errors", run_id=run_id),
         "groups": group_tables(con, run_id, limit=group_limit, min_items=group_min_items),
+        "requests": {
+            "rows": rows(con, "kpi_requests", run_id=run_id),
+            "removed": rows(con, "kpi_requests_removed", run_id=run_id),
+        },
         "flag_sample": _flag_sample(con, run_id, sample_per_rule),
         "assurance": collect_assurance(con, run_id),
         "manifest": manifest,

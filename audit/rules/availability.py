@@ -33,6 +33,7 @@ from audit.rules.model import (
     AllCondition,
     AnyCondition,
     AnyItemHaving,
+    CopyCondition,
     CountHaving,
     DetectorCondition,
     DistinctHaving,
@@ -140,8 +141,21 @@ class _Walker:
             return {"false": "true", "true": "false", "open": "open"}[inner]
         if isinstance(cond, AggregateCondition):
             return self.aggregate(cond, polarity)
+        if isinstance(cond, CopyCondition):
+            return self.copy(cond, polarity)
         reason = _leaf_reason(cond, self.scope)
         return self.unknown(cond, reason, polarity) if reason else "open"
+
+    def copy(self, cond: CopyCondition, polarity: int) -> Truth:
+        """A copy needs the image_hash detector's hashes; more originals matching can only
+        add copies, so the original's condition folds with the same polarity."""
+        reason = _detector_reason("image_hash", self.scope)
+        if reason:
+            return self.unknown(cond, f"copy_of: {reason}", polarity)
+        original = cond.copy_of.original
+        if original is not None and self.fold(original, polarity) == "false":
+            return "false"
+        return "open"
 
     def aggregate(self, cond: AggregateCondition, polarity: int) -> Truth:
         agg = cond.aggregate

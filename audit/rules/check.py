@@ -184,11 +184,15 @@ def check_run(run: PackRun, ruleset: RuleSet) -> list[RuleCheck]:
 
 
 def check_rules(
-    con: duckdb.DuckDBPyConnection, ruleset: RuleSet, *, detectors_run: set[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    ruleset: RuleSet,
+    *,
+    detectors_run: set[str] | None = None,
+    run_id: str | None = None,
 ) -> list[RuleCheck]:
     """Evaluate ``ruleset`` on the store behind ``con`` (read-only is enough) and measure
-    every threshold; nothing is written."""
-    run = run_pack(con, ruleset, detectors_run=detectors_run, probes=True)
+    every threshold; nothing is written. ``run_id``: the scan whose registry matches count."""
+    run = run_pack(con, ruleset, detectors_run=detectors_run, run_id=run_id, probes=True)
     try:
         return check_run(run, ruleset)
     finally:

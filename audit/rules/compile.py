@@ -31,12 +31,14 @@ from audit.rules.model import (
     AllCondition,
     AnyCondition,
     AnyItemHaving,
+    CopyCondition,
     DetectorCondition,
     DistinctHaving,
     EvidenceHaving,
     EvidenceScore,
     FieldCondition,
     NotCondition,
+    RegistryCondition,
     ShareHaving,
     attribute_tests,
 )
@@ -60,6 +62,7 @@ class Plan:
     columns: set[str]  # item_view columns the statements read
     detectors: set[str]  # detectors whose findings the statements read
     evidence_detectors: set[str] = field(default_factory=set)  # ... with their attributes
+    inputs: set[str] = field(default_factory=set)  # registry matches, image copies
 
     @property
     def uses_findings(self) -> bool:
@@ -445,11 +448,92 @@ def _expr(
     elif isinstance(cond, DetectorCondition):
         sql = _detector(state, cond, in_group)
         label_sql = _label(state, describe(cond)) if units is not None else ""
+    elif isinstance(cond, RegistryCondition | CopyCondition):
+        sql, label_sql = _item_table_condition(state, cond, path)
     else:  # a new condition kind in the model must be compiled here, not guessed at
         raise TypeError(f"no SQL for condition kind {type(cond).__name__}")
     if units is not None:
         units.append(("true" if certain else sql, label_sql))
     return sql
+
+
+def _registry_table(state: _State, cond: RegistryCondition) -> str:
+    """The item table of a registry condition: items covered by a matching request, with the
+    requests cited (their ids, kind, subject type and how they matched)."""
+    match = cond.registry
+    key = ("registry", tuple(match.kinds or ()), tuple(match.subject_types or ()))
+    table, new = state.tables.item_table(key, "registry_table")
+    if new:
+        filters = ["true"]
+        if match.kinds:
+            filters.append(
+                f"list_contains({table.binder.bind(list(match.kinds))}::VARCHAR[], kind)"
+            )
+        if match.subject_types:
+            types = table.binder.bind(list(match.subject_types))
+            filters.append(f"list_contains({types}::VARCHAR[], subject_type)")
+        table.parts["FILTER"] = " AND ".join(filters)
+        table.inputs = ("registry",)
+    return table.name
+
+
+def _copy_table(state: _State, cond: CopyCondition, path: Path_) -> str:
+    """The item table of a copy_of condition: items whose image is a perceptual copy of an
+    image of another item for which ``original`` holds, naming one such original."""
+    original = cond.copy_of.original
+    key = ("copy_of", original.model_dump_json() if original is not None else None)
+    if key in state.tables.item_tables:
+        return state.tables.item_tables[key].name
+    where, binder = "true", Binder()
+    if original is not None:
+        if _has_aggregate(original):
+            state.problems.append(
+                state.loaded.problem(
+                    (*path, "copy_of", "original"),
+                    "copy_of.original cannot hold an aggregate (it is tested on the one original item)",
+                )
+            )
+        else:
+            outer, state.binder = state.binder, binder
+            try:
+                where = _expr(state, original, (*path, "copy_of", "original"), None, in_group=True)
+            finally:
+                state.binder = outer
+    table, _ = state.tables.item_table(key, "copy_table")
+    table.binder = binder
+    table.parts["ORIGINAL"] = where
+    table.inputs = ("copies",)
+    state.columns.update({"platform", "visibility"})
+    state.column_detectors.add("image_hash")  # skipped, not silently empty, without hashes
+    return table.name
+
+
+def _has_aggregate(cond: Any) -> bool:
+    if isinstance(cond, AggregateCondition):
+        return True
+    if isinstance(cond, AllCondition | AnyCondition):
+        return any(
+            _has_aggregate(c) for c in (cond.all if isinstance(cond, AllCondition) else cond.any)
+        )
+    if isinstance(cond, NotCondition):
+        return _has_aggregate(cond.not_)
+    if isinstance(cond, CopyCondition) and cond.copy_of.original is not None:
+        return _has_aggregate(cond.copy_of.original)
+    return False
+
+
+def _item_table_condition(
+    state: _State, cond: RegistryCondition | CopyCondition, path: Path_
+) -> tuple[str, str]:
+    """(boolean SQL, evidence label SQL) of a registry or copy_of condition: membership of its
+    item table, and the item's label there (both bind nothing in the branch)."""
+    if isinstance(cond, RegistryCondition):
+        name = _registry_table(state, cond)
+    else:
+        name = _copy_table(state, cond, path)
+    sql = f"(i.item_id IN (SELECT item_id FROM {name}))"
+    label = f"(SELECT to_json(t.label)::VARCHAR FROM {name} t WHERE t.item_id = i.item_id)"
+    return sql, label
 
 
 def _label(state: _State, words: str) -> str:
@@ -546,6 +630,7 @@ def _compile(
         columns=set().union({"item_id"}, *(s.columns for s in states)),
         detectors=set(tables.detectors),
         evidence_detectors=tables.evidence_detectors | tables.attribute_detectors,
+        inputs=tables.inputs,
     )
     return _Compiled(plan, states, tables)
 
@@ -588,7 +673,9 @@ def compile_rule(
         uses_findings=compiled.plan.uses_findings,
         extra_names=state.extra_names,
         detectors=set(compiled.plan.detectors) | state.column_detectors,
-        is_aggregate=bool(state.tables.groups or state.tables.evidence_tables),
+        is_aggregate=bool(
+            state.tables.groups or state.tables.evidence_tables or state.tables.item_tables
+        ),
         skip_reason=verdict.skip_reason,
         partial_reason=verdict.partial_reason,
     )

@@ -11,12 +11,14 @@ from audit.rules.model import (
     AllCondition,
     AnyCondition,
     AnyItemHaving,
+    CopyCondition,
     CountHaving,
     DetectorCondition,
     DistinctHaving,
     EvidenceHaving,
     FieldCondition,
     NotCondition,
+    RegistryCondition,
     ShareHaving,
 )
 
@@ -97,6 +99,17 @@ def _detector(cond: DetectorCond) -> str:
     return f"{what} found {declared.found_in}{_qualifiers(cond)}"
 
 
+def _registry(cond: RegistryCondition) -> str:
+    """ "covered by a consent registry request (erasure or opt_out; by email or author)"."""
+    match = cond.registry
+    parts = []
+    if match.kinds:
+        parts.append(" or ".join(match.kinds))
+    if match.subject_types:
+        parts.append("by " + " or ".join(match.subject_types))
+    return "covered by a consent registry request" + (f" ({'; '.join(parts)})" if parts else "")
+
+
 def describe(cond: Any) -> str:
     """One line of plain words for a condition (nested conditions in parentheses)."""
     if isinstance(cond, FieldCondition):
@@ -111,6 +124,13 @@ def describe(cond: Any) -> str:
         return f"not {describe(cond.not_)}"
     if isinstance(cond, AggregateCondition):
         return f"its {cond.aggregate.group_by} group: {describe_having(cond.aggregate.having)}"
+    if isinstance(cond, RegistryCondition):
+        return _registry(cond)
+    if isinstance(cond, CopyCondition):
+        original = cond.copy_of.original
+        if original is None:
+            return "its image is a perceptual copy of another item's image"
+        return f"its image is a perceptual copy of the image of another item where {describe(original)}"
     raise TypeError(f"not a condition: {cond!r}")
 
 

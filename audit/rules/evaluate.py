@@ -24,6 +24,16 @@ from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]
 
+#: Sandbox inputs a pack may read besides items and findings: (store query, sandbox block)
+#: pairs of audit/sql/rules.sql; the registry's matches are those of the run being evaluated.
+_INPUTS = {
+    "registry": (("read_registry_hits", "copy_registry_hits"),),
+    "copies": (
+        ("read_item_images", "copy_item_images"),
+        ("read_image_copies", "copy_image_copies"),
+    ),
+}
+
 
 @dataclass
 class RulesSummary:
@@ -115,10 +125,15 @@ def _run_in_sandbox(
     extra: set[str],
     detectors_run: set[str] | None,
     progress: Progress | None,
+    run_id: str,
 ) -> tuple[Sandbox, dict[str, float]]:
     sandbox = open_sandbox()
     mark = time.perf_counter()
     copy_in(sandbox, con.sql(source_projection(plan.columns)), "copy_items")
+    for name in sorted(plan.inputs):
+        for read, block in _INPUTS[name]:
+            sql = query("rules.sql", read)
+            copy_in(sandbox, con.sql(sql, params=[run_id] if "$1" in sql else None), block)
     if plan.uses_findings:
         findings = con.sql(
             query("rules.sql", "read_findings"),
@@ -169,12 +184,15 @@ def run_pack(
     ruleset: RuleSet,
     *,
     detectors_run: set[str] | None = None,
+    run_id: str | None = None,
     progress: Progress | None = None,
     probes: bool = False,
 ) -> PackRun:
     """Compile the pack for this store and scan (availability.py decides what is unknown,
     skipped or partial) and run it in a fresh sandbox; nothing is written to ``con``.
-    ``probes``: also compile the probes of its thresholds (run them with check.py)."""
+    ``run_id``: the run whose consent registry matches registry conditions read (None: no
+    request covers any item). ``probes``: also compile the probes of its thresholds (run
+    them with check.py)."""
     extra = extra_column_names(con)
     compiled = compile_rules(ruleset.rules, extra, detectors_run)
     skipped = {c.rule_id: c.skip_reason for c in compiled if c.skip_reason}
@@ -185,7 +203,7 @@ def run_pack(
         plan, measured = compile_checked_pack(active, extra, detectors_run)
     else:
         plan = compile_pack(active, extra, detectors_run)
-    sandbox, phases = _run_in_sandbox(con, plan, active, extra, detectors_run, progress)
+    sandbox, phases = _run_in_sandbox(con, plan, active, extra, detectors_run, progress, run_id)
     return PackRun(sandbox, plan, compiled, skipped, partial, phases, measured)
 
 
@@ -207,7 +225,14 @@ def evaluate_rules(
     from audit.rules.check import check_run  # check.py builds on this module
 
     started = time.perf_counter()
-    run = run_pack(con, ruleset, detectors_run=detectors_run, progress=progress, probes=measure)
+    run = run_pack(
+        con,
+        ruleset,
+        detectors_run=detectors_run,
+        run_id=run_id,
+        progress=progress,
+        probes=measure,
+    )
     evaluated = time.perf_counter()
     try:
         checks = check_run(run, ruleset) if measure else []

@@ -558,7 +558,44 @@ class AggregateCondition(_Strict):
     aggregate: Aggregate
 
 
-CONDITION_KINDS = ("field", "detector", "all", "any", "not", "aggregate")
+# ---------------------------------------------------------------- consent registry, copies
+
+REGISTRY_KINDS = ("opt_out", "erasure", "objection")
+REGISTRY_SUBJECT_TYPES = ("author", "url", "domain", "email", "image", "face")
+
+
+class RegistryMatch(_Strict):
+    """Which consent registry requests count (docs/REGISTRY.md): of these kinds, by these
+    subject types; omitted means any."""
+
+    kinds: list[Literal[REGISTRY_KINDS]] | None = Field(  # type: ignore[valid-type]
+        None, min_length=1, description="opt_out, erasure, objection"
+    )
+    subject_types: list[Literal[REGISTRY_SUBJECT_TYPES]] | None = Field(  # type: ignore[valid-type]
+        None, min_length=1, description="author, url, domain, email, image, face"
+    )
+
+
+class RegistryCondition(_Strict):
+    """The item is covered by a request of the scan's consent registry (`--registry`)."""
+
+    registry: RegistryMatch
+
+
+class CopyOf(_Strict):
+    """The item's image is a perceptual copy (PDQ) of another item's image; with `original`,
+    only copies of items for which that condition holds (no aggregates inside)."""
+
+    original: Condition | None = None
+
+
+class CopyCondition(_Strict):
+    """The item's image copies another item's image (`copy_of: {original: <condition>}`)."""
+
+    copy_of: CopyOf
+
+
+CONDITION_KINDS = ("field", "detector", "all", "any", "not", "aggregate", "registry", "copy_of")
 
 Condition = Annotated[
     Annotated[FieldCondition, Tag("field-node")]
@@ -566,7 +603,9 @@ Condition = Annotated[
     | Annotated[AllCondition, Tag("all-node")]
     | Annotated[AnyCondition, Tag("any-node")]
     | Annotated[NotCondition, Tag("not-node")]
-    | Annotated[AggregateCondition, Tag("aggregate-node")],
+    | Annotated[AggregateCondition, Tag("aggregate-node")]
+    | Annotated[RegistryCondition, Tag("registry-node")]
+    | Annotated[CopyCondition, Tag("copy_of-node")],
     Discriminator(
         _key_kind(CONDITION_KINDS),
         custom_error_type="condition_kind",
@@ -614,6 +653,14 @@ class Finding(_Strict):
         return self.entity_type or spec(self.detector).entity_types[0]
 
 
+class RegistryHit(_Strict):
+    """A consent registry request covering a test item (the self-test applies no registry)."""
+
+    request_id: StrictStr = "r1"
+    kind: Literal[REGISTRY_KINDS] = "erasure"  # type: ignore[valid-type]
+    subject_type: Literal[REGISTRY_SUBJECT_TYPES] = "author"  # type: ignore[valid-type]
+
+
 def _check_item_fields(item: dict[str, Any]) -> dict[str, Any]:
     for name, value in item.items():
         if name not in SETTABLE_COLUMNS and not name.startswith("extra."):
@@ -644,6 +691,9 @@ class ItemCase(_Strict):
     )
     item: dict[str, ItemValue] = Field(default_factory=dict)
     findings: list[Finding] = Field(default_factory=list)
+    registry: list[RegistryHit] = Field(
+        default_factory=list, description="consent registry requests covering the item"
+    )
 
     _fields = field_validator("item")(_check_item_fields)
 
@@ -660,6 +710,12 @@ class GroupItem(_Strict):
     model_config = ConfigDict(extra="allow", frozen=True)
     item_id: StrictStr
     findings: list[Finding] = Field(default_factory=list)
+    registry: list[RegistryHit] = Field(
+        default_factory=list, description="consent registry requests covering the item"
+    )
+    image: StrictStr | None = Field(
+        None, description="a label for the item's picture: items with the same label are copies"
+    )
 
     @model_validator(mode="after")
     def _fields(self) -> GroupItem:
@@ -818,9 +874,9 @@ class Rule(_Strict):
         return self.id.split(".", 1)[0]
 
 
-for _model in (AllCondition, AnyCondition, NotCondition, ShareOfItems, CountOfItems):
+for _model in (AllCondition, AnyCondition, NotCondition, ShareOfItems, CountOfItems, CopyOf):
     _model.model_rebuild()
-for _model in (AnyItemHaving, Aggregate, AggregateCondition, Tier, Rule):
+for _model in (AnyItemHaving, Aggregate, AggregateCondition, CopyCondition, Tier, Rule):
     _model.model_rebuild()
 
 

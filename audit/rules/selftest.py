@@ -92,8 +92,26 @@ Fixture = tuple[dict[str, Any], list[Finding]]  # (item fields incl. item_id, fi
 Hits = dict[str, tuple[str, str]]  # item_id → (evidence, action)
 
 
+def insert_registry_and_image(con: duckdb.DuckDBPyConnection, item_id: str, case: Any) -> None:
+    """A test item's consent registry requests and picture label (items with the same label
+    share one image content, so they are copies of each other)."""
+    for hit in getattr(case, "registry", None) or ():
+        con.execute(
+            query("rules.sql", "selftest_registry_hit"),
+            [RUN_ID, hit.request_id, item_id, hit.kind, hit.subject_type],
+        )
+    label = getattr(case, "image", None)
+    if label is not None:
+        uri = f"selftest-image://{label}"
+        con.execute(query("rules.sql", "selftest_image"), [uri, label])
+        con.execute(query("rules.sql", "selftest_item_image"), [uri, item_id])
+
+
 def _evaluate(
-    rules: list[LoadedRule], items: list[Fixture], extra_names: set[str]
+    rules: list[LoadedRule],
+    items: list[Fixture],
+    extra_names: set[str],
+    cases: dict[str, Any] | None = None,
 ) -> dict[str, Hits]:
     """Evaluate ``rules`` over a fresh in-memory store of ``items``:
     {rule_id: {item_id: (evidence, action)}}."""
@@ -105,6 +123,8 @@ def _evaluate(
             insert_item(con, fields)
             for f in findings:
                 insert_finding(con, fields["item_id"], f)
+            if cases and fields["item_id"] in cases:
+                insert_registry_and_image(con, fields["item_id"], cases[fields["item_id"]])
         evaluate_rules(con, RuleSet(rules, "selftest", ""), RUN_ID, measure=False)
         out: dict[str, Hits] = {r.rule.id: {} for r in rules}
         for rule_id, item_id, evidence, action in con.execute(
@@ -179,12 +199,14 @@ def run_selftests(ruleset: RuleSet) -> list[RuleResult]:
     shared_rules: list[LoadedRule] = []
     shared_items: list[Fixture] = []
     shared_checks: list[tuple[str, int, ItemCase, str]] = []
+    shared_cases: dict[str, ItemCase] = {}
     for loaded in ruleset:
         rule_id, comp = loaded.rule.id, compiled[loaded.rule.id]
         for n, case in enumerate(loaded.rule.tests, start=1):
             if isinstance(case, GroupCase):
                 fixtures = [(item.fields, list(item.findings)) for item in case.items]
-                hits = _evaluate([loaded], fixtures, comp.extra_names)[rule_id]
+                extras = {item.item_id: item for item in case.items}
+                hits = _evaluate([loaded], fixtures, comp.extra_names, extras)[rule_id]
                 results[rule_id].cases.append(_check_group_case(n, case, hits))
             elif comp.is_aggregate:
                 item_id = _item_id(n, case)
@@ -192,17 +214,19 @@ def run_selftests(ruleset: RuleSet) -> list[RuleResult]:
                     [loaded],
                     [({**case.item, "item_id": item_id}, list(case.findings))],
                     comp.extra_names,
+                    {item_id: case},
                 )
                 results[rule_id].cases.append(_check_item_case(n, case, hits[rule_id], item_id))
             else:
                 item_id = f"{rule_id}/{_item_id(n, case)}"
                 shared_items.append(({**case.item, "item_id": item_id}, list(case.findings)))
+                shared_cases[item_id] = case
                 shared_checks.append((rule_id, n, case, item_id))
                 if not shared_rules or shared_rules[-1] is not loaded:
                     shared_rules.append(loaded)
     if shared_rules:
         extra = set().union(*(compiled[r.rule.id].extra_names for r in shared_rules))
-        hits = _evaluate(shared_rules, shared_items, extra)
+        hits = _evaluate(shared_rules, shared_items, extra, shared_cases)
         for rule_id, n, case, item_id in shared_checks:
             results[rule_id].cases.append(_check_item_case(n, case, hits[rule_id], item_id))
     for result in results.values():

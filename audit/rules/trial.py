@@ -129,7 +129,7 @@ def try_rules(
     from audit.report.masking import mask_evidence
     from audit.rules.evaluate import extra_column_names
 
-    run = run_pack(con, ruleset, detectors_run=detectors_run)
+    run = run_pack(con, ruleset, detectors_run=detectors_run, run_id=previous_run)
     extra = extra_column_names(con)
     trials = []
     try:

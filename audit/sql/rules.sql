@@ -258,3 +258,80 @@ SELECT count(*) > 0 FROM rule_catalog WHERE run_id = $1 AND rule_id = $2 AND ski
 
 -- name: trial_previous
 SELECT DISTINCT item_id FROM flags WHERE run_id = $1 AND rule_id = $2;
+
+-- name: registry_table
+-- Items covered by the consent registry requests one registry condition accepts, with the
+-- evidence label citing them: "registry request r12 (erasure by email: the e-mail address in
+-- the text)"; at most 5 requests named, then how many more.
+CREATE TABLE /*NAME*/ AS
+SELECT item_id,
+       CASE WHEN len(requests) = 1 THEN 'registry request ' ELSE 'registry requests ' END
+       || array_to_string(requests[1:5], '; ')
+       || CASE WHEN len(requests) > 5 THEN printf('; and %d more', len(requests) - 5) ELSE '' END
+       AS label
+FROM (SELECT item_id,
+             list_sort(list(DISTINCT request_id || ' (' || kind || ' by ' || subject_type
+                                || coalesce(': ' || detail, '') || ')')) AS requests
+      FROM rule_registry_hits WHERE /*FILTER*/ GROUP BY item_id)
+
+-- name: copy_table
+-- Items whose image is a perceptual copy of the image of another item for which the rule's
+-- copy_of.original condition holds (compiled over the original, as i): same image content,
+-- or contents within the PDQ threshold (rule_image_copies). Evidence names the closest
+-- original.
+CREATE TABLE /*NAME*/ AS
+WITH originals AS (
+    SELECT i.item_id, i.platform, i.visibility, m.content
+    FROM rule_items i JOIN rule_item_images m USING (item_id)
+    WHERE /*ORIGINAL*/
+), pairs AS (
+    SELECT c.item_id, o.item_id AS original_id, o.platform, o.visibility, 0 AS distance
+    FROM originals o JOIN rule_item_images c ON c.content = o.content AND c.item_id <> o.item_id
+    UNION ALL
+    SELECT c.item_id, o.item_id, o.platform, o.visibility, p.distance
+    FROM originals o
+    JOIN rule_image_copies p ON p.original = o.content
+    JOIN rule_item_images c ON c.content = p.content AND c.item_id <> o.item_id
+)
+SELECT item_id,
+       printf('its image is a copy (PDQ distance %d of 256) of item %s (%s, %s)%s',
+              best.distance, best.original_id, coalesce(best.visibility, 'visibility unknown'),
+              coalesce(best.platform, 'platform unknown'),
+              CASE WHEN n > 1 THEN printf('; %d originals in all', n) ELSE '' END) AS label
+FROM (SELECT item_id, count(DISTINCT original_id) AS n,
+             arg_min({'original_id': original_id, 'visibility': visibility, 'platform': platform,
+                      'distance': distance}, (distance, original_id)) AS best
+      FROM pairs GROUP BY item_id)
+
+-- name: read_registry_hits
+-- The consent registry's matches of this run ($1), for rules' registry conditions.
+SELECT item_id, request_id, kind, subject_type, detail FROM registry_matches WHERE run_id = $1;
+
+-- name: copy_registry_hits
+CREATE TABLE rule_registry_hits AS SELECT * FROM rules_source;
+
+-- name: read_item_images
+-- Items and their image content (rules' copy_of conditions pair items through it).
+SELECT i.item_id, m.content_sha256 AS content
+FROM items i JOIN media_files m ON m.media_uri = i.media_uri AND m.status = 'ok'
+WHERE m.content_sha256 IS NOT NULL;
+
+-- name: copy_item_images
+CREATE TABLE rule_item_images AS SELECT * FROM rules_source;
+
+-- name: read_image_copies
+SELECT content_sha256 AS content, original_sha256 AS original, distance FROM image_copies;
+
+-- name: copy_image_copies
+CREATE TABLE rule_image_copies AS SELECT * FROM rules_source;
+
+-- name: selftest_registry_hit
+INSERT INTO registry_matches (run_id, request_id, item_id, kind, subject_type, method, detail)
+VALUES ($1, $2, $3, $4, $5, $5, 'given by the test case');
+
+-- name: selftest_image
+INSERT OR REPLACE INTO media_files (media_uri, content_sha256, size_bytes, status)
+VALUES ($1, $2, 1, 'ok');
+
+-- name: selftest_item_image
+UPDATE items SET media_uri = $1 WHERE item_id = $2;

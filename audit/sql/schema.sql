@@ -185,6 +185,56 @@ CREATE TABLE IF NOT EXISTS access_log (
     accessed_at TIMESTAMP DEFAULT current_timestamp
 );
 
+-- Consent registry (audit/registry/, docs/REGISTRY.md). Every version a scan loaded is kept:
+-- one copy of the requests per run, so what changed since the last scan is a query.
+CREATE TABLE IF NOT EXISTS registry_requests (
+    run_id         VARCHAR NOT NULL,
+    source_file    VARCHAR,
+    source_line    BIGINT,
+    request_id     VARCHAR NOT NULL,
+    kind           VARCHAR,   -- opt_out | erasure | objection
+    subject_type   VARCHAR,   -- author | url | domain | email | image | face
+    subject        VARCHAR,   -- as written (image/face: the path, relative to the file)
+    platform       VARCHAR,
+    received_at    TIMESTAMP,
+    platform_key   VARCHAR,   -- normalised platform
+    subject_key    VARCHAR,   -- normalised subject (image/face: the file's sha256)
+    subject_sha256 VARCHAR
+);
+
+-- Items each request covers, per run, with how (author, url, domain, email, image, face).
+CREATE TABLE IF NOT EXISTS registry_matches (
+    run_id       VARCHAR NOT NULL,
+    request_id   VARCHAR NOT NULL,
+    item_id      VARCHAR NOT NULL,
+    kind         VARCHAR,
+    subject_type VARCHAR,
+    method       VARCHAR,
+    distance     DOUBLE,    -- PDQ bits or face-encoding distance; NULL for exact matches
+    detail       VARCHAR    -- evidence words; never the subject itself
+);
+
+-- Cache of the registry's reference images and photos, by content: PDQ hashes of each
+-- variant (crops, mirror) and face encodings.
+CREATE TABLE IF NOT EXISTS registry_subjects (
+    content_sha256 VARCHAR NOT NULL,
+    method         VARCHAR NOT NULL,   -- pdq | face
+    method_version VARCHAR NOT NULL,
+    variant        VARCHAR NOT NULL,
+    h0 UBIGINT, h1 UBIGINT, h2 UBIGINT, h3 UBIGINT,
+    quality        INTEGER,
+    embedding      FLOAT[],
+    created_at     TIMESTAMP DEFAULT current_timestamp
+);
+
+-- Image contents that are perceptual copies of each other (both directions), rebuilt by
+-- every scan from the image_hash detector's PDQ hashes.
+CREATE TABLE IF NOT EXISTS image_copies (
+    content_sha256  VARCHAR NOT NULL,
+    original_sha256 VARCHAR NOT NULL,
+    distance        INTEGER
+);
+
 -- Review samples for assurance (audit review sample; docs/ASSURANCE.md): the design of each
 -- draw, so that the estimator knows every item's inclusion probability (n_h / N_h).
 CREATE TABLE IF NOT EXISTS review_samples (
