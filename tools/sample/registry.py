@@ -14,12 +14,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from tools.image_copies import chain, grey, reencode, resize
 
 ROOT = Path(__file__).resolve().parents[2] / "sample_data"
-OUT = ROOT / "registry"
 
 REQUESTS = [
     ("req-0001", "objection", "author", "@Oscar_Haddad38", "mastodon", "2025-01-10"),
@@ -45,20 +44,26 @@ REQUESTS = [
 ]
 
 
-def main() -> None:
-    """Write requests.csv and photo-request.jpg."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "requests.csv", "w", newline="", encoding="utf-8") as fh:
+def write_registry(out: Path, *, photo: bool = True) -> None:
+    """Write ``out/registry/requests.csv`` and (``photo``) ``photo-request.jpg``, made from the
+    sample's ``out/images/img_030.jpg``."""
+    folder = out / "registry"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "requests.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(
             ["request_id", "kind", "subject_type", "subject", "platform", "received_at"]
         )
         writer.writerows(REQUESTS)
-    source = Image.open(ROOT / "images" / "img_030.jpg")
-    from PIL import ImageOps
+    if photo:
+        source = ImageOps.exif_transpose(Image.open(out / "images" / "img_030.jpg"))
+        copy = chain(resize(0.5), grey, reencode(40))(source.convert("RGB"))
+        copy.save(folder / "photo-request.jpg", "JPEG", quality=85)
 
-    photo = chain(resize(0.5), grey, reencode(40))(ImageOps.exif_transpose(source).convert("RGB"))
-    photo.save(OUT / "photo-request.jpg", "JPEG", quality=85)
+
+def main() -> None:
+    """Write the registry into sample_data/registry/."""
+    write_registry(ROOT)
 
 
 if __name__ == "__main__":
