@@ -90,7 +90,13 @@ def diff_runs(a: Side, b: Side, *, limit: int = 20) -> dict[str, Any]:
             corpus["items_b"] = manifest_b.get("corpus", {}).get("items")
         else:
             corpus.update(fetch_dicts(con, _sql("corpus_changes", **cat), params)[0])
+        registry = all(
+            con.execute(_sql("has_registry", c=cat[side])).fetchone()[0] for side in ("a", "b")
+        )
         return {
+            "requests": (
+                fetch_dicts(con, _sql("request_changes", **cat), params) if registry else []
+            ),
             "a": {"db": str(a.db), "run_id": run_a},
             "b": {"db": str(b.db), "run_id": run_b},
             "rules": fetch_dicts(con, _sql("rule_changes", **cat), params),

@@ -147,6 +147,7 @@ def build_manifest(
             **rules,
             "per_rule": _plain(getattr(rules_summary, "per_rule", {})),
             "skipped": _plain(getattr(rules_summary, "skipped", {})),
+            "partial": _plain(getattr(rules_summary, "partial", {})),
         },
         "detectors": detectors,
         "cache_hit_rate": hit_rate,

@@ -20,7 +20,7 @@ import duckdb
 
 from audit import atomic
 from audit.detect import ENGINES
-from audit.errors import EXIT_FLAGS, EXIT_OK, InputError, UsageError
+from audit.errors import EXIT_FLAGS, EXIT_INPUT, EXIT_OK, InputError, UsageError
 from audit.lock import folder_lock
 from audit.manifest import build_manifest, corpus_fingerprint, rules_fingerprint
 from audit.paths import shipped_rules_dir
@@ -49,11 +49,13 @@ class ScanOptions:
     engine: str = "local"
     fail_on: str | None = None
     command: str = "audit scan"
-    strict: bool = False  # ingest warnings (a field resolving to nothing, an empty file) → exit 2
+    # one flag: any ignored input (an ingest warning) or skipped rule is an error → exit 2
+    strict: bool = False
     fetch_media: bool = False  # download remote images (audit/ingest/fetch.py); never by default
     fetch_concurrency: int = 8
     fetch_timeout: float = 10.0
     skip_rule_tests: bool = False  # evaluate a pack even when its own test cases fail
+    registry: tuple[Path, ...] = ()  # consent registry files (--registry), beside the spec's
 
 
 @dataclass
@@ -181,7 +183,10 @@ def _scan_locked(
         from audit.rules import evaluate_rules, load_rules
 
         ruleset = load_rules(rules_path)
+        # and so is a bad registry row: every request must be honoured as written
+        registry = _load_registry(opts)
         rule_tests = _check_rule_tests(ruleset, opts.skip_rule_tests)
+        _encode_registry_subjects(con, registry)
 
         mark = time.monotonic()
         ingest_summary = ingest_corpus(
@@ -216,6 +221,15 @@ def _scan_locked(
         detect_summary = _run_detectors(con, opts, run_id, progress)
         timings["detect"] = time.monotonic() - mark
         progress.note(f"detect: done ({timings['detect']:.1f}s)")
+
+        mark = time.monotonic()
+        registry_summary = _apply_registry(con, registry, run_id)
+        timings["registry"] = time.monotonic() - mark
+        if registry:
+            progress.note(
+                f"registry: {registry_summary.requests:,} requests, "
+                f"{registry_summary.items:,} items covered ({timings['registry']:.1f}s)"
+            )
 
         mark = time.monotonic()
         rules_summary = evaluate_rules(
@@ -261,8 +275,10 @@ def _scan_locked(
                 "strict": opts.strict,
                 "fetch_media": opts.fetch_media,
                 "rule_tests": rule_tests,
+                "registry": [str(p) for p in _registry_paths(opts)],
             },
         )
+        manifest["registry"] = registry_summary.manifest()
         manifest["ingest"] = {
             "warnings": ingest_summary.warnings,
             "visibility_basis": [
@@ -283,16 +299,57 @@ def _scan_locked(
         raise
     severity = rows(con, "kpi_severity", run_id=run_id)
     headline = rows(con, "kpi_headline", run_id=run_id)[0]
+    # --strict: a skipped rule's zero is not a finding (partly evaluated rules are reported)
+    strict_failure = opts.strict and bool(rules_summary.skipped)
     return ScanResult(
         run_id=run_id,
         out=out,
-        exit_code=exit_code_for(severity, opts.fail_on),
+        exit_code=EXIT_INPUT if strict_failure else exit_code_for(severity, opts.fail_on),
         headline=headline,
         severity=severity,
         manifest=manifest,
         outputs=outputs,
         warnings=ingest_summary.warnings,
     )
+
+
+def _registry_paths(opts: ScanOptions) -> list[Path]:
+    """The registry files of a scan: the corpus spec's ``registry:`` list, then --registry."""
+    from audit.registry.load import spec_registry_files
+
+    return [*spec_registry_files(opts.corpus), *opts.registry]
+
+
+def _load_registry(opts: ScanOptions) -> Any:
+    """Read and check the registry (bad rows: RegistryError, exit 2) before any other work."""
+    from audit.registry.load import Registry, load_registry
+
+    paths = _registry_paths(opts)
+    if not paths:
+        return Registry()
+    from audit.registry.match import check_subjects
+
+    registry = load_registry(paths)
+    check_subjects(registry.requests)
+    return registry
+
+
+def _encode_registry_subjects(con: duckdb.DuckDBPyConnection, registry: Any) -> None:
+    """Hash the reference images and encode the reference faces (cached in the store); a
+    reference that gives nothing is a bad row too."""
+    if registry:
+        from audit.registry.subjects import encode_subjects
+
+        encode_subjects(con, registry.requests)
+
+
+def _apply_registry(con: duckdb.DuckDBPyConnection, registry: Any, run_id: str) -> Any:
+    """Copies of images in the corpus, then the registry's matches (both read by rules)."""
+    from audit.registry.match import RegistrySummary, apply_registry, find_copies
+
+    summary = apply_registry(con, registry, run_id) if registry else RegistrySummary()
+    summary.copies = find_copies(con)
+    return summary
 
 
 def _check_rule_tests(ruleset: Any, skip: bool) -> str:

@@ -40,6 +40,7 @@ pages = {
         st.Page(_VIEWS / "review.py", title="Review", icon=":material/fact_check:"),
         st.Page(_VIEWS / "assurance.py", title="Assurance", icon=":material/verified:"),
         st.Page(_VIEWS / "lookup.py", title="Data-subject lookup", icon=":material/person_search:"),
+        st.Page(_VIEWS / "requests.py", title="Requests", icon=":material/gavel:"),
     ],
     "History": [st.Page(_VIEWS / "runs.py", title="Runs", icon=":material/history:")],
 }

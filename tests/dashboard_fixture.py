@@ -215,6 +215,7 @@ def _insert(con, fx: Fixture, face: list, other: list) -> None:
                 [run_id, rule_id, title, cat, sev, action, f"Flags: {title.lower()}.",
                  "GDPR requires a lawful basis.", ["GDPR Art. 6"]],
             )  # fmt: skip
+    _insert_registry(con, fx)
     faces = {*FACE_ITEMS, OTHER_FACE_ITEM}
     # run-1 predates the face rule: the diff shows its flags as new in run-2
     fx.flags["run-2"] = _flags(fx.items, faces)
@@ -230,6 +231,26 @@ def _insert(con, fx: Fixture, face: list, other: list) -> None:
             con.execute(
                 "INSERT INTO flags VALUES (?, ?, ?, ?, ?, ?)",
                 [run_id, item_id, rule_id, sev, action, json.dumps(evidence)],
+            )
+
+
+#: The consent registry of run-2: one request covering user3's items, one matching nothing.
+REGISTRY = (("req-1", "erasure", "author", "@handle3"), ("req-2", "objection", "email", "x@y.org"))
+
+
+def _insert_registry(con, fx: Fixture) -> None:
+    for n, (request_id, kind, subject_type, subject) in enumerate(REGISTRY, start=2):
+        con.execute(
+            "INSERT INTO registry_requests (run_id, source_file, source_line, request_id, kind, "
+            "subject_type, subject, subject_key) VALUES ('run-2', 'reg.csv', ?, ?, ?, ?, ?, ?)",
+            [n, request_id, kind, subject_type, subject, subject.strip("@")],
+        )
+    for item in fx.items:
+        if item["author_id"] == "user3":
+            con.execute(
+                "INSERT INTO registry_matches VALUES ('run-2', 'req-1', ?, 'erasure', 'author', "
+                "'author', NULL, 'author account on reddit')",
+                [item["item_id"]],
             )
 
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from audit.assurance.sampling import draw_sample
-from audit.assurance.summary import collect_assurance
+from audit.assurance.summary import collect_assurance, rule_categories
 from audit.cli import app
 from audit.errors import AuditError
 from audit.store import SCHEMA_VERSION, open_memory, open_store
@@ -226,6 +226,17 @@ def test_rule_precision_from_decisions(out: Path) -> None:
     assert rule["from_decisions"]["precision"] == pytest.approx(3 / 5)
     assert rule["from_decisions"]["ci_low"] < 0.6 < rule["from_decisions"]["ci_high"]
     assert result["categories"] == {}  # no sample yet
+
+
+def test_rules_testing_for_missing_values_point_at_no_category() -> None:
+    # "visibility unknown" flags missing information: its precision is not the share of
+    # reviewed items that were private
+    unknown = {"any": [{"field": "visibility", "eq": "unknown"},
+                       {"field": "visibility", "is_null": True}]}  # fmt: skip
+    assert rule_categories(unknown) == set()
+    assert rule_categories({"field": "visibility", "in": ["unknown"]}) == set()
+    non_public = {"field": "visibility", "in": ["followers", "private", "direct"]}
+    assert rule_categories(non_public) == {"non_public"}
 
 
 def test_bad_options_exit_2(out: Path, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ warnings.filterwarnings("ignore", message=".*pkg_resources.*")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-PAGES = ("overview", "rules", "groups", "items", "review", "lookup", "runs")
+PAGES = ("overview", "rules", "groups", "items", "review", "lookup", "runs", "requests")
 GROUP_KINDS = ("author", "platform", "subreddit", "source_file", "domain")
 
 
@@ -292,6 +292,17 @@ def test_runs_diff_shows_new_rule_flags(app: AppTest, fx: Fixture) -> None:
     assert new.value == str(len(faces))
 
 
+def test_requests_page_lists_unmatched_first(app: AppTest, fx: Fixture) -> None:
+    goto(app, "requests")
+    no_errors(app)
+    table = next(df.value for df in app.dataframe if "request_id" in df.value.columns)
+    assert list(table["request_id"]) == ["req-2", "req-1"]
+    covered = {i["item_id"] for i in fx.items if i["author_id"] == "user3"}
+    assert int(table.set_index("request_id").loc["req-1", "items"]) == len(covered)
+    assert any("matched nothing" in w.value for w in app.warning)
+    assert "x@y.org" not in table.to_string()  # subjects are never shown
+
+
 def test_items_pagination_and_sort_happen_in_sql(fx: Fixture) -> None:
     from dashboard.lib import data
 
@@ -391,3 +402,35 @@ def test_groups_page_shows_no_raw_pii(app: AppTest) -> None:
         no_errors(app)
         tree = rendered(app._tree)
         assert EMAIL not in tree and "user:pw" not in tree
+
+
+def test_rules_page_says_which_rules_were_skipped_or_partly_evaluated(
+    fx: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    db = tmp_path / "audit.duckdb"
+    shutil.copy(fx.db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "UPDATE rule_catalog SET skip_reason = 'nothing left to evaluate without detector "
+            "faces: did not run in this scan' WHERE rule_id = 'faces.identifiable-face'"
+        )
+        con.execute(
+            "UPDATE rule_catalog SET partial_reason = 'evaluated without extra.over_18: not in "
+            "this corpus' WHERE rule_id = 'visibility.not-public'"
+        )
+    monkeypatch.setenv("AUDIT_DB", str(db))
+    at = goto(AppTest.from_file(str(APP), default_timeout=60).run(), "rules")
+    no_errors(at)
+    warnings_shown = "\n".join(w.value for w in at.warning)
+    assert "1 rule(s) not evaluated in this run (their zero is not a finding)" in warnings_shown
+    assert "`faces.identifiable-face`: nothing left to evaluate without detector faces" in (
+        warnings_shown
+    )
+    assert "`visibility.not-public`: evaluated without extra.over_18" in warnings_shown
+    table = at.dataframe[0].value
+    status = dict(zip(table["rule_id"], table["evaluated"], strict=True))
+    assert status["faces.identifiable-face"] == "skipped"
+    assert status["visibility.not-public"] == "partly"
+    assert status["consent.opted-out"] == "yes"

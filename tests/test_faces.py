@@ -409,13 +409,12 @@ def test_shipped_rules_use_the_measured_thresholds() -> None:
     from audit.paths import shipped_rules_dir
     from audit.rules import load_rules
 
-    scores = {
-        r.rule.id: r.rule.match
-        for r in load_rules(shipped_rules_dir())
-        if r.rule.id in ("minors.apparent-minor-face", "minors.possible-minor-face")
-    }
-    assert scores["minors.apparent-minor-face"].min_score == P_MINOR_EXCLUDE
-    assert scores["minors.possible-minor-face"].all[0].min_score == P_MINOR_FLAG
+    # one tiered rule: the review band from P_MINOR_FLAG, exclusion from P_MINOR_EXCLUDE
+    rule = load_rules(shipped_rules_dir()).get("minors.apparent-minor-face").rule
+    assert rule.match.min_score == P_MINOR_FLAG
+    exclude, review = rule.tiers
+    assert (exclude.action, exclude.when.min_score) == ("exclude", P_MINOR_EXCLUDE)
+    assert (review.action, review.when) == ("review", None)
 
 
 AGES = REALDATA.parent / "faces_age"

@@ -96,7 +96,7 @@ def test_words_and_explain() -> None:
 @pytest.mark.parametrize(
     ("having", "message"),
     [
-        ({"detector": "minor_cues", "ge": 0}, "greater than 0"),
+        ({"detector": "minor_cues", "ge": 0}, "must be above 0"),
         ({"detector": "pii", "ge": 1.0}, "declares no evidence weights; these do: minor_cues"),
     ],
 )

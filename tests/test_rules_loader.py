@@ -124,7 +124,7 @@ def test_enum_messages(tmp_path, replace, expected):
         ("{fild: deleted}", "match: a condition needs exactly one of field, detector"),
         ("{any: []}", "match.any: needs at least 1 entry"),
         ("{field: created_at, gt: yesterday}", "needs a date like 2024-01-31"),
-        ('{field: extra.bad"name, eq: x}', "not a usable source column name"),
+        ('{field: extra.bad"name, eq: x}', "not a usable source path"),
         (
             "{aggregate: {group_by: author_id, having: {most: 1}}}",
             "having needs exactly one of any_item",
@@ -199,3 +199,30 @@ def test_json_schema_names_every_operator():
         "matches",
     } <= set(field_props)
     assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    ("match", "message"),
+    [
+        # the issue's two echoes: no "did you mean" that repeats the word, but where it goes
+        (
+            "{field: visibility, eq: x, attributes: {a: 1}}",
+            "unknown field 'attributes'; 'attributes' is allowed in detector conditions",
+        ),
+        (
+            "{aggregate: {group_by: author_id, having: {share_of_items: {ne: 0.2, where: "
+            "{field: opt_out, eq: true}}}}}",
+            "unknown field 'ne'; 'ne' is allowed in field conditions, attribute tests; keys of "
+            "share_of_items: eq, ge, gt, le, lt, where (e.g. share_of_items: {where: {detector: "
+            "pii}, gt: 0.2})",
+        ),
+        ("{field: opt_out, eq: true, min_score: 0.5}", "'min_score' is allowed in detector"),
+        ("{detector: pii, min_scor: 0.5}", "did you mean 'min_score'?"),
+    ],
+)
+def test_unknown_keys_say_where_they_belong(tmp_path, match, message):
+    problems = _problems(tmp_path, VALID.replace("{field: deleted, eq: true}", match))
+    assert len(problems) == 1, problems
+    assert message in problems[0]
+    assert "did you mean 'attributes'" not in problems[0]
+    assert problems[0].startswith("8: match")  # file:line comes first (the line of match)

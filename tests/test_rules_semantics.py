@@ -181,10 +181,17 @@ def test_extra_source_columns(extra_batch, match, expected):
     assert extra_batch(match) == expected
 
 
-def test_unknown_extra_column_fails_before_sql_with_location():
+def test_a_rule_on_a_source_column_the_corpus_lacks_is_skipped_with_a_hint():
+    from audit.rules import evaluate_rules
+    from audit.rules.loader import RuleSet
+
     con = store(EXTRA_ITEMS, extra_columns=["subreddit"])
-    with pytest.raises(RuleLoadError, match="no source column 'flair'"):
-        flagged(con, make_rule({"field": "extra.flair", "eq": "x"}))
+    rule = make_rule({"field": "extra.subredit", "eq": "x"})
+    summary = evaluate_rules(con, RuleSet([rule], "mem", ""), "r1")
+    assert summary.skipped == {
+        "test.rule": "nothing left to evaluate without extra.subredit: not in this corpus "
+        "(did you mean extra.subreddit?)"
+    }
 
 
 def test_required_extra_column_missing_skips_the_rule():

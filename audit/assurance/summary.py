@@ -160,9 +160,24 @@ def rule_categories(match: Any) -> set[str]:
             minors = any(e.minors for e in spec.exposure)
             out |= {c.key for c in REVIEW_CATEGORIES
                     if types & set(c.entity_types) or (c.minors and minors)}  # fmt: skip
-        if isinstance(node.get("field"), str):
+        if isinstance(node.get("field"), str) and not _tests_missing_value(node):
             out |= {c.key for c in REVIEW_CATEGORIES if node["field"] in c.fields}
     return out
+
+
+#: Values that say an export did not tell (a rule testing for them flags missing information,
+#: not the category's presence: "visibility unknown" is not a claim that a post was private).
+_MISSING_VALUES = frozenset({"unknown"})
+
+
+def _tests_missing_value(node: dict[str, Any]) -> bool:
+    """Whether a field condition tests for a missing or unknown value (is_null, eq/in unknown)."""
+    if node.get("is_null") is True:
+        return True
+    if "eq" in node:
+        return node["eq"] in _MISSING_VALUES
+    values = node.get("in")
+    return isinstance(values, list) and bool(values) and set(values) <= _MISSING_VALUES
 
 
 def _precision_from_decisions(r: dict[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,19 @@ def _print_tables(result: dict[str, Any]) -> None:
     else:
         console.print("Rule set: no change.")
 
+    if result.get("requests"):
+        requests = Table(title="Consent registry (A → B)", title_justify="left")
+        for name, justify in (("request", "left"), ("change", "left"), ("kind", "left"),
+                              ("subject", "left"), ("items in B", "right"),
+                              ("newly covered", "right"), ("examples", "left")):  # fmt: skip
+            requests.add_column(name, justify=justify)
+        for r in result["requests"]:
+            requests.add_row(
+                r["request_id"], r["change"], r["kind"], r["subject_type"], f"{r['items_b']:,}",
+                f"[red]+{r['newly_covered']:,}[/]", " ".join(r["new_examples"][:3]),
+            )  # fmt: skip
+        console.print(requests)
+
     c = result["corpus"]
     line = f"Corpus: {c.get('items_a')} → {c.get('items_b')} items"
     if c["item_level"]:
@@ -68,7 +81,7 @@ def diff(
     limit: Annotated[int, typer.Option("--limit", help="Example item ids per list.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
 ) -> None:
-    """Compare two scans: items newly flagged / no longer flagged per rule, rules added, removed or changed, items added to or removed from the corpus.
+    """Compare two scans: items newly flagged / no longer flagged per rule, rules added, removed or changed, consent registry requests new / withdrawn / changed and the items they newly cover, items added to or removed from the corpus.
 
     Example:  audit diff audit-out-v1 audit-out-v2    (or two run ids: audit diff RUN_A RUN_B --db audit-out/audit.duckdb)
 

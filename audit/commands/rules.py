@@ -11,7 +11,7 @@ from audit.errors import EXIT_FLAGS, EXIT_INPUT
 from audit.paths import shipped_rules_dir
 
 rules_app = typer.Typer(
-    help="Policy rules: self-test, lint, list, explain, JSON Schema.",
+    help="Policy rules: self-test, lint, list, explain, check and try on a scan, JSON Schema.",
     no_args_is_help=True,
 )
 
@@ -115,7 +115,8 @@ def list_cmd(path: Path | None = RulesDir) -> None:
     table = Table(Column("id", no_wrap=True), "severity", "action", "status", "title")
     for loaded in _load(path):
         r = loaded.rule
-        table.add_row(r.id, r.severity, r.action, r.status, r.title)
+        action = "/".join(dict.fromkeys(t.action for t in r.tiers))  # tiered: exclude/review
+        table.add_row(r.id, r.severity, action, r.status, r.title)
     Console().print(table)
 
 
@@ -143,6 +144,91 @@ def explain_cmd(
         typer.echo("References: " + "; ".join(e.references))
     typer.echo("\n" + "\n".join(e.conditions))
     typer.echo(f"\nSQL (runs in the locked sandbox):\n{e.sql}\nParameters: {e.params!r}")
+
+
+DbOption = typer.Option(
+    ..., "--db", help="An audit database written by `audit scan` (e.g. audit-out/audit.duckdb)."
+)
+
+
+def _open_db(db: Path):
+    from audit.rules.store_scan import latest_scan, open_scan
+    from audit.store import StoreError
+
+    try:
+        con = open_scan(db)
+    except StoreError as exc:
+        typer.secho(str(exc), err=True, fg="red")
+        raise typer.Exit(EXIT_INPUT) from None
+    return con, latest_scan(con)
+
+
+@rules_app.command("check")
+def check_cmd(
+    path: Path | None = RulesDir,
+    db: Path = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
+) -> None:
+    """Each rule's flags on a scanned corpus and, for every threshold, how much of the corpus
+    reaches it ("min_score 0.5: 0 of 314 PHONE_NUMBER findings reach it"); warns when a
+    threshold can never match, and lists skipped and partly evaluated rules with the reason.
+    Nothing is written. Exit 1 when a rule is skipped or a threshold never matches.
+
+    Example: audit rules check rules/ --db audit-out/audit.duckdb
+    """
+    from audit.rules.check import check_rules, format_checks
+
+    ruleset = _load(path)
+    con, scan = _open_db(db)
+    try:
+        checks = check_rules(con, ruleset, detectors_run=scan.detectors_run, run_id=scan.run_id)
+    finally:
+        con.close()
+    if as_json:
+        typer.echo(json.dumps([c.as_dict() for c in checks], indent=2))
+    else:
+        typer.echo(format_checks(checks))
+    dead = any(c.flags is None or any(t.dead for t in c.thresholds) for c in checks)
+    raise typer.Exit(EXIT_FLAGS if dead else 0)
+
+
+TryPath = typer.Argument(..., help="A rule file or a folder of rules to try.")
+
+
+@rules_app.command("try")
+def try_cmd(
+    path: Path = TryPath,
+    db: Path = DbOption,
+    sample: int = typer.Option(20, "--sample", min=0, help="Flagged items to show per rule."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+) -> None:
+    """Dry-run rules on a scanned corpus in seconds: flag counts (per tier), sample items with
+    the values of the fields the rule reads and its evidence (personal data masked as in
+    the report), and the difference against the same rule id's flags in the store's latest
+    run. Nothing is written; detectors are not run (their stored findings are used).
+
+    Example: audit rules try my-rule.yaml --db audit-out/audit.duckdb --sample 5
+    """
+    from audit.rules import RuleLoadError, load_rules
+    from audit.rules.trial import format_trials, try_rules
+
+    try:
+        ruleset = load_rules(path)
+    except RuleLoadError as exc:
+        for problem in exc.problems:
+            typer.secho(str(problem), err=True, fg="red")
+        raise typer.Exit(EXIT_INPUT) from None
+    con, scan = _open_db(db)
+    try:
+        trials = try_rules(
+            con, ruleset, sample=sample, previous_run=scan.run_id, detectors_run=scan.detectors_run
+        )
+    finally:
+        con.close()
+    if as_json:
+        typer.echo(json.dumps([t.as_dict() for t in trials], indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_trials(trials))
 
 
 def register(app: typer.Typer) -> None:

@@ -54,6 +54,14 @@ def scan(
             help="Evaluate the rules even if their own test cases fail (default: refuse, exit 2).",
         ),
     ] = False,
+    registry: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--registry",
+            help="Consent registry file (CSV or JSONL: request_id, kind, subject_type, subject, "
+            "platform, received_at); repeatable. Every covered item is flagged. See docs/REGISTRY.md.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine summary on stdout.")
@@ -62,8 +70,10 @@ def scan(
         bool,
         typer.Option(
             "--strict",
-            help="Exit 2 on any ingest warning (a mapped field empty in every record of a "
-            "file, a file without records) instead of going on.",
+            help="One flag: any ignored input or skipped rule is an error (exit 2). An ingest "
+            "warning (a mapped field empty in every record of a file, a file without records) "
+            "stops the scan; a skipped rule (its zero is not a finding) fails it after the "
+            "reports are written. Partly evaluated rules are listed, not errors.",
         ),
     ] = False,
     fetch_media: Annotated[
@@ -92,9 +102,9 @@ def scan(
     Bluesky CAR, Instagram/Facebook/Reddit exports, Pushshift .zst dumps, JSON documents or
     lines, CSV, Parquet, webdataset .tar shards (docs/MAPPINGS.md).
 
-    Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high
+    Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high --registry requests.csv
 
-    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, unrecognised format, no item read or every row rejected, an ingest warning under --strict, output folder not writable or in use by another scan).
+    Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, a bad consent registry row — one line per row —, unrecognised format, no item read or every row rejected, an ingest warning or a skipped rule under --strict, output folder not writable or in use by another scan).
     """
     from audit.progress import make_progress
     from audit.scan import ScanOptions, run_scan
@@ -116,6 +126,7 @@ def scan(
         fetch_concurrency=fetch_concurrency,
         fetch_timeout=fetch_timeout,
         skip_rule_tests=skip_rule_tests,
+        registry=tuple(registry or ()),
     )
     with make_progress(quiet=quiet) as progress:
         result = run_scan(opts, progress)
@@ -134,7 +145,15 @@ def scan(
             typer.echo(f"{len(skipped)} rule(s) not evaluated (their zero is not a finding):")
             for rule_id, reason in sorted(skipped.items()):
                 typer.echo(f"  {rule_id}: {reason}")
+        partial = result.manifest.get("rules", {}).get("partial") or {}
+        if partial:
+            typer.echo(f"{len(partial)} rule(s) partly evaluated:")
+            for rule_id, reason in sorted(partial.items()):
+                typer.echo(f"  {rule_id}: {reason}")
         typer.echo(f"Report: {result.outputs['report.html']}")
+    skipped_any = result.manifest.get("rules", {}).get("skipped")
+    if strict and skipped_any:
+        typer.echo(f"--strict: {len(skipped_any)} rule(s) were not evaluated: exit 2", err=True)
     raise typer.Exit(result.exit_code)
 
 

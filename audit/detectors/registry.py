@@ -38,13 +38,20 @@ BUILTIN: Final[dict[str, str]] = {
     "faces": "audit.detectors.faces.detector:FacesDetector",
     "media_meta": "audit.detectors.media_meta.detector:MediaMetaDetector",
     "ocr_text": "audit.detectors.ocr.detector:OcrTextDetector",
+    "image_hash": "audit.detectors.image_hash.detector:ImageHashDetector",
 }
 
 #: Entry-point group plug-ins register their detectors under.
 ENTRY_POINT_GROUP: Final = "corpus_audit.detectors"
 
 #: Detectors a scan runs when --detectors is not given.
-DEFAULT_DETECTORS: Final[tuple[str, ...]] = ("pii", "minor_cues", "faces", "media_meta")
+DEFAULT_DETECTORS: Final[tuple[str, ...]] = (
+    "pii",
+    "minor_cues",
+    "faces",
+    "media_meta",
+    "image_hash",
+)
 
 #: Types a derived column may have: the ones rules know how to compare.
 DERIVED_SQL_TYPES: Final = ("VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "DATE",
@@ -148,6 +155,9 @@ class DetectorSpec:
     finding_noun: tuple[str, str]  # (singular, plural) for rule wording
     found_in: str  # "in the text", "in the image", ...
     evidence: EvidenceWeights | None = None  # how findings add up over a group (rules)
+    # attribute keys its findings may carry (rules' `attributes:` are checked against them;
+    # empty: not declared, any lower_case key is accepted)
+    finding_attributes: tuple[str, ...] = ()
 
     @property
     def masks_text(self) -> bool:
@@ -267,6 +277,7 @@ def _spec_of(name: str, cls: Any) -> DetectorSpec:
         finding_noun=tuple(getattr(cls, "finding_noun", ("finding", "findings"))),
         found_in=getattr(cls, "found_in", default_place[cls.finding_kind]),
         evidence=getattr(cls, "evidence", None),
+        finding_attributes=tuple(getattr(cls, "finding_attributes", ())),
     )
 
 

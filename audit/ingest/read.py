@@ -44,7 +44,8 @@ def _discover_spec(spec: Path, override: str | Path | None) -> Plan:
         raise InputError(f"{spec}: cannot read corpus spec: {exc}".replace("\n", " ")) from exc
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise InputError(f"{spec}: a corpus spec needs `sources: [{{path, mapping}}, ...]`")
-    unknown_top = set(data) - {"sources", "name", "description"}
+    # registry: consent registry files, read by the scan (audit/registry/load.py)
+    unknown_top = set(data) - {"sources", "name", "description", "registry"}
     if unknown_top:
         raise InputError(f"{spec}: unknown key(s) {sorted(unknown_top)} in corpus spec")
     folder = spec.parent

@@ -304,7 +304,13 @@ def _rules(report: dict[str, Any]) -> str:
             f"<td><strong>Skipped:</strong> {escape(r['skip_reason'])}</td></tr>"
             if r.get("skip_reason")
             else f"<td class='num'>{_num(r['items'])}</td>{_share_cell(r['share'])}"
-            f"<td>{escape(r['description'] or '')}</td></tr>"
+            f"<td>{escape(r['description'] or '')}"
+            + (
+                f"<div><strong>Partly evaluated:</strong> {escape(r['partial_reason'])}</div>"
+                if r.get("partial_reason")
+                else ""
+            )
+            + "</td></tr>"
         )
         for r in report["rules"]
     ]
@@ -324,8 +330,52 @@ def _rules(report: dict[str, Any]) -> str:
         "rules",
         "Rules",
         "Every rule of the pack, most severe first. A skipped rule was not evaluated (the "
-        "reason says why): its zero is not a finding.",
+        "reason says why): its zero is not a finding. A partly evaluated rule ran without the "
+        "conditions this corpus cannot answer (a platform field it lacks, a detector that did "
+        "not run), which counted as false.",
         f"<div class='rules'>{table}</div>",
+    )
+
+
+def _rules_check(report: dict[str, Any]) -> str:
+    checks = report.get("rules_check") or []
+    rows = [
+        f"<tr><td><code>{escape(c['rule_id'])}</code></td><td>"
+        + "".join(
+            (
+                "<div><strong>Never matches:</strong> "
+                if t["dead"]
+                else ("<div class='muted'>" if not t["population"] else "<div>")
+            )
+            + f"{escape(t['words'])}"
+            f" <span class='muted'>({escape(t['path'])})</span></div>"
+            for t in c["thresholds"]
+        )
+        + "</td></tr>"
+        for c in checks
+    ]
+    dead = sum(1 for c in checks if c["warnings"])
+    table = _table([("Rule", False), ("Thresholds against this corpus", False)], rows,
+                   "No rule compares a threshold.")  # fmt: skip
+    warned = "".join(
+        f"<li><code>{escape(c['rule_id'])}</code>: {escape(w)}</li>"
+        for c in checks
+        for w in c["warnings"]
+    )
+    warned = f"<ul class='warnings'>{warned}</ul>" if warned else ""
+    return _section(
+        "thresholds",
+        "Thresholds",
+        "For every threshold a rule compares, how much of this corpus reaches it (the same as "
+        "`audit rules check`). "
+        + (
+            f"{dead} rule(s) have a threshold that never matches here: a rule (or one of its "
+            "alternatives) that cannot flag anything in this corpus."
+            if dead
+            else "Every threshold is reached by some of this corpus."
+        ),  # fmt: skip
+        f"{warned}<details><summary>Every threshold of {len(checks)} rules</summary>"
+        f"{table}</details>",
     )
 
 
@@ -525,6 +575,7 @@ def render_html(report: dict[str, Any]) -> str:
     from audit.report.html_assurance import residual_section
     from audit.report.html_groups import groups_section
     from audit.report.html_media import media_section
+    from audit.report.html_requests import requests_section
 
     manifest = report.get("manifest") or {}
     corpus = manifest.get("corpus", {}).get("path", "")
@@ -542,6 +593,8 @@ def render_html(report: dict[str, Any]) -> str:
             _over_time(report),
             _minors(report),
             _rules(report),
+            _rules_check(report),
+            requests_section(report),
             groups_section(report),
             _pii(report),
             _samples(report),

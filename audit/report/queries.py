@@ -117,6 +117,29 @@ def _flag_sample(con: duckdb.DuckDBPyConnection, run_id: str, per_rule: int) -> 
     return dict(by_rule)
 
 
+def _rules_check(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
+    """Per rule, its thresholds measured against the corpus and the warnings among them."""
+    by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    try:
+        measured = rows(con, "rule_checks", run_id=run_id)
+    except duckdb.CatalogException:  # a store scanned before thresholds were measured
+        measured = []
+    for r in measured:
+        by_rule[r.pop("rule_id")].append(r)
+    return [
+        {
+            "rule_id": rule_id,
+            "thresholds": checks,
+            "warnings": [
+                f"{c['path']}: can never match in this corpus: {c['words']}"
+                for c in checks
+                if c["dead"]
+            ],  # fmt: skip
+        }
+        for rule_id, checks in sorted(by_rule.items())
+    ]
+
+
 def collect_report(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -146,6 +169,12 @@ def collect_report(
             for r in rows(con, "kpi_rules", run_id=run_id)
             if r["skip_reason"]
         ],
+        "partial_rules": [
+            {"rule_id": r["rule_id"], "reason": r["partial_reason"]}
+            for r in rows(con, "kpi_rules", run_id=run_id)
+            if r["partial_reason"]
+        ],
+        "rules_check": _rules_check(con, run_id),
         "severity": rows(con, "kpi_severity", run_id=run_id),
         "pii_types": rows(con, "kpi_pii_types"),
         "face_ages": rows(con, "kpi_face_ages"),
@@ -153,6 +182,10 @@ def collect_report(
         "visibility_basis": rows(con, "kpi_visibility_basis"),
         "errors": rows(con, "kpi_errors", run_id=run_id),
         "groups": group_tables(con, run_id, limit=group_limit, min_items=group_min_items),
+        "requests": {
+            "rows": rows(con, "kpi_requests", run_id=run_id),
+            "removed": rows(con, "kpi_requests_removed", run_id=run_id),
+        },
         "flag_sample": _flag_sample(con, run_id, sample_per_rule),
         "assurance": collect_assurance(con, run_id),
         "manifest": manifest,

@@ -11,12 +11,14 @@ from audit.rules.model import (
     AllCondition,
     AnyCondition,
     AnyItemHaving,
+    CopyCondition,
     CountHaving,
     DetectorCondition,
     DistinctHaving,
     EvidenceHaving,
     FieldCondition,
     NotCondition,
+    RegistryCondition,
     ShareHaving,
 )
 
@@ -50,12 +52,37 @@ def _field(cond: FieldCondition) -> str:
     return f"{name} matches /{value}/"
 
 
+_WORDS = {"gt": "above", "ge": "at least", "lt": "below", "le": "at most", "eq": "exactly"}
+_SHARE_WORDS = {
+    "gt": "more than",
+    "ge": "at least",
+    "lt": "less than",
+    "le": "at most",
+    "eq": "exactly",
+}
+
+
+def threshold_words(op: str) -> str:
+    """``ge`` → "at least", ``gt`` → "above", ... (evidence and explanations)."""
+    return _WORDS[op]
+
+
+def _attribute(key: str, op: str, value: Any) -> str:
+    if op in ("in", "not_in"):
+        verb = "is one of" if op == "in" else "is none of"
+        return f"{key} {verb} {', '.join(map(_value, value))}"
+    return f"{key} {_SYMBOL[op]} {_value(value)}"
+
+
 def _qualifiers(cond: DetectorCond) -> str:
+    from audit.rules.model import attribute_tests
+
     parts = []
     if cond.min_size_px:
         parts.append(f"≥ {cond.min_size_px} px")
     if cond.min_score is not None:
         parts.append(f"score ≥ {cond.min_score}")
+    parts.extend(_attribute(*test) for test in attribute_tests(cond.attributes))
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -72,6 +99,17 @@ def _detector(cond: DetectorCond) -> str:
     return f"{what} found {declared.found_in}{_qualifiers(cond)}"
 
 
+def _registry(cond: RegistryCondition) -> str:
+    """ "covered by a consent registry request (erasure or opt_out; by email or author)"."""
+    match = cond.registry
+    parts = []
+    if match.kinds:
+        parts.append(" or ".join(match.kinds))
+    if match.subject_types:
+        parts.append("by " + " or ".join(match.subject_types))
+    return "covered by a consent registry request" + (f" ({'; '.join(parts)})" if parts else "")
+
+
 def describe(cond: Any) -> str:
     """One line of plain words for a condition (nested conditions in parentheses)."""
     if isinstance(cond, FieldCondition):
@@ -86,6 +124,13 @@ def describe(cond: Any) -> str:
         return f"not {describe(cond.not_)}"
     if isinstance(cond, AggregateCondition):
         return f"its {cond.aggregate.group_by} group: {describe_having(cond.aggregate.having)}"
+    if isinstance(cond, RegistryCondition):
+        return _registry(cond)
+    if isinstance(cond, CopyCondition):
+        original = cond.copy_of.original
+        if original is None:
+            return "its image is a perceptual copy of another item's image"
+        return f"its image is a perceptual copy of the image of another item where {describe(original)}"
     raise TypeError(f"not a condition: {cond!r}")
 
 
@@ -95,18 +140,26 @@ def describe_having(having: Any) -> str:
         return f"any item where {describe(having.any_item)}"
     if isinstance(having, ShareHaving):
         share = having.share_of_items
-        return f"at least {share.ge:.0%} of items where {describe(share.where)}"
+        words = _SHARE_WORDS[share.op]
+        return f"{words} {share.value:.0%} of items where {describe(share.where)}"
     if isinstance(having, EvidenceHaving):
         score = having.evidence_score
         declared = spec(score.detector).evidence  # the registry's spec: no local may shadow it
         label = declared.label if declared else f"{score.detector} evidence"
-        return f"a {label} score of at least {score.ge} (from {score.detector} findings)"
+        bound = f"{_WORDS[score.op]} {score.value}"
+        return f"a {label} score of {bound} (from {score.detector} findings)"
     if isinstance(having, CountHaving):
         count = having.count_of_items
-        return f"at least {count.ge} items where {describe(count.where)}"
+        return f"{_SHARE_WORDS[count.op]} {count.value:g} items where {describe(count.where)}"
     assert isinstance(having, DistinctHaving)
     distinct = having.distinct_count
-    return f"at least {distinct.ge} distinct values of {distinct.field}"
+    return f"{_SHARE_WORDS[distinct.op]} {distinct.value:g} distinct values of {distinct.field}"
+
+
+def describe_tier(tier: Any) -> str:
+    """A tier's deciding words in evidence: "exclude (critical) when author_age_at_post < 16"."""
+    when = f" when {describe(tier.when)}" if tier.when is not None else ""
+    return f"{tier.action} ({tier.severity}){when}"
 
 
 def explain_lines(cond: Any, indent: int = 0) -> list[str]:

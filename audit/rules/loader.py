@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,12 @@ def _syntax_problem(name: str, exc: yaml.YAMLError) -> Problem:
     context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
     if context and context_mark and mark and context_mark.line != mark.line:
         what += f" ({context} started on line {context_mark.line + 1})"
-    return Problem(name, mark.line + 1 if mark else 1, "", f"YAML syntax error: {what}")
+    line = mark.line + 1 if mark else 1
+    written = exc.problem_mark.buffer if mark is not None and mark.buffer else ""
+    text = written.split("\n")[line - 1] if written and line <= written.count("\n") + 1 else ""
+    if "[" in text and re.search(r"\w\[(\d+|\*)\]", text):
+        what += ' (a path with [0] or [*] inside { } needs quotes: field: "extra.labels[*].val")'
+    return Problem(name, line, "", f"YAML syntax error: {what}")
 
 
 def _load_file(

@@ -13,15 +13,125 @@ from audit.rules.model import DISCRIMINATOR_TAGS
 _ALIASES = {"in_": "in", "not_": "not"}
 
 
-def _known_keys() -> set[str]:
-    """Every key any rule-file model accepts (for "did you mean" hints)."""
+#: Where a key is allowed, in words, and a one-line example of the right form — per model.
+_PLACES: dict[str, tuple[str, str]] = {
+    "Rule": ("the rule's top level", "id: pii.x, title: …, match: {…}, tests: […]"),
+    "FieldCondition": (
+        "field conditions",
+        "{field: visibility, in: [followers, private]}",
+    ),
+    "DetectorCondition": (
+        "detector conditions",
+        "{detector: pii, types: [EMAIL_ADDRESS], min_score: 0.5, attributes: {language: en}}",
+    ),
+    "AllCondition": ("all:", "all: [{field: opt_out, eq: true}, {detector: faces}]"),
+    "AnyCondition": ("any:", "any: [{field: opt_out, eq: true}, {detector: faces}]"),
+    "NotCondition": ("not:", "not: {field: visibility, eq: public}"),
+    "AggregateCondition": ("aggregate conditions", "aggregate: {group_by: author_id, having: …}"),
+    "Aggregate": (
+        "aggregate:",
+        "aggregate: {group_by: author_id, having: {share_of_items: {where: {…}, gt: 0.2}}}",
+    ),
+    "ShareOfItems": (
+        "share_of_items",
+        "share_of_items: {where: {detector: pii}, gt: 0.2}",
+    ),
+    "CountOfItems": (
+        "count_of_items",
+        "count_of_items: {where: {field: opt_out, eq: true}, ge: 5}",
+    ),
+    "DistinctCount": (
+        "distinct_count",
+        "distinct_count: {field: platform, ge: 2}",
+    ),
+    "EvidenceScore": (
+        "evidence_score",
+        "evidence_score: {detector: minor_cues, ge: 1.0}",
+    ),
+    "AttributeTest": (
+        "attribute tests",
+        "attributes: {age: {lt: 13}}",
+    ),
+    "Tier": ("tiers under actions:", "actions: [{when: {…}, action: exclude}, {action: review}]"),
+    "Finding": (
+        "test findings (tests[].findings[])",
+        "findings: [{detector: pii, entity_type: EMAIL_ADDRESS, score: 0.9}]",
+    ),
+    "ItemCase": ("item test cases", "- {expect: match, item: {…}, findings: […]}"),
+    "GroupCase": ("group test cases", "- {items: [{item_id: p1, …}], expect_flagged: [p1]}"),
+}
+
+#: Error-location tags and parent keys → the model they stand for.
+_TAG_MODELS = {
+    "field-node": "FieldCondition",
+    "detector-node": "DetectorCondition",
+    "all-node": "AllCondition",
+    "any-node": "AnyCondition",
+    "not-node": "NotCondition",
+    "aggregate-node": "AggregateCondition",
+    "item-case": "ItemCase",
+    "group-case": "GroupCase",
+}
+_KEY_MODELS = {
+    "aggregate": "Aggregate",
+    "share_of_items": "ShareOfItems",
+    "count_of_items": "CountOfItems",
+    "distinct_count": "DistinctCount",
+    "evidence_score": "EvidenceScore",
+    "findings": "Finding",
+    "actions": "Tier",
+}
+
+
+def _model_keys() -> dict[str, set[str]]:
+    """Every rule-file model's accepted keys (for "did you mean" and "allowed in")."""
     from audit.rules import model
 
-    keys: set[str] = set()
-    for obj in vars(model).values():
-        if isinstance(obj, type) and issubclass(obj, model._Strict):
-            keys |= {f.alias or name for name, f in obj.model_fields.items()}
-    return keys
+    out: dict[str, set[str]] = {}
+    for name, obj in vars(model).items():
+        if isinstance(obj, type) and issubclass(obj, model._Strict) and obj is not model._Strict:
+            out[name] = {f.alias or n for n, f in obj.model_fields.items()}
+    return out
+
+
+def _known_keys() -> set[str]:
+    """Every key any rule-file model accepts."""
+    return set().union(*_model_keys().values())
+
+
+def _model_at(loc: tuple[Any, ...]) -> str | None:
+    """The model an error location's last key belongs to (None when unsure)."""
+    current: str | None = "Rule"
+    for part in loc[:-1]:
+        if isinstance(part, str) and part in _TAG_MODELS:
+            current = _TAG_MODELS[part]
+        elif isinstance(part, str) and part in _KEY_MODELS:
+            current = _KEY_MODELS[part]
+        elif isinstance(part, str) and "AttributeTest" in part:
+            current = "AttributeTest"
+        elif part in ("match", "where", "any_item", "when", "not", "having", "all", "any"):
+            current = None  # a condition follows: its tag says which
+    return current
+
+
+def unknown_key(name: str, loc: tuple[Any, ...]) -> str:
+    """``unknown field 'gt' — …`` with a suggestion that differs from the word, where the
+    key is allowed instead, and the right form of the place it was written in."""
+    keys = _model_keys()
+    here = _model_at(loc)
+    allowed = sorted(keys.get(here, set())) if here else sorted(_known_keys())
+    close = [c for c in difflib.get_close_matches(str(name), allowed, n=1) if c != name]
+    out = f"unknown field '{name}'"
+    if close:
+        out += f" — did you mean '{close[0]}'?"
+    elsewhere = [
+        _PLACES[m][0] for m, ks in keys.items() if name in ks and m != here and m in _PLACES
+    ]
+    if elsewhere:
+        out += f"; '{name}' is allowed in {', '.join(dict.fromkeys(elsewhere))}"
+    if here in _PLACES and not close:
+        out += f"; keys of {_PLACES[here][0]}: {', '.join(allowed)} (e.g. {_PLACES[here][1]})"
+    return out
 
 
 def data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -96,9 +206,7 @@ def _one(error: dict[str, Any], name: str) -> str:
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(name), _known_keys(), n=1)
-        hint = f" — did you mean '{close[0]}'?" if close else ""
-        return f"unknown field '{name}'{hint}"
+        return unknown_key(str(name), tuple(error["loc"]))
     if kind == "literal_error":
         return f"must be one of {_choices(ctx['expected'])} — got {value!r}"
     if kind == "union_tag_invalid":
@@ -127,7 +235,14 @@ def _one(error: dict[str, Any], name: str) -> str:
 def problems_from(exc: ValidationError, data: Any) -> list[tuple[tuple[Any, ...], str, str]]:
     """``[(data_path, field_label, message)]``: one entry per distinct problem location."""
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    deeper = {tuple(e["loc"][:n]) for e in errors for n in range(1, len(e["loc"]))}
+    for error in errors:
+        # a mapping that failed the scalar members of a union (attributes: {age: {lt: 13}})
+        # and has an error inside it: the inner error is the one to report
+        nested = isinstance(error.get("input"), dict) and _type_word(error["type"])
+        if nested and tuple(error["loc"][:-1]) in deeper and len(errors) > 1:
+            continue
         loc = tuple(error["loc"])
         if error["type"] == "union_tag_invalid":  # point at the `detector:` key itself
             loc += (error["ctx"]["discriminator"].strip("'"),)

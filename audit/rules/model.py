@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,7 +29,13 @@ from pydantic import (
 )
 
 from audit.detectors.registry import DetectorSpec, available_detectors, spec
-from audit.rules.columns import OPERATORS_BY_KIND, SETTABLE_COLUMNS, FieldRef, resolve_field
+from audit.rules.columns import (
+    OPERATORS_BY_KIND,
+    SETTABLE_COLUMNS,
+    FieldRef,
+    parse_extra_path,
+    resolve_field,
+)
 from audit.vocabulary import ACTIONS, ENTITY_TYPE_PATTERN, RULE_STATUSES, SEVERITIES
 
 Scalar = StrictBool | StrictInt | StrictFloat | StrictStr | datetime | date
@@ -48,6 +54,11 @@ FIELD_OPERATORS = (
     "contains",
     "matches",
 )
+#: Operators of a field whose value is a list (a detector list column, extra.x[*].y).
+LIST_OPERATORS = ("contains", "in", "not_in", "is_null")
+#: Comparisons of group thresholds, evidence scores and finding attributes.
+THRESHOLD_OPERATORS = ("gt", "ge", "lt", "le", "eq")
+_ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
 
@@ -110,9 +121,13 @@ class FieldCondition(_Strict):
             raise ValueError(f"{op} needs a value; to test for a missing value use is_null: true")
         ref = self.ref
         allowed = OPERATORS_BY_KIND[ref.kind]
+        path = ref.extra_path()
+        if path is not None and path.is_list:
+            allowed = LIST_OPERATORS
         if op not in allowed:
+            what = "a list of values" if path is not None and path.is_list else ref.kind
             raise ValueError(
-                f"{op} cannot be used on {ref.name} ({ref.kind}); use one of {', '.join(allowed)}"
+                f"{op} cannot be used on {ref.name} ({what}); use one of {', '.join(allowed)}"
             )
         _check_value_kind(ref, op, self.value)
         return self
@@ -156,6 +171,10 @@ def _check_value_kind(ref: FieldRef, op: str, value: Any) -> None:
     if len(kinds) > 1:
         raise ValueError(f"{op} mixes kinds of values ({', '.join(sorted(kinds))}); use one kind")
     kind = kinds.pop()
+    if ref.kind == "list":  # list fields hold text values (entity types, cue types, codes)
+        if kind != "text":
+            raise ValueError(f"{ref.name} holds text values, so {op} needs text — got {value!r}")
+        return
     if ref.kind == "extra":
         if op in ("lt", "le", "gt", "ge") and kind == "bool":
             raise ValueError(f"{op} needs a number, text or date — got {value!r}")
@@ -213,6 +232,72 @@ def _known_types(detector: str, types: list[str]) -> None:
             )
 
 
+AttributeScalar = StrictBool | StrictInt | StrictFloat | StrictStr
+Number = StrictInt | StrictFloat
+ATTRIBUTE_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+
+
+class AttributeTest(_Strict):
+    """A comparison on one attribute of a finding: ``{lt: 13}``, ``{in: [c2pa, xmp]}``."""
+
+    eq: AttributeScalar | None = None
+    ne: AttributeScalar | None = None
+    lt: Number | None = None
+    le: Number | None = None
+    gt: Number | None = None
+    ge: Number | None = None
+    in_: list[AttributeScalar] | None = Field(None, alias="in", min_length=1)
+    not_in: list[AttributeScalar] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> AttributeTest:
+        given = [op for op in ATTRIBUTE_OPERATORS if getattr(self, _field_name(op)) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"an attribute test needs exactly one of {', '.join(ATTRIBUTE_OPERATORS)} "
+                f"(e.g. age: {{lt: 13}}); got {len(given)}"
+            )
+        if given[0] in ("in", "not_in"):
+            _check_value_kind(FieldRef("attribute", "extra"), given[0], self.value)
+        return self
+
+    @property
+    def op(self) -> str:
+        """The operator, as written."""
+        return next(op for op in ATTRIBUTE_OPERATORS if getattr(self, _field_name(op)) is not None)
+
+    @property
+    def value(self) -> Any:
+        """The operator's value."""
+        return getattr(self, _field_name(self.op))
+
+
+def attribute_tests(attributes: dict[str, Any] | None) -> list[tuple[str, str, Any]]:
+    """``(key, op, value)`` of a detector condition's attributes (a bare value means eq)."""
+    out = []
+    for key, test in sorted((attributes or {}).items()):
+        if isinstance(test, AttributeTest):
+            out.append((key, test.op, test.value))
+        else:
+            out.append((key, "eq", test))
+    return out
+
+
+def _known_attributes(detector: str, keys: list[str]) -> None:
+    """Attribute keys must be well-formed and, when the detector declares its attributes
+    (``finding_attributes``), among them: a misspelt key would silently match nothing."""
+    declared = _spec(detector).finding_attributes
+    for key in keys:
+        if not _ATTRIBUTE_KEY.match(key):
+            raise ValueError(f"attribute names are lower_case words like age — got {key!r}")
+        if declared and key not in declared:
+            hint = _suggest(key, declared)
+            raise ValueError(
+                f"findings of {detector} have no attribute {key!r}{hint}; "
+                f"its attributes: {', '.join(declared)}"
+            )
+
+
 class DetectorCondition(_Strict):
     """At least `min_count` findings of one detector (optionally only of `types`, with a
     score ≥ `min_score`, and — for detectors that find image boxes — boxes ≥ `min_size_px`).
@@ -228,6 +313,20 @@ class DetectorCondition(_Strict):
     min_size_px: int | None = Field(
         None, ge=1, description="image-box detectors (faces): larger side of the box, px"
     )
+    attributes: dict[str, AttributeScalar | AttributeTest] | None = Field(
+        None,
+        min_length=1,
+        description="count only findings whose attributes match: {source: c2pa}, {age: {lt: 13}}",
+    )
+
+    @field_validator("attributes")
+    @classmethod
+    def _declared_attributes(
+        cls, attributes: dict[str, Any] | None, info: ValidationInfo
+    ) -> dict[str, Any] | None:
+        if attributes and "detector" in info.data:
+            _known_attributes(info.data["detector"], list(attributes))
+        return attributes
 
     @field_validator("detector")
     @classmethod
@@ -280,37 +379,107 @@ class NotCondition(_Strict):
 # ---------------------------------------------------------------- aggregates (group level)
 
 
-class ShareOfItems(_Strict):
-    """At least `ge` (0–1) of the group's items satisfy `where`."""
+class _Threshold(_Strict):
+    """Exactly one comparison of a group's figure with a number (gt, ge, lt, le or eq)."""
+
+    gt: StrictInt | StrictFloat | None = None
+    ge: StrictInt | StrictFloat | None = None
+    lt: StrictInt | StrictFloat | None = None
+    le: StrictInt | StrictFloat | None = None
+    eq: StrictInt | StrictFloat | None = None
+
+    # what the figure is, its range, and whether it is a whole number (for messages)
+    _figure: ClassVar[str] = "the figure"
+    _low: ClassVar[float] = 0.0
+    _high: ClassVar[float | None] = None
+    _whole: ClassVar[bool] = False
+    _example: ClassVar[str] = "ge: 1"
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> _Threshold:
+        given = [op for op in THRESHOLD_OPERATORS if getattr(self, op) is not None]
+        if len(given) != 1:
+            what = "none" if not given else ", ".join(given)
+            raise ValueError(
+                f"{self._figure} needs exactly one threshold of {', '.join(THRESHOLD_OPERATORS)}"
+                f" (e.g. {self._example}); got {what}"
+            )
+        op, value = given[0], getattr(self, given[0])
+        if self._whole and value != int(value):
+            raise ValueError(f"{op}: {self._figure} is a whole number — got {value!r}")
+        high = "" if self._high is None else f" and {self._high}"
+        if value < self._low or (self._high is not None and value > self._high):
+            raise ValueError(f"{op}: {self._figure} lies between {self._low}{high} — got {value!r}")
+        if op == "ge" and value <= self._low:
+            raise ValueError(
+                f"ge: {value!r} holds for every group; use a threshold above {self._low}"
+            )
+        return self
+
+    @property
+    def op(self) -> str:
+        """The comparison, as written."""
+        return next(op for op in THRESHOLD_OPERATORS if getattr(self, op) is not None)
+
+    @property
+    def value(self) -> float:
+        """The threshold."""
+        return getattr(self, self.op)
+
+    @property
+    def rising(self) -> bool | None:
+        """True when more matching items can only help (gt/ge), False when they can only
+        hurt (lt/le), None for eq: how an unknown inner condition may be treated."""
+        return {"gt": True, "ge": True, "lt": False, "le": False}.get(self.op)
+
+
+class ShareOfItems(_Threshold):
+    """The share (0–1) of the group's items that satisfy `where` compared with a threshold:
+    ``ge: 0.3`` (at least 30 %), ``gt: 0.2`` (more than 20 %), ``lt: 0.05``."""
 
     where: Condition
-    ge: float = Field(gt=0, le=1)
+    _figure: ClassVar[str] = "share_of_items (a share from 0 to 1)"
+    _high: ClassVar[float | None] = 1.0
+    _example: ClassVar[str] = "gt: 0.2"
 
 
-class CountOfItems(_Strict):
-    """At least `ge` of the group's items satisfy `where`."""
+class CountOfItems(_Threshold):
+    """The number of the group's items that satisfy `where` compared with a threshold."""
 
     where: Condition
-    ge: int = Field(ge=1)
+    _figure: ClassVar[str] = "count_of_items (a number of items)"
+    _whole: ClassVar[bool] = True
+    _example: ClassVar[str] = "ge: 5"
 
 
-class DistinctCount(_Strict):
-    """The group's items carry at least `ge` distinct non-missing values of `field`."""
+class DistinctCount(_Threshold):
+    """The number of distinct non-missing values of `field` in the group, compared."""
 
     field: str
-    ge: int = Field(ge=1)
+    _figure: ClassVar[str] = "distinct_count (a number of values)"
+    _whole: ClassVar[bool] = True
+    _example: ClassVar[str] = "ge: 2"
 
     _known = field_validator("field")(FieldCondition._known_field.__func__)
 
 
-class EvidenceScore(_Strict):
-    """The group's evidence score from one detector's findings is at least `ge` (the
-    detector declares how its findings weigh and add up: EvidenceWeights)."""
+class EvidenceScore(_Threshold):
+    """The group's evidence score from one detector's findings, compared with a threshold
+    (the detector declares how its findings weigh and add up: EvidenceWeights). A group
+    without findings has no score and matches no threshold."""
 
     detector: str = Field(description="a detector that declares evidence weights")
-    # > 0: a group without findings has no score, so a threshold at or below 0 could not
-    # mean "every group scoring that much" (it would skip groups with no evidence at all)
-    ge: float = Field(gt=0, description="minimum score (above 0), e.g. 1.0")
+    _figure: ClassVar[str] = "evidence_score"
+    _low: ClassVar[float] = -1e9
+    _example: ClassVar[str] = "ge: 1.0"
+
+    @model_validator(mode="after")
+    def _positive_ge(self) -> EvidenceScore:
+        # a group without findings has no score, so a threshold at or below 0 could not
+        # mean "every group scoring that much" (it would skip groups with no evidence at all)
+        if self.op == "ge" and self.value <= 0:
+            raise ValueError(f"ge: an evidence score threshold must be above 0 — got {self.value}")
+        return self
 
     @field_validator("detector")
     @classmethod
@@ -389,7 +558,44 @@ class AggregateCondition(_Strict):
     aggregate: Aggregate
 
 
-CONDITION_KINDS = ("field", "detector", "all", "any", "not", "aggregate")
+# ---------------------------------------------------------------- consent registry, copies
+
+REGISTRY_KINDS = ("opt_out", "erasure", "objection")
+REGISTRY_SUBJECT_TYPES = ("author", "url", "domain", "email", "image", "face")
+
+
+class RegistryMatch(_Strict):
+    """Which consent registry requests count (docs/REGISTRY.md): of these kinds, by these
+    subject types; omitted means any."""
+
+    kinds: list[Literal[REGISTRY_KINDS]] | None = Field(  # type: ignore[valid-type]
+        None, min_length=1, description="opt_out, erasure, objection"
+    )
+    subject_types: list[Literal[REGISTRY_SUBJECT_TYPES]] | None = Field(  # type: ignore[valid-type]
+        None, min_length=1, description="author, url, domain, email, image, face"
+    )
+
+
+class RegistryCondition(_Strict):
+    """The item is covered by a request of the scan's consent registry (`--registry`)."""
+
+    registry: RegistryMatch
+
+
+class CopyOf(_Strict):
+    """The item's image is a perceptual copy (PDQ) of another item's image; with `original`,
+    only copies of items for which that condition holds (no aggregates inside)."""
+
+    original: Condition | None = None
+
+
+class CopyCondition(_Strict):
+    """The item's image copies another item's image (`copy_of: {original: <condition>}`)."""
+
+    copy_of: CopyOf
+
+
+CONDITION_KINDS = ("field", "detector", "all", "any", "not", "aggregate", "registry", "copy_of")
 
 Condition = Annotated[
     Annotated[FieldCondition, Tag("field-node")]
@@ -397,7 +603,9 @@ Condition = Annotated[
     | Annotated[AllCondition, Tag("all-node")]
     | Annotated[AnyCondition, Tag("any-node")]
     | Annotated[NotCondition, Tag("not-node")]
-    | Annotated[AggregateCondition, Tag("aggregate-node")],
+    | Annotated[AggregateCondition, Tag("aggregate-node")]
+    | Annotated[RegistryCondition, Tag("registry-node")]
+    | Annotated[CopyCondition, Tag("copy_of-node")],
     Discriminator(
         _key_kind(CONDITION_KINDS),
         custom_error_type="condition_kind",
@@ -445,14 +653,32 @@ class Finding(_Strict):
         return self.entity_type or spec(self.detector).entity_types[0]
 
 
+class RegistryHit(_Strict):
+    """A consent registry request covering a test item (the self-test applies no registry)."""
+
+    request_id: StrictStr = "r1"
+    kind: Literal[REGISTRY_KINDS] = "erasure"  # type: ignore[valid-type]
+    subject_type: Literal[REGISTRY_SUBJECT_TYPES] = "author"  # type: ignore[valid-type]
+
+
 def _check_item_fields(item: dict[str, Any]) -> dict[str, Any]:
-    for name in item:
+    for name, value in item.items():
         if name not in SETTABLE_COLUMNS and not name.startswith("extra."):
             ref = resolve_field(name)  # raises with a hint for unknown names
             raise ValueError(f"{ref.name} is computed from findings; give findings: instead")
         if name.startswith("extra."):
-            resolve_field(name)
+            path = parse_extra_path(name[len("extra.") :])
+            if not all(isinstance(step, str) for step in path.steps):
+                raise ValueError(
+                    f"{name}: a test item sets a source value by its keys "
+                    "(extra.record.langs: [en]); give a list instead of [0] or [*]"
+                )
+        elif isinstance(value, list | dict):
+            raise ValueError(f"{name} takes a single value — got {value!r}")
     return item
+
+
+ItemValue = Scalar | list[Any] | dict[str, Any] | None
 
 
 class ItemCase(_Strict):
@@ -460,10 +686,22 @@ class ItemCase(_Strict):
 
     name: str | None = None
     expect: Literal["match", "no_match"]
-    item: dict[str, Scalar | None] = Field(default_factory=dict)
+    expect_action: Literal[ACTIONS] | None = Field(  # type: ignore[valid-type]
+        None, description="for a rule with tiered actions: the tier's action the item gets"
+    )
+    item: dict[str, ItemValue] = Field(default_factory=dict)
     findings: list[Finding] = Field(default_factory=list)
+    registry: list[RegistryHit] = Field(
+        default_factory=list, description="consent registry requests covering the item"
+    )
 
     _fields = field_validator("item")(_check_item_fields)
+
+    @model_validator(mode="after")
+    def _action_of_a_match(self) -> ItemCase:
+        if self.expect_action is not None and self.expect != "match":
+            raise ValueError("expect_action goes with expect: match")
+        return self
 
 
 class GroupItem(_Strict):
@@ -472,6 +710,12 @@ class GroupItem(_Strict):
     model_config = ConfigDict(extra="allow", frozen=True)
     item_id: StrictStr
     findings: list[Finding] = Field(default_factory=list)
+    registry: list[RegistryHit] = Field(
+        default_factory=list, description="consent registry requests covering the item"
+    )
+    image: StrictStr | None = Field(
+        None, description="a label for the item's picture: items with the same label are copies"
+    )
 
     @model_validator(mode="after")
     def _fields(self) -> GroupItem:
@@ -490,6 +734,9 @@ class GroupCase(_Strict):
     name: str | None = None
     items: list[GroupItem] = Field(min_length=1)
     expect_flagged: list[StrictStr]
+    expect_actions: dict[StrictStr, Literal[ACTIONS]] | None = Field(  # type: ignore[valid-type]
+        None, description="for a rule with tiered actions: item_id → the action it gets"
+    )
 
     @model_validator(mode="after")
     def _flagged_exist(self) -> GroupCase:
@@ -499,6 +746,11 @@ class GroupCase(_Strict):
         unknown = sorted(set(self.expect_flagged) - set(ids))
         if unknown:
             raise ValueError(f"expect_flagged names items not in items: {', '.join(unknown)}")
+        stray = sorted(set(self.expect_actions or {}) - set(self.expect_flagged))
+        if stray:
+            raise ValueError(
+                f"expect_actions names items not in expect_flagged: {', '.join(stray)}"
+            )
         return self
 
 
@@ -513,6 +765,20 @@ TestCase = Annotated[
     ),
 ]
 
+# ---------------------------------------------------------------- tiered actions
+
+
+class Tier(_Strict):
+    """One tier of a rule's actions: items that match the rule and ``when`` (the last tier
+    has no ``when``: every other matching item) get this action and severity."""
+
+    when: Condition | None = None
+    action: Literal[ACTIONS]  # type: ignore[valid-type]
+    severity: Literal[SEVERITIES] | None = Field(  # type: ignore[valid-type]
+        None, description="default: the rule's severity"
+    )
+
+
 # ---------------------------------------------------------------- the rule
 
 
@@ -523,7 +789,14 @@ class Rule(_Strict):
     title: str = Field(min_length=1)
     status: Literal[RULE_STATUSES]  # type: ignore[valid-type]
     severity: Literal[SEVERITIES]  # type: ignore[valid-type]
-    action: Literal[ACTIONS]  # type: ignore[valid-type]
+    action: Literal[ACTIONS] = Field(  # type: ignore[valid-type]
+        description="what to do with matching items (with `actions`: the first tier's)"
+    )
+    actions: list[Tier] | None = Field(
+        None,
+        min_length=2,
+        description="tiered actions, first matching tier wins; the last has no `when`",
+    )
     description: str = Field(min_length=1)
     rationale: str = Field(min_length=1)
     references: list[StrictStr] = Field(default_factory=list)
@@ -534,6 +807,46 @@ class Rule(_Strict):
     )
     match: Condition
     tests: list[TestCase] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _action_or_tiers(cls, data: Any) -> Any:
+        """``action`` or ``actions``, not both; with tiers, ``action`` is the first tier's."""
+        if isinstance(data, dict) and "actions" in data:
+            if "action" in data:
+                raise ValueError(
+                    "give action (one for every match) or actions (tiers), not both; e.g. "
+                    "actions: [{when: {field: author_age_at_post, lt: 16}, action: exclude}, "
+                    "{action: review}]"
+                )
+            tiers = data["actions"]
+            if isinstance(tiers, list) and tiers and isinstance(tiers[0], dict):
+                data = {**data, "action": tiers[0].get("action")}
+        return data
+
+    @model_validator(mode="after")
+    def _last_tier_catches_all(self) -> Rule:
+        tiers = self.actions or []
+        for n, tier in enumerate(tiers):
+            last = n == len(tiers) - 1
+            if last and tier.when is not None:
+                raise ValueError(
+                    "the last of actions has no `when`: it is what every other matching item "
+                    "gets (e.g. {action: review})"
+                )
+            if not last and tier.when is None:
+                raise ValueError(f"actions[{n}] needs a `when` (only the last tier has none)")
+        return self
+
+    @property
+    def tiers(self) -> list[Tier]:
+        """The rule's tiers: its ``actions``, or one tier of its action and severity."""
+        if self.actions:
+            return [
+                t if t.severity else t.model_copy(update={"severity": self.severity})
+                for t in self.actions
+            ]
+        return [Tier(action=self.action, severity=self.severity)]
 
     @field_validator("id")
     @classmethod
@@ -561,9 +874,9 @@ class Rule(_Strict):
         return self.id.split(".", 1)[0]
 
 
-for _model in (AllCondition, AnyCondition, NotCondition, ShareOfItems, CountOfItems):
+for _model in (AllCondition, AnyCondition, NotCondition, ShareOfItems, CountOfItems, CopyOf):
     _model.model_rebuild()
-for _model in (AnyItemHaving, Aggregate, AggregateCondition, Rule):
+for _model in (AnyItemHaving, Aggregate, AggregateCondition, CopyCondition, Tier, Rule):
     _model.model_rebuild()
 
 

@@ -101,6 +101,25 @@ class EvidenceTable:
 
 
 @dataclass
+class ItemTable:
+    """Items that one registry or copy condition accepts, with the evidence label of each
+    (``item_id, label``). Conditions read it as ``i.item_id IN (SELECT item_id FROM name)``,
+    self-contained, so they work at any depth (under `not`, in aggregates, in copy_of)."""
+
+    name: str
+    block: str  # the audit/sql/rules.sql block that creates it
+    parts: dict[str, str]  # its placeholders' SQL
+    binder: Binder = field(default_factory=Binder)
+    inputs: tuple[str, ...] = ()  # sandbox inputs it reads (audit/rules/evaluate.py)
+
+    def statement(self) -> Statement:
+        """The CREATE TABLE statement of this table."""
+        return Statement(
+            fill(query("rules.sql", self.block), NAME=self.name, **self.parts), self.binder.params
+        )
+
+
+@dataclass
 class PackTables:
     """Detector conditions and group tables shared by the rules of one pack."""
 
@@ -111,6 +130,8 @@ class PackTables:
     detectors: set[str] = field(default_factory=set)
     groups: dict[str, GroupTable] = field(default_factory=dict)  # group SQL → table
     evidence_tables: dict[tuple[str, str], EvidenceTable] = field(default_factory=dict)
+    attribute_detectors: set[str] = field(default_factory=set)  # conditions on attributes
+    item_tables: dict[Any, ItemTable] = field(default_factory=dict)  # registry, copy_of
 
     def detector_index(self, key: Any, build: Any, *, evidence: bool) -> int:
         """Index of a detector condition (``key`` identifies it; ``build(binder)`` → SQL)."""
@@ -141,6 +162,21 @@ class PackTables:
             )
             self.detectors.add(detector)
         return self.evidence_tables[key]
+
+    def item_table(self, key: Any, block: str) -> tuple[ItemTable, bool]:
+        """The item table of a registry / copy condition (``key`` identifies it) and whether it
+        is new (the caller then fills its parts)."""
+        if key in self.item_tables:
+            return self.item_tables[key], False
+        prefix = "rule_registry" if block == "registry_table" else "rule_copies"
+        table = ItemTable(f"{prefix}_{len(self.item_tables) + 1}", block, {})
+        self.item_tables[key] = table
+        return table, True
+
+    @property
+    def inputs(self) -> set[str]:
+        """Sandbox inputs besides items and findings that the pack reads (registry, copies)."""
+        return {name for t in self.item_tables.values() for name in t.inputs}
 
     @property
     def evidence_detectors(self) -> set[str]:
@@ -177,6 +213,7 @@ class PackTables:
             ]
         return (
             out
+            + [t.statement() for t in self.item_tables.values()]
             + [g.statement() for g in self.groups.values()]
             + [e.statement() for e in self.evidence_tables.values()]
         )

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from audit.detectors.registry import spec
+from audit.rules.columns import parse_extra_path
 from audit.rules.compile import compile_rule
 from audit.rules.evaluate import evaluate_rules
 from audit.rules.loader import LoadedRule, RuleSet
@@ -50,12 +51,18 @@ class RuleResult:
 
 
 def insert_item(con: duckdb.DuckDBPyConnection, fields: dict[str, Any]) -> None:
-    """Insert one test item; ``extra.<name>`` keys go into the extra JSON, others are columns."""
+    """Insert one test item; ``extra.<path>`` keys go into the extra JSON (``extra.record.langs``
+    into ``{"record": {"langs": …}}``), others are columns."""
     params: dict[str, Any] = dict.fromkeys(all_item_columns())
-    extra = {}
+    extra: dict[str, Any] = {}
     for name, value in fields.items():
         if name.startswith("extra."):
-            extra[name[len("extra.") :]] = value
+            path = parse_extra_path(name[len("extra.") :])
+            keys = [path.column, *(str(step) for step in path.steps)]
+            node = extra
+            for key in keys[:-1]:
+                node = node.setdefault(key, {})
+            node[keys[-1]] = value
         else:
             params[name] = value.isoformat() if hasattr(value, "isoformat") else value
     params["extra"] = json.dumps(extra, default=str) if extra else None
@@ -82,10 +89,32 @@ def insert_finding(con: duckdb.DuckDBPyConnection, item_id: str, f: Finding) -> 
 Fixture = tuple[dict[str, Any], list[Finding]]  # (item fields incl. item_id, findings)
 
 
+Hits = dict[str, tuple[str, str]]  # item_id → (evidence, action)
+
+
+def insert_registry_and_image(con: duckdb.DuckDBPyConnection, item_id: str, case: Any) -> None:
+    """A test item's consent registry requests and picture label (items with the same label
+    share one image content, so they are copies of each other)."""
+    for hit in getattr(case, "registry", None) or ():
+        con.execute(
+            query("rules.sql", "selftest_registry_hit"),
+            [RUN_ID, hit.request_id, item_id, hit.kind, hit.subject_type],
+        )
+    label = getattr(case, "image", None)
+    if label is not None:
+        uri = f"selftest-image://{label}"
+        con.execute(query("rules.sql", "selftest_image"), [uri, label])
+        con.execute(query("rules.sql", "selftest_item_image"), [uri, item_id])
+
+
 def _evaluate(
-    rules: list[LoadedRule], items: list[Fixture], extra_names: set[str]
-) -> dict[str, dict[str, str]]:
-    """Evaluate ``rules`` over a fresh in-memory store of ``items``: {rule_id: {item_id: evidence}}."""
+    rules: list[LoadedRule],
+    items: list[Fixture],
+    extra_names: set[str],
+    cases: dict[str, Any] | None = None,
+) -> dict[str, Hits]:
+    """Evaluate ``rules`` over a fresh in-memory store of ``items``:
+    {rule_id: {item_id: (evidence, action)}}."""
     con = open_memory()
     try:
         for name in sorted(extra_names):
@@ -94,12 +123,14 @@ def _evaluate(
             insert_item(con, fields)
             for f in findings:
                 insert_finding(con, fields["item_id"], f)
-        evaluate_rules(con, RuleSet(rules, "selftest", ""), RUN_ID)
-        out: dict[str, dict[str, str]] = {r.rule.id: {} for r in rules}
-        for rule_id, item_id, evidence in con.execute(
-            query("rules.sql", "selftest_flagged"), [RUN_ID]
+            if cases and fields["item_id"] in cases:
+                insert_registry_and_image(con, fields["item_id"], cases[fields["item_id"]])
+        evaluate_rules(con, RuleSet(rules, "selftest", ""), RUN_ID, measure=False)
+        out: dict[str, Hits] = {r.rule.id: {} for r in rules}
+        for rule_id, item_id, evidence, action in con.execute(
+            query("rules.sql", "selftest_flagged_actions"), [RUN_ID]
         ).fetchall():
-            out[rule_id][item_id] = evidence
+            out[rule_id][item_id] = (evidence, action)
         return out
     finally:
         con.close()
@@ -111,27 +142,26 @@ def _case_name(index: int, case: ItemCase | GroupCase) -> str:
     return f"#{index} expect {case.expect}" if isinstance(case, ItemCase) else f"#{index} group"
 
 
-def _check_item_case(
-    index: int, case: ItemCase, flagged: dict[str, str], item_id: str
-) -> CaseResult:
+def _check_item_case(index: int, case: ItemCase, flagged: Hits, item_id: str) -> CaseResult:
     got = item_id in flagged
     ok = got == (case.expect == "match")
-    detail = "" if ok else ("flagged: " + flagged[item_id] if got else "not flagged")
+    detail = "" if ok else ("flagged: " + flagged[item_id][0] if got else "not flagged")
+    if ok and got and case.expect_action and flagged[item_id][1] != case.expect_action:
+        ok, detail = False, f"action {flagged[item_id][1]}, expected {case.expect_action}"
     return CaseResult(index, _case_name(index, case), ok, detail)
 
 
-def _check_group_case(index: int, case: GroupCase, flagged: dict[str, str]) -> CaseResult:
+def _check_group_case(index: int, case: GroupCase, flagged: Hits) -> CaseResult:
     want, got = set(case.expect_flagged), set(flagged)
-    ok = want == got
-    detail = ""
-    if not ok:
-        parts = []
-        if want - got:
-            parts.append(f"not flagged: {', '.join(sorted(want - got))}")
-        if got - want:
-            parts.append(f"unexpectedly flagged: {', '.join(sorted(got - want))}")
-        detail = "; ".join(parts)
-    return CaseResult(index, _case_name(index, case), ok, detail)
+    parts = []
+    if want - got:
+        parts.append(f"not flagged: {', '.join(sorted(want - got))}")
+    if got - want:
+        parts.append(f"unexpectedly flagged: {', '.join(sorted(got - want))}")
+    for item_id, action in sorted((case.expect_actions or {}).items()):
+        if item_id in flagged and flagged[item_id][1] != action:
+            parts.append(f"{item_id}: action {flagged[item_id][1]}, expected {action}")
+    return CaseResult(index, _case_name(index, case), not parts, "; ".join(parts))
 
 
 def coverage_problems(loaded: LoadedRule) -> list[str]:
@@ -169,12 +199,14 @@ def run_selftests(ruleset: RuleSet) -> list[RuleResult]:
     shared_rules: list[LoadedRule] = []
     shared_items: list[Fixture] = []
     shared_checks: list[tuple[str, int, ItemCase, str]] = []
+    shared_cases: dict[str, ItemCase] = {}
     for loaded in ruleset:
         rule_id, comp = loaded.rule.id, compiled[loaded.rule.id]
         for n, case in enumerate(loaded.rule.tests, start=1):
             if isinstance(case, GroupCase):
                 fixtures = [(item.fields, list(item.findings)) for item in case.items]
-                hits = _evaluate([loaded], fixtures, comp.extra_names)[rule_id]
+                extras = {item.item_id: item for item in case.items}
+                hits = _evaluate([loaded], fixtures, comp.extra_names, extras)[rule_id]
                 results[rule_id].cases.append(_check_group_case(n, case, hits))
             elif comp.is_aggregate:
                 item_id = _item_id(n, case)
@@ -182,17 +214,19 @@ def run_selftests(ruleset: RuleSet) -> list[RuleResult]:
                     [loaded],
                     [({**case.item, "item_id": item_id}, list(case.findings))],
                     comp.extra_names,
+                    {item_id: case},
                 )
                 results[rule_id].cases.append(_check_item_case(n, case, hits[rule_id], item_id))
             else:
                 item_id = f"{rule_id}/{_item_id(n, case)}"
                 shared_items.append(({**case.item, "item_id": item_id}, list(case.findings)))
+                shared_cases[item_id] = case
                 shared_checks.append((rule_id, n, case, item_id))
                 if not shared_rules or shared_rules[-1] is not loaded:
                     shared_rules.append(loaded)
     if shared_rules:
         extra = set().union(*(compiled[r.rule.id].extra_names for r in shared_rules))
-        hits = _evaluate(shared_rules, shared_items, extra)
+        hits = _evaluate(shared_rules, shared_items, extra, shared_cases)
         for rule_id, n, case, item_id in shared_checks:
             results[rule_id].cases.append(_check_item_case(n, case, hits[rule_id], item_id))
     for result in results.values():

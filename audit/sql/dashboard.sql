@@ -194,6 +194,9 @@ SELECT * FROM {report.kpi_groups} ORDER BY rank
 -- name: rule_stats
 -- report.sql's per-rule figures in the filtered scope, plus rationale and review progress.
 SELECT k.rule_id, k.title, k.category, k.status, k.severity, k.action, k.description,
+       k.skip_reason, k.partial_reason,
+       CASE WHEN k.skip_reason IS NOT NULL THEN 'skipped'
+            WHEN k.partial_reason IS NOT NULL THEN 'partly' ELSE 'yes' END AS evaluated,
        c.rationale, c."references", c.tags, c.source_file,
        k.items, k.flags,
        coalesce(r.confirmed, 0) AS confirmed,

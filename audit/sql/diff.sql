@@ -57,3 +57,40 @@ SELECT
     (SELECT count(*) FROM removed)                                         AS removed,
     coalesce((SELECT list(item_id ORDER BY item_id) FROM added), [])[1:$limit]   AS added_examples,
     coalesce((SELECT list(item_id ORDER BY item_id) FROM removed), [])[1:$limit] AS removed_examples;
+
+-- name: has_registry
+SELECT count(*) = 2 FROM duckdb_tables()
+WHERE database_name = '{c}' AND table_name IN ('registry_requests', 'registry_matches');
+
+-- name: request_changes
+-- Consent registry requests from A to B: new, withdrawn or changed (kind, subject or platform),
+-- and per request of B the items it newly covers (covered in B by it, by no request in A).
+WITH ra AS (SELECT * FROM {a}.registry_requests WHERE run_id = $run_a),
+rb AS (SELECT * FROM {b}.registry_requests WHERE run_id = $run_b),
+covered_a AS (SELECT DISTINCT item_id FROM {a}.registry_matches WHERE run_id = $run_a),
+newly AS (
+    SELECT request_id, count(DISTINCT item_id) AS newly_covered,
+           list(DISTINCT item_id ORDER BY item_id)[1:$limit] AS new_examples
+    FROM {b}.registry_matches
+    WHERE run_id = $run_b AND item_id NOT IN (SELECT item_id FROM covered_a)
+    GROUP BY request_id
+), items_b AS (
+    SELECT request_id, count(DISTINCT item_id) AS items_b FROM {b}.registry_matches
+    WHERE run_id = $run_b GROUP BY request_id
+)
+SELECT coalesce(rb.request_id, ra.request_id) AS request_id,
+       CASE WHEN ra.request_id IS NULL THEN 'new'
+            WHEN rb.request_id IS NULL THEN 'withdrawn'
+            WHEN ra.kind IS DISTINCT FROM rb.kind OR ra.subject_key IS DISTINCT FROM rb.subject_key
+                 OR ra.platform_key IS DISTINCT FROM rb.platform_key THEN 'changed'
+            ELSE 'unchanged' END AS change,
+       coalesce(rb.kind, ra.kind) AS kind, coalesce(rb.subject_type, ra.subject_type) AS subject_type,
+       coalesce(i.items_b, 0) AS items_b, coalesce(n.newly_covered, 0) AS newly_covered,
+       coalesce(n.new_examples, []) AS new_examples
+FROM ra FULL OUTER JOIN rb USING (request_id)
+LEFT JOIN newly n ON n.request_id = coalesce(rb.request_id, ra.request_id)
+LEFT JOIN items_b i ON i.request_id = coalesce(rb.request_id, ra.request_id)
+WHERE ra.request_id IS NULL OR rb.request_id IS NULL OR n.newly_covered > 0
+   OR ra.kind IS DISTINCT FROM rb.kind OR ra.subject_key IS DISTINCT FROM rb.subject_key
+   OR ra.platform_key IS DISTINCT FROM rb.platform_key
+ORDER BY change, request_id;

@@ -189,7 +189,7 @@ fl AS (
 )
 SELECT
     r.rule_id, r.title, r.category, r.status, r.severity, r.action, r.description,
-    r.skip_reason,
+    r.skip_reason, r.partial_reason,
     coalesce(fl.flags, 0)                    AS flags,
     coalesce(fl.items, 0)                    AS items,
     coalesce(fl.items, 0) / nullif(n.total, 0) AS share
@@ -396,3 +396,70 @@ LEFT JOIN rule_hits r
 LEFT JOIN labels l
   ON l.group_key = t.group_key AND l.group_platform IS NOT DISTINCT FROM t.group_platform
 ORDER BY t.rank;
+
+-- name: rule_checks
+-- Each rule's thresholds measured against this corpus (audit/rules/check.py), in rule order.
+SELECT rule_id, path, words, population, reaching, dead
+FROM rule_checks WHERE run_id = $run_id
+ORDER BY rule_id, rowid;
+
+-- name: kpi_requests
+-- The consent registry as this run applied it: per request, the items it covers in all and by
+-- each way, when it was first honoured (the earliest complete run — or this one — in which
+-- it covered an item), whether it is new or changed since the previous complete run, and
+-- "matched nothing" for requests a reviewer must look at. Subjects are never shown.
+WITH req AS (SELECT * FROM registry_requests WHERE run_id = $run_id),
+prev_run AS (
+    SELECT run_id FROM runs
+    WHERE status = 'complete' AND run_id <> $run_id
+      AND started_at <= (SELECT coalesce(max(started_at), now()::TIMESTAMP) FROM runs WHERE run_id = $run_id)
+      AND run_id IN (SELECT run_id FROM registry_requests)
+    ORDER BY started_at DESC, run_id DESC LIMIT 1
+), prev AS (SELECT * FROM registry_requests WHERE run_id IN (SELECT run_id FROM prev_run)),
+m AS (
+    SELECT request_id, count(DISTINCT item_id) AS items,
+           count(DISTINCT item_id) FILTER (WHERE method = 'author') AS by_author,
+           count(DISTINCT item_id) FILTER (WHERE method = 'url') AS by_url,
+           count(DISTINCT item_id) FILTER (WHERE method = 'domain') AS by_domain,
+           count(DISTINCT item_id) FILTER (WHERE method = 'email') AS by_email,
+           count(DISTINCT item_id) FILTER (WHERE method = 'image') AS by_image,
+           count(DISTINCT item_id) FILTER (WHERE method = 'face') AS by_face
+    FROM registry_matches WHERE run_id = $run_id GROUP BY request_id
+), honoured AS (
+    SELECT x.request_id, min(r.started_at) AS first_honoured
+    FROM (SELECT DISTINCT run_id, request_id FROM registry_matches) x JOIN runs r USING (run_id)
+    WHERE r.status = 'complete' OR r.run_id = $run_id
+    GROUP BY x.request_id
+)
+SELECT req.request_id, req.kind, req.subject_type, req.platform_key AS platform,
+       req.received_at, req.source_file, req.source_line,
+       coalesce(m.items, 0) AS items, coalesce(m.by_author, 0) AS by_author,
+       coalesce(m.by_url, 0) AS by_url, coalesce(m.by_domain, 0) AS by_domain,
+       coalesce(m.by_email, 0) AS by_email, coalesce(m.by_image, 0) AS by_image,
+       coalesce(m.by_face, 0) AS by_face,
+       CASE WHEN coalesce(m.items, 0) > 0 THEN h.first_honoured END AS first_honoured,
+       CASE WHEN coalesce(m.items, 0) = 0 THEN 'matched nothing' ELSE 'honoured' END AS status,
+       CASE WHEN NOT EXISTS (SELECT 1 FROM prev_run) THEN 'first registry'
+            WHEN p.request_id IS NULL THEN 'new'
+            WHEN p.kind IS DISTINCT FROM req.kind OR p.subject_key IS DISTINCT FROM req.subject_key
+                 OR p.platform_key IS DISTINCT FROM req.platform_key THEN 'changed'
+            ELSE 'unchanged' END AS since_last_scan
+FROM req
+LEFT JOIN m USING (request_id)
+LEFT JOIN honoured h USING (request_id)
+LEFT JOIN prev p USING (request_id)
+ORDER BY coalesce(m.items, 0) = 0 DESC, req.request_id;
+
+-- name: kpi_requests_removed
+-- Requests of the previous complete registry that this run no longer has.
+WITH prev_run AS (
+    SELECT run_id FROM runs
+    WHERE status = 'complete' AND run_id <> $run_id
+      AND started_at <= (SELECT coalesce(max(started_at), now()::TIMESTAMP) FROM runs WHERE run_id = $run_id)
+      AND run_id IN (SELECT run_id FROM registry_requests)
+    ORDER BY started_at DESC, run_id DESC LIMIT 1
+)
+SELECT request_id, kind, subject_type FROM registry_requests
+WHERE run_id IN (SELECT run_id FROM prev_run)
+  AND request_id NOT IN (SELECT request_id FROM registry_requests WHERE run_id = $run_id)
+ORDER BY request_id;

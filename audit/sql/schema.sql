@@ -127,10 +127,24 @@ CREATE TABLE IF NOT EXISTS rule_catalog (
     sha256      VARCHAR,
     match_json  JSON,
     sql_text    VARCHAR,
-    skip_reason VARCHAR   -- why the rule was not evaluated in this run (NULL: it was)
+    skip_reason VARCHAR,  -- why the rule was not evaluated in this run (NULL: it was)
+    partial_reason VARCHAR -- "evaluated without …": conditions this corpus cannot answer
 );
 -- databases scanned before skip reasons were recorded
 ALTER TABLE rule_catalog ADD COLUMN IF NOT EXISTS skip_reason VARCHAR;
+ALTER TABLE rule_catalog ADD COLUMN IF NOT EXISTS partial_reason VARCHAR;
+
+-- Each rule's thresholds measured against the corpus in a run (audit/rules/check.py):
+-- "min_score 0.5: 0 of 314 PHONE_NUMBER findings reach it"; dead = nothing reaches it.
+CREATE TABLE IF NOT EXISTS rule_checks (
+    run_id     VARCHAR NOT NULL,
+    rule_id    VARCHAR NOT NULL,
+    path       VARCHAR,   -- where in the rule file: match.all[1].min_score
+    words      VARCHAR,
+    population BIGINT,
+    reaching   BIGINT,
+    dead       BOOLEAN
+);
 
 -- One row per (run, item, rule) that matched.
 CREATE TABLE IF NOT EXISTS flags (
@@ -169,6 +183,56 @@ CREATE TABLE IF NOT EXISTS access_log (
     action      VARCHAR NOT NULL,   -- reveal_text | unblur_image | export_lookup
     reviewer    VARCHAR NOT NULL,
     accessed_at TIMESTAMP DEFAULT current_timestamp
+);
+
+-- Consent registry (audit/registry/, docs/REGISTRY.md). Every version a scan loaded is kept:
+-- one copy of the requests per run, so what changed since the last scan is a query.
+CREATE TABLE IF NOT EXISTS registry_requests (
+    run_id         VARCHAR NOT NULL,
+    source_file    VARCHAR,
+    source_line    BIGINT,
+    request_id     VARCHAR NOT NULL,
+    kind           VARCHAR,   -- opt_out | erasure | objection
+    subject_type   VARCHAR,   -- author | url | domain | email | image | face
+    subject        VARCHAR,   -- as written (image/face: the path, relative to the file)
+    platform       VARCHAR,
+    received_at    TIMESTAMP,
+    platform_key   VARCHAR,   -- normalised platform
+    subject_key    VARCHAR,   -- normalised subject (image/face: the file's sha256)
+    subject_sha256 VARCHAR
+);
+
+-- Items each request covers, per run, with how (author, url, domain, email, image, face).
+CREATE TABLE IF NOT EXISTS registry_matches (
+    run_id       VARCHAR NOT NULL,
+    request_id   VARCHAR NOT NULL,
+    item_id      VARCHAR NOT NULL,
+    kind         VARCHAR,
+    subject_type VARCHAR,
+    method       VARCHAR,
+    distance     DOUBLE,    -- PDQ bits or face-encoding distance; NULL for exact matches
+    detail       VARCHAR    -- evidence words; never the subject itself
+);
+
+-- Cache of the registry's reference images and photos, by content: PDQ hashes of each
+-- variant (crops, mirror) and face encodings.
+CREATE TABLE IF NOT EXISTS registry_subjects (
+    content_sha256 VARCHAR NOT NULL,
+    method         VARCHAR NOT NULL,   -- pdq | face
+    method_version VARCHAR NOT NULL,
+    variant        VARCHAR NOT NULL,
+    h0 UBIGINT, h1 UBIGINT, h2 UBIGINT, h3 UBIGINT,
+    quality        INTEGER,
+    embedding      FLOAT[],
+    created_at     TIMESTAMP DEFAULT current_timestamp
+);
+
+-- Image contents that are perceptual copies of each other (both directions), rebuilt by
+-- every scan from the image_hash detector's PDQ hashes.
+CREATE TABLE IF NOT EXISTS image_copies (
+    content_sha256  VARCHAR NOT NULL,
+    original_sha256 VARCHAR NOT NULL,
+    distance        INTEGER
 );
 
 -- Review samples for assurance (audit review sample; docs/ASSURANCE.md): the design of each

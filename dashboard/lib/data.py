@@ -451,3 +451,17 @@ def lookup_face(
     status = items_status(db, run_id, hits["item_id"].tolist())
     out = status.merge(hits, on="item_id")
     return out.sort_values("distance").reset_index(drop=True)
+
+
+# --- consent registry ---------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=_TTL, max_entries=_MAX, show_spinner=False)
+def registry_requests(db: str, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The run's consent registry requests (report.sql ``kpi_requests``, the report's own rows)
+    and the ones withdrawn since the previous scan."""
+    params = {"run_id": run_id}
+    return (
+        run_sql(db, report_query("kpi_requests"), params),
+        run_sql(db, report_query("kpi_requests_removed"), params),
+    )

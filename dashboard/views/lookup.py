@@ -12,6 +12,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from audit.detectors.faces.reference import MATCH_DISTANCE
 from audit.imageio import ImageLoadError
 from dashboard.lib import data, state
 from dashboard.lib.db import DatabaseBusy
@@ -107,10 +108,13 @@ with by_author:
 with by_face:
     st.caption(
         "Upload a clear photo of the person. It is analysed in memory and never stored. "
-        "Lower distance = more similar; 0.6 is face_recognition's usual threshold."
+        f"Lower distance = more similar; {MATCH_DISTANCE} is the calibrated threshold the "
+        "consent registry's face requests use (docs/REGISTRY.md)."
     )
     photo = st.file_uploader("Photo", type=["jpg", "jpeg", "png", "webp"], key="lookup_photo")
-    threshold = st.slider("Match threshold (distance)", 0.3, 0.8, 0.6, 0.01, key="lookup_thr")
+    threshold = st.slider(
+        "Match threshold (distance)", 0.3, 0.8, MATCH_DISTANCE, 0.01, key="lookup_thr"
+    )
     if photo is not None:
         payload = photo.getvalue()
         suffix = "." + photo.name.rsplit(".", 1)[-1].lower() if "." in photo.name else ".jpg"

@@ -23,8 +23,19 @@ if rules.empty:
     st.info("This run has no rule catalog.")
     st.stop()
 
-cols = ["severity", "rule_id", "title", "category", "action", "items", "flags", "confirmed",
-        "false_positive", "needs_legal"]  # fmt: skip
+# A skipped rule's zero is not a finding, and a partly evaluated rule ran without some of
+# its conditions: both are said before the table, with the reason.
+for kind, column, head in (
+    ("skipped", "skip_reason", "not evaluated in this run (their zero is not a finding)"),
+    ("partly", "partial_reason", "evaluated without some of their conditions"),
+):
+    said = rules[rules["evaluated"] == kind]
+    if not said.empty:
+        lines = "\n".join(f"- `{r['rule_id']}`: {r[column]}" for r in data.records(said))
+        st.warning(f"**{len(said)} rule(s) {head}:**\n{lines}")
+
+cols = ["severity", "rule_id", "title", "category", "action", "evaluated", "items", "flags",
+        "confirmed", "false_positive", "needs_legal"]  # fmt: skip
 event = st.dataframe(
     severity_styler(rules[cols], "severity"),
     hide_index=True,
@@ -38,6 +49,9 @@ event = st.dataframe(
         "title": st.column_config.TextColumn("Title", width="large"),
         "category": "Category",
         "action": "Action",
+        "evaluated": st.column_config.TextColumn(
+            "Evaluated", help="yes; partly (some conditions unknown here); skipped", width="small"
+        ),
         "items": st.column_config.NumberColumn("Items", help="Items flagged in the filters"),
         "flags": None,
         "confirmed": st.column_config.NumberColumn("Confirmed", help="Latest decision per item"),
@@ -66,6 +80,10 @@ with st.container(border=True):
     with left:
         st.markdown(f"**What it flags.** {rule['description'] or '—'}")
         st.markdown(f"**Why it matters.** {rule['rationale'] or '—'}")
+        if rule.get("skip_reason"):
+            st.markdown(f"**Not evaluated in this run.** {rule['skip_reason']}")
+        elif rule.get("partial_reason"):
+            st.markdown(f"**Partly evaluated.** {rule['partial_reason']}")
         refs = rule["references"]
         if refs is not None and len(refs) > 0:
             st.markdown("**References.** " + "; ".join(str(r) for r in refs))

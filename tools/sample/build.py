@@ -19,6 +19,7 @@ from pathlib import Path
 from tools.embedded_writer import GPS_IFD, dms_to_decimal
 from tools.sample.plan import SamplePlan, make_plan
 from tools.sample.readme import render_readme
+from tools.sample.registry import write_registry
 from tools.sample.writers import write_exports
 from tools.synthetic_images import (
     BROKEN,
@@ -103,6 +104,10 @@ def write_corpus_yaml(out: Path) -> None:
         ("app/posts.parquet", "generic"),
     ]
     lines = ["name: sample", "sources:"] + [f"  - {{path: {p}, mapping: {m}}}" for p, m in sources]
+    lines += [
+        "# consent registry (audit/registry/, docs/REGISTRY.md; written by tools/sample/registry.py)",
+        "registry: [registry/requests.csv]",
+    ]
     (out / "corpus.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -113,6 +118,7 @@ def build(out: Path, *, images: bool = True, verify: bool = True) -> SamplePlan:
         build_images(out / "images", verify)
     write_exports(plan, out)
     write_corpus_yaml(out)
+    write_registry(out, photo=images)
     (out / "README.md").write_text(render_readme(plan), encoding="utf-8")
     return plan
 

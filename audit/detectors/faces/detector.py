@@ -75,6 +75,11 @@ class FacesDetector:
     personal_data: ClassVar[bool] = True  # a face is biometric data of an identifiable person
     finding_kind: ClassVar[FindingKind] = "image_box"
     label: ClassVar[str] = "faces in images"
+    #: Attribute keys of its findings (rules may compare them: `attributes: {age: {lt: 13}}`).
+    finding_attributes: ClassVar[tuple[str, ...]] = (
+        "face", "width_px", "height_px", "image_width", "image_height", "hog_score",
+        "age", "age_std", "age_low", "age_high", "p_minor", "evidence",
+    )  # fmt: skip
     finding_noun: ClassVar[tuple[str, str]] = ("a face", "faces")
     derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
         DerivedColumn(

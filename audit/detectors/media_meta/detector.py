@@ -40,7 +40,9 @@ class MediaMetaDetector:
     """Reads embedded image metadata into findings (see module docstring)."""
 
     name: ClassVar[str] = "media_meta"
-    version: ClassVar[str] = "1"
+    #: 2: C2PA read and validated with c2pa-python; training entries kept apart; a permission
+    #: counts only from a valid manifest.
+    version: ClassVar[str] = "2"
     input_kind: ClassVar[InputKind] = "image"
     # the first is what a rule self-test finding without entity_type gets
     entity_types: ClassVar[tuple[str, ...]] = (
@@ -59,6 +61,12 @@ class MediaMetaDetector:
     personal_data: ClassVar[bool] = True  # positions, owner names, device serials
     finding_kind: ClassVar[FindingKind] = "media_fact"
     label: ClassVar[str] = "metadata embedded in images"
+    #: Attribute keys of its findings (rules may compare them: `attributes: {source: c2pa}`).
+    finding_attributes: ClassVar[tuple[str, ...]] = (
+        "reservation", "source", "code", "container", "training_mining", "exif", "xmp",
+        "c2pa", "value", "url", "lat", "lon", "alt", "timestamp", "lat_rounded",
+        "lon_rounded", "usage_terms", "web_statement", "rights", "other_constraints",
+    )  # fmt: skip
     found_in: ClassVar[str] = "in the image metadata"
     derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
         DerivedColumn(
@@ -91,7 +99,13 @@ class MediaMetaDetector:
         """Library versions for the run manifest."""
         import PIL
 
-        return {"pillow": PIL.__version__, "max_scan_bytes": MAX_SCAN_BYTES}
+        from audit.detectors.media_meta.c2pa import sdk_version
+
+        return {
+            "pillow": PIL.__version__,
+            "c2pa-python": sdk_version(),
+            "max_scan_bytes": MAX_SCAN_BYTES,
+        }
 
     def detect_batch(self, batch: list[Content]) -> list[Result]:
         """One Result per image; malformed metadata gives an error beside what was readable."""
@@ -204,7 +218,7 @@ def _xmp_findings(data: bytes, pillow_xmp: Any, findings: list[Finding]) -> bool
 
 
 def _c2pa_findings(data: bytes, findings: list[Finding]) -> bool:
-    from audit.detectors.media_meta.c2pa import read_c2pa
+    from audit.detectors.media_meta.c2pa import TRAINING_ENTRIES, read_c2pa
 
     info = read_c2pa(data)
     if not info.present:
@@ -212,16 +226,35 @@ def _c2pa_findings(data: bytes, findings: list[Finding]) -> bool:
     findings.append(
         Finding(
             "C2PA_MANIFEST",
-            recognizer="c2pa_jumbf",
-            attributes={"container": info.container, "training_mining": info.training_mining},
+            recognizer="c2pa_python" if info.validation_state != "unreadable" else "c2pa_jumbf",
+            attributes={
+                "container": info.container,
+                "validation_state": info.validation_state,
+                "failures": list(info.failures[:10]),
+                "entries": {e.entry: e.use for e in info.entries},
+                "training_mining": info.training_mining,
+                "error": info.error,
+            },
         )
     )
-    if info.training_mining:
+    for entry in info.entries:
+        counted = entry.counted(info.validation_state)
+        if entry.entry not in TRAINING_ENTRIES:
+            continue
         findings.append(
             Finding(
                 "TRAINING_RESERVATION",
                 recognizer="c2pa_training_mining",
-                attributes={"reservation": info.training_mining, "source": "c2pa"},
+                attributes={
+                    # a permission from a manifest that is not valid says nothing usable
+                    "reservation": counted or "unspecified",
+                    "entry": entry.entry,
+                    "use": entry.use,
+                    "counted": counted is not None,
+                    "validation_state": info.validation_state,
+                    "constraint_info": entry.constraint_info,
+                    "source": entry.assertion.split(".", 1)[0],
+                },
             )
         )
     return True

@@ -107,6 +107,11 @@ class MinorCuesDetector:
     personal_data: ClassVar[bool] = False
     finding_kind: ClassVar[FindingKind] = "text_span"
     label: ClassVar[str] = "age cues in text (minor and adult)"
+    #: Attribute keys of its findings (rules may compare them: `attributes: {subject: self}`).
+    finding_attributes: ClassVar[tuple[str, ...]] = (
+        "weight", "subject", "tense", "age", "age_low", "age_high", "year", "kind",
+        "minor_related",
+    )  # fmt: skip
     finding_noun: ClassVar[tuple[str, str]] = ("age cue", "age cues")
     derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
         _types_column(

@@ -27,13 +27,13 @@ Scores: 0.6 for a street form, 0.75 when extended by a postcode or found in a ma
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Any, ClassVar, Final
 from urllib.parse import unquote_plus
-
-from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from audit.detectors.pii.context import has_context, words_regex
 from audit.detectors.pii.recognizers import PO_BOX_REGEX, STREET_ADDRESS_REGEX
+from audit.detectors.pii.spans import Span, SpanRecognizer
 
 _FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL  # presidio's, for the US pattern
 _UP = r"[A-ZÀ-ÖØ-ÞĀ-ſ]"  # an upper-case Latin letter (ASCII and Latin-1/Extended-A)
@@ -206,33 +206,11 @@ def find_addresses(text: str) -> list[tuple[int, int, float]]:
     return sorted(kept)
 
 
-class AddressRecognizer(EntityRecognizer):
+class AddressRecognizer(SpanRecognizer):
     """Street addresses of the major regions and in map links (see the module docstring)."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["STREET_ADDRESS"],
-            supported_language="en",
-            name="AddressRecognizer",
-        )
+    ENTITIES: ClassVar[tuple[str, ...]] = ("STREET_ADDRESS",)
 
-    def load(self) -> None:
-        """Nothing to load."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """STREET_ADDRESS results."""
-        return [
-            RecognizerResult(
-                "STREET_ADDRESS",
-                start,
-                end,
-                score,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end, score in find_addresses(text)
-        ]
+    def spans(self, text: str, entities: list[str], nlp_artifacts: Any) -> Iterable[Span]:
+        for start, end, score in find_addresses(text):
+            yield "STREET_ADDRESS", start, end, score, {}

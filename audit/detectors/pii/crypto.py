@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Final
-
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from collections.abc import Iterable
+from typing import Any, ClassVar, Final
 
 from audit.detectors.pii.context import has_context, words_regex
+from audit.detectors.pii.spans import Span, SpanRecognizer
 
 BASE58: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 BECH32: Final = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -89,32 +89,11 @@ def find_wallets(text: str) -> list[tuple[int, int, float, str]]:
     ]
 
 
-class CryptoWalletRecognizer(EntityRecognizer):
+class CryptoWalletRecognizer(SpanRecognizer):
     """Bitcoin and Ethereum addresses (see the module docstring)."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["CRYPTO"], supported_language="en", name="CryptoWalletRecognizer"
-        )
+    ENTITIES: ClassVar[tuple[str, ...]] = ("CRYPTO",)
 
-    def load(self) -> None:
-        """Nothing to load."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """CRYPTO results."""
-        return [
-            RecognizerResult(
-                "CRYPTO",
-                start,
-                end,
-                score,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    "coin": coin,
-                },
-            )
-            for start, end, score, coin in find_wallets(text)
-        ]
+    def spans(self, text: str, entities: list[str], nlp_artifacts: Any) -> Iterable[Span]:
+        for start, end, score, coin in find_wallets(text):
+            yield "CRYPTO", start, end, score, {"coin": coin}

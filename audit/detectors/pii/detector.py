@@ -346,6 +346,8 @@ class PiiDetector:
     personal_data: ClassVar[bool] = True
     finding_kind: ClassVar[FindingKind] = "text_span"
     label: ClassVar[str] = "personal data in text"
+    #: Attribute keys of its findings (rules may compare them: `attributes: {language: en}`).
+    finding_attributes: ClassVar[tuple[str, ...]] = ("language", "region", "scheme", "coin")
     finding_noun: ClassVar[tuple[str, str]] = ("personal data", "personal data findings")
     derived_columns: ClassVar[tuple[DerivedColumn, ...]] = (
         DerivedColumn(
@@ -359,6 +361,12 @@ class PiiDetector:
         DerivedColumn(
             "pii_max_score", "DOUBLE", "max(score) /*FILTER*/", None,
             "highest PII finding score (NULL without findings)",
+        ),
+        # every finding of a text carries the text's language (language.py); a text without
+        # findings has none recorded, so its language is missing
+        DerivedColumn(
+            "language", "VARCHAR", "min(json_extract_string(attributes, '$.language')) /*FILTER*/",
+            None, "language of the item's text (ISO 639-1 or und) where pii found something",
         ),
     )  # fmt: skip
     # The headline row counts the data that identifies or reaches a person by itself

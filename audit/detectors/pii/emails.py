@@ -17,11 +17,11 @@ top-level domain from :data:`TLDS` (common generic and country TLDs).
 from __future__ import annotations
 
 import re
-from typing import Any, Final
-
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from collections.abc import Iterable
+from typing import Any, ClassVar, Final
 
 from audit.detectors.pii.names import wordlist
+from audit.detectors.pii.spans import Span, SpanRecognizer
 
 PROVIDERS: Final = (
     "gmail", "googlemail", "yahoo", "ymail", "hotmail", "outlook", "live", "msn", "icloud",
@@ -85,33 +85,11 @@ def find_written_emails(text: str) -> list[tuple[int, int, float]]:
     return sorted(found)
 
 
-class WrittenEmailRecognizer(EntityRecognizer):
+class WrittenEmailRecognizer(SpanRecognizer):
     """E-mail addresses with "at" / "dot" written out (see the module docstring)."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["EMAIL_ADDRESS"],
-            supported_language="en",
-            name="WrittenEmailRecognizer",
-        )
+    ENTITIES: ClassVar[tuple[str, ...]] = ("EMAIL_ADDRESS",)
 
-    def load(self) -> None:
-        """Nothing to load."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """EMAIL_ADDRESS results for written-out addresses."""
-        return [
-            RecognizerResult(
-                "EMAIL_ADDRESS",
-                start,
-                end,
-                score,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end, score in find_written_emails(text)
-        ]
+    def spans(self, text: str, entities: list[str], nlp_artifacts: Any) -> Iterable[Span]:
+        for start, end, score in find_written_emails(text):
+            yield "EMAIL_ADDRESS", start, end, score, {}

@@ -19,13 +19,12 @@ Matches carry ``scheme`` (e.g. ``es.dni``) in their recognition metadata.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final
-
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from typing import Any, ClassVar, Final
 
 from audit.detectors.pii.context import words_regex
+from audit.detectors.pii.spans import Span, SpanRecognizer
 
 SCORE_WITH_CONTEXT: Final = 0.85
 #: Context words must end at most this many characters before the ID.
@@ -153,36 +152,11 @@ def find_ids(
     return sorted(found)
 
 
-class GovernmentIdRecognizer(EntityRecognizer):
+class GovernmentIdRecognizer(SpanRecognizer):
     """Passports, driving licences and national IDs (see the module docstring)."""
 
-    ENTITIES: Final = ["PASSPORT", "DRIVER_LICENSE", "NATIONAL_ID"]
+    ENTITIES: ClassVar[tuple[str, ...]] = ("PASSPORT", "DRIVER_LICENSE", "NATIONAL_ID")
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=list(self.ENTITIES),
-            supported_language="en",
-            name="GovernmentIdRecognizer",
-        )
-
-    def load(self) -> None:
-        """Nothing to load (stdnum modules are imported on first use)."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """Government-ID results of the requested types."""
-        return [
-            RecognizerResult(
-                entity,
-                start,
-                end,
-                score,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    "scheme": scheme,
-                },
-            )
-            for start, end, score, entity, scheme in find_ids(text, entities)
-        ]
+    def spans(self, text: str, entities: list[str], nlp_artifacts: Any) -> Iterable[Span]:
+        for start, end, score, entity, scheme in find_ids(text, entities):
+            yield entity, start, end, score, {"scheme": scheme}

@@ -28,11 +28,11 @@ addresses, decimal and thousands-separated numbers, the 3-2-4 grouping of a US S
 from __future__ import annotations
 
 import re
-from typing import Any, Final
-
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from collections.abc import Iterable
+from typing import Any, ClassVar, Final
 
 from audit.detectors.pii.context import has_context, words_regex
+from audit.detectors.pii.spans import Span, SpanRecognizer
 
 #: A phone needs this many digits at least (shorter numbers are extensions or codes).
 MIN_DIGITS: Final = 7
@@ -200,35 +200,13 @@ def find_phones(text: str, language: str) -> list[tuple[int, int, float, str]]:
     return found
 
 
-class SocialPhoneRecognizer(EntityRecognizer):
-    """Phone numbers in international and national formats (see the module docstring)."""
+class SocialPhoneRecognizer(SpanRecognizer):
+    """Phone numbers in international and national formats (see the module docstring);
+    the text's language comes from the NLP artifacts when present."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["PHONE_NUMBER"],
-            supported_language="en",
-            name="SocialPhoneRecognizer",
-        )
+    ENTITIES: ClassVar[tuple[str, ...]] = ("PHONE_NUMBER",)
 
-    def load(self) -> None:
-        """Nothing to load (phonenumbers reads its metadata lazily)."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """PHONE_NUMBER results; the text's language comes from the artifacts if present."""
+    def spans(self, text: str, entities: list[str], nlp_artifacts: Any) -> Iterable[Span]:
         language = getattr(nlp_artifacts, "text_language", None) or "und"
-        return [
-            RecognizerResult(
-                "PHONE_NUMBER",
-                start,
-                end,
-                score,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    "region": region,
-                },
-            )
-            for start, end, score, region in find_phones(text, language)
-        ]
+        for start, end, score, region in find_phones(text, language):
+            yield "PHONE_NUMBER", start, end, score, {"region": region}

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Any, ClassVar, Final
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from audit.detectors.pii.spans import Span, SpanRecognizer
 
 SCORE: Final = 0.7
 
@@ -161,33 +162,11 @@ def _is_whole_place(text: str, start: int, end: int, name: str) -> bool:
     return _TEAM.match(text, end) is None
 
 
-class PlaceGazetteerRecognizer(EntityRecognizer):
+class PlaceGazetteerRecognizer(SpanRecognizer):
     """LOCATION from the gazetteer (see the module docstring)."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entities=["LOCATION"],
-            supported_language="en",
-            name="PlaceGazetteerRecognizer",
-        )
+    ENTITIES: ClassVar[tuple[str, ...]] = ("LOCATION",)
 
-    def load(self) -> None:
-        """Nothing to load (the regex is compiled on first use)."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """LOCATION results."""
-        return [
-            RecognizerResult(
-                "LOCATION",
-                start,
-                end,
-                SCORE,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end in find_places(text)
-        ]
+    def spans(self, text: str, entities: list[str], nlp_artifacts: Any) -> Iterable[Span]:
+        for start, end in find_places(text):
+            yield "LOCATION", start, end, SCORE, {}

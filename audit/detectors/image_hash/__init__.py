@@ -1,0 +1,1 @@
+"""The ``image_hash`` detector: a perceptual hash (PDQ) of every image, for finding copies."""
