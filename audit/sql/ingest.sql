@@ -379,3 +379,16 @@ WHERE items.media_uri = f.url AND f.status = 'ok' AND f.path IS NOT NULL
 SELECT status, count(*) FROM media_fetch
 WHERE url IN (SELECT media_path FROM items UNION SELECT media_uri FROM items)
 GROUP BY 1 ORDER BY 2 DESC
+
+-- name: shard_keep_staging
+-- A shard's worker (audit/ingest/shards.py) keeps its rejected rows and notes in its shard file
+-- (its new items are already in _ca_items there) for the coordinator to merge.
+CREATE TABLE _ca_shard_rejects AS SELECT * FROM _ca_rejects;
+CREATE TABLE _ca_shard_notes AS SELECT * FROM _ca_notes
+
+-- name: shard_merge
+-- The coordinator copies one shard file, attached read-only as __SHARD__, into its staging
+-- tables; the ingest then ends as a single-database ingest does (duplicates across shards).
+INSERT INTO _ca_items BY NAME SELECT * FROM __SHARD__.main._ca_items;
+INSERT INTO _ca_rejects BY NAME SELECT * FROM __SHARD__.main._ca_shard_rejects;
+INSERT INTO _ca_notes BY NAME SELECT * FROM __SHARD__.main._ca_shard_notes
