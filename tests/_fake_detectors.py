@@ -81,7 +81,9 @@ class SlowEcho(EchoDetector):
     def __init__(self, log: str | None = None, seconds: float | None = None) -> None:
         self.log = log or os.environ.get("AUDIT_TEST_LOG")
         self.seconds = (
-            seconds if seconds is not None else float(os.environ.get("AUDIT_TEST_BATCH_SECONDS", "0"))
+            seconds
+            if seconds is not None
+            else float(os.environ.get("AUDIT_TEST_BATCH_SECONDS", "0"))
         )
 
     def detect_batch(self, batch: list[Content]) -> list[Result]:

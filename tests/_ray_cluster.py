@@ -4,6 +4,7 @@ token authentication off (a private test cluster), tiny resources."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -58,10 +59,8 @@ class Node:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
-        try:  # children left in the group (gcs_server, raylet) go too
+        with contextlib.suppress(ProcessLookupError):  # children left in the group go too
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @dataclass

@@ -75,7 +75,9 @@ def test_scan_survives_losing_a_node_mid_job(tmp_path: Path) -> None:
     # a short folder: Ray's socket paths under it must stay within AF_UNIX's 107 bytes
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp")))
     try:
-        cluster.start_node("head", head=True, cpus=1, env=cluster_env({**base, "AUDIT_TEST_NODE": "head"}))
+        cluster.start_node(
+            "head", head=True, cpus=1, env=cluster_env({**base, "AUDIT_TEST_NODE": "head"})
+        )
         node2 = cluster.start_node(
             "node2", head=False, cpus=1, env=cluster_env({**base, "AUDIT_TEST_NODE": "node2"})
         )
