@@ -8,6 +8,7 @@ and the stage='detect' rows of ``errors``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import tempfile
 import time
@@ -238,15 +239,21 @@ def _run_ray(
 
 
 def shard_folder(con: duckdb.DuckDBPyConnection, name: str, version: str) -> Path:
-    """Where the Ray engine keeps one detector version's shards: ``AUDIT_RAY_SHARDS`` if set,
-    else ``detect-shards/`` beside the audit database (a temp folder for in-memory stores)."""
+    """Where the Ray engine keeps one detector version's shards: ``detect-shards/`` beside the
+    audit database, or under ``AUDIT_RAY_SHARDS`` (a shared folder) in a subfolder of its own
+    per audit database, so that scans sharing the root never take each other's shards."""
+    row = con.execute(query("ingest.sql", "database_path")).fetchall()
+    db = str(Path(row[0][0]).resolve()) if row and row[0][0] else None
     root = os.environ.get("AUDIT_RAY_SHARDS")
-    if not root:
-        row = con.execute(query("ingest.sql", "database_path")).fetchall()
-        db = row[0][0] if row and row[0][0] else None
-        root = str(Path(db).resolve().parent / "detect-shards") if db else tempfile.gettempdir()
+    if root:
+        owner = hashlib.sha256((db or f"memory-{os.getpid()}").encode()).hexdigest()[:16]
+        base = Path(root) / owner
+    elif db:
+        base = Path(db).parent / "detect-shards"
+    else:
+        base = Path(tempfile.gettempdir()) / f"audit-detect-shards-{os.getpid()}"
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{name}-{version}")
-    return Path(root) / safe
+    return base / safe
 
 
 def _describe(cls: Any, options: dict[str, Any]) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def test_a_killed_ray_stage_resumes_from_its_committed_shards(
     # a shard finished by a task whose driver died before committing it
     folder = shard_folder(con, name, version)
     pending = list(cache.pending_contents(con, name, version, "text"))[:20]
-    (shard,) = write_input_shards(pending, tmp_path / "orphan", 20)
+    (shard,) = list(write_input_shards(pending, tmp_path / "orphan", 20))
     run_shard(name, {}, str(shard), str(folder / "out"), 4)
     assert len(finished_shards(folder)) >= 1
     for f in log.iterdir():

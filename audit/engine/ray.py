@@ -26,6 +26,7 @@ Ray is an optional extra: ``pip install 'corpus-audit[ray]'``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -158,8 +159,9 @@ def remove_shard(pair: tuple[str, str]) -> None:
     Path(results).unlink(missing_ok=True)
 
 
-def write_input_shards(contents: Iterable[Content], folder: Path, rows: int) -> list[Path]:
-    """Write contents as Parquet input shards of at most ``rows`` rows; return their paths.
+def write_input_shards(contents: Iterable[Content], folder: Path, rows: int) -> Iterator[Path]:
+    """Write contents as Parquet input shards of at most ``rows`` rows, yielding each path as
+    it is written (lazily: the first tasks start while later shards are still being read).
 
     Shard names carry a fresh run token, so a shard of an earlier (killed) scan is never
     mistaken for one of this scan.
@@ -170,22 +172,19 @@ def write_input_shards(contents: Iterable[Content], folder: Path, rows: int) -> 
     folder.mkdir(parents=True, exist_ok=True)
     schema = pa.schema([("sha256", pa.string()), ("text", pa.string()), ("path", pa.string())])
     token = secrets.token_hex(4)
-    paths: list[Path] = []
     buffer: list[dict[str, str | None]] = []
-
-    def flush() -> None:
-        if buffer:
-            path = folder / f"{token}-{len(paths):06d}.parquet"
-            pq.write_table(pa.Table.from_pylist(buffer, schema=schema), path)
-            paths.append(path)
-            buffer.clear()
-
+    n = 0
     for content in contents:
         buffer.append({"sha256": content.sha256, "text": content.text, "path": content.path})
         if len(buffer) >= rows:
-            flush()
-    flush()
-    return paths
+            path = folder / f"{token}-{n:06d}.parquet"
+            pq.write_table(pa.Table.from_pylist(buffer, schema=schema), path)
+            buffer, n = [], n + 1
+            yield path
+    if buffer:
+        path = folder / f"{token}-{n:06d}.parquet"
+        pq.write_table(pa.Table.from_pylist(buffer, schema=schema), path)
+        yield path
 
 
 def _connect(ray: Any, workers: int, address: str | None) -> None:
@@ -218,22 +217,24 @@ def iter_result_shards(
     shutil.rmtree(in_dir, ignore_errors=True)  # an earlier scan's inputs are recomputed
     out_dir.mkdir(parents=True, exist_ok=True)
     shards = write_input_shards(contents, in_dir, shard_rows(batch_size))
-    if not shards:
+    first = next(shards, None)
+    if first is None:
         return
     ray = _require_ray()
     _connect(ray, workers, address or os.environ.get("RAY_ADDRESS"))
     task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES, retry_exceptions=False)(run_shard)
     window = max(2, 2 * int(ray.cluster_resources().get("CPU", workers)))
-    todo = list(reversed(shards))
+    todo: Iterator[Path] = itertools.chain([first], shards)
     in_flight: dict[Any, Path] = {}
     try:
-        while todo or in_flight:
-            while todo and len(in_flight) < window:
-                shard = todo.pop()
+        while True:
+            while len(in_flight) < window and (shard := next(todo, None)) is not None:
                 ref = task.options(scheduling_strategy="SPREAD").remote(
                     name, options, str(shard), str(out_dir), batch_size
                 )
                 in_flight[ref] = shard
+            if not in_flight:
+                return
             ready, _ = ray.wait(list(in_flight), num_returns=1)
             for ref in ready:
                 shard = in_flight.pop(ref)
