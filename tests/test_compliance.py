@@ -14,9 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from audit.cli import app
+from audit.declared_sql import exposure_categories
 from tools.sample.answers import truth_answers
 
 runner = CliRunner()
+#: The PII detector's headline exposure row, as its declaration labels it.
+PII_LABEL = next(c.label for c in exposure_categories() if c.key == "pii")
 
 
 def _ok(*args: object) -> str:
@@ -73,7 +76,7 @@ def test_croissant_passes_mlcroissant_validation(reviewed: Path) -> None:
     meta = dataset.metadata
     assert not meta.ctx.issues.errors
     assert meta.name == "sample"
-    assert any("Personal data in text" in s for s in meta.personal_sensitive_information)
+    assert any(PII_LABEL in s for s in meta.personal_sensitive_information)
     assert any("Residual after review" in s for s in meta.personal_sensitive_information)
     assert meta.data_collection and "laion" in meta.data_collection
     assert meta.data_biases and meta.data_preprocessing_protocol
@@ -85,7 +88,7 @@ def test_dataset_card_section(reviewed: Path) -> None:
     _ok("compliance", reviewed, "--dataset-card", card)
     text = card.read_text(encoding="utf-8")
     assert text.startswith("### Personal and Sensitive Information")
-    assert "| Personal data in text |" in text
+    assert f"| {PII_LABEL} |" in text
     assert "estimated" in text and "95 % interval" in text
 
 

@@ -439,6 +439,29 @@ def _errors(report: dict[str, Any]) -> str:
     )
 
 
+def _derivations(report: dict[str, Any]) -> str:
+    """How values the exports did not state were derived: visibility by basis, and notes."""
+    basis = [
+        f"<tr><td>{escape(r['visibility'])}</td><td>{escape(r['basis'])}</td>"
+        f"<td class='num'>{_num(r['items'])}</td></tr>"
+        for r in report.get("visibility_basis") or []
+    ]
+    notes = [
+        f"<li>{escape(n['message'])} <span class='muted'>({escape(Path(n['source_file'] or '').name)})"
+        "</span></li>"
+        for n in report.get("derivations") or []
+        if n["code"] != "note_visibility"  # the table above says these, summed
+    ]
+    return _section(
+        "derivations",
+        "How values were derived",
+        "Where an export does not state an item's audience, visibility is unknown — never "
+        "public; each inferred value is counted here with what it was inferred from.",
+        _table([("Visibility", False), ("Basis", False), ("Items", True)], basis, "No items.")
+        + (f"<ul class='notes'>{''.join(notes)}</ul>" if notes else ""),
+    )
+
+
 def _manifest(manifest: dict[str, Any]) -> str:
     versions = manifest.get("versions", {})
     corpus = manifest.get("corpus", {})
@@ -523,6 +546,7 @@ def render_html(report: dict[str, Any]) -> str:
             _pii(report),
             _samples(report),
             _errors(report),
+            _derivations(report),
             _manifest(manifest),
         ]
     )

@@ -149,6 +149,8 @@ def collect_report(
         "severity": rows(con, "kpi_severity", run_id=run_id),
         "pii_types": rows(con, "kpi_pii_types"),
         "face_ages": rows(con, "kpi_face_ages"),
+        "derivations": rows(con, "kpi_derivations"),
+        "visibility_basis": rows(con, "kpi_visibility_basis"),
         "errors": rows(con, "kpi_errors", run_id=run_id),
         "groups": group_tables(con, run_id, limit=group_limit, min_items=group_min_items),
         "flag_sample": _flag_sample(con, run_id, sample_per_rule),

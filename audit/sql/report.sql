@@ -39,7 +39,8 @@ WITH it AS (
         count(*)                                                      AS errors,
         count(*) FILTER (WHERE rejected)                              AS rejected_rows,
         count(DISTINCT item_id) FILTER (WHERE NOT rejected)           AS items_with_errors
-    FROM errors WHERE stage IN ('ingest', 'detect') OR run_id = $run_id
+    -- notes (stage 'note': how values were derived) are not errors
+    FROM errors WHERE (stage IN ('ingest', 'detect') OR run_id = $run_id) AND stage <> 'note'
 )
 SELECT
     items, public_items, consent_signal_items, flags, flagged_items, excluded_items,
@@ -232,9 +233,26 @@ SELECT
     list(coalesce(item_id, source_file || ':' || source_row::VARCHAR)
          ORDER BY item_id, source_row)[1:3]  AS examples
 FROM errors
-WHERE stage IN ('ingest', 'detect') OR run_id = $run_id
+WHERE (stage IN ('ingest', 'detect') OR run_id = $run_id) AND stage <> 'note'
 GROUP BY stage, code
 ORDER BY list_position(['ingest', 'detect', 'rules', 'report'], stage), errors DESC, code;
+
+-- name: kpi_derivations
+-- How the ingest derived values the export did not state (stage 'note' rows of errors, e.g.
+-- "visibility unknown for 300 of 300 items: web scrape: no audience information").
+SELECT code, source_file, message
+FROM errors
+WHERE stage = 'note'
+ORDER BY code, source_file, message;
+
+-- name: kpi_visibility_basis
+-- Items by visibility and the basis of that value (NULL basis: given as-is by the corpus).
+SELECT coalesce(visibility, 'unknown') AS visibility,
+       coalesce(visibility_basis, 'as given in the corpus') AS basis,
+       count(*) AS items
+FROM items
+GROUP BY ALL
+ORDER BY items DESC, visibility, basis;
 
 -- name: flag_sample
 -- The first $per_rule flagged items of every rule (by item_id, so the sample is stable).

@@ -14,7 +14,7 @@ GROUP BY item_id;
 CREATE OR REPLACE /*VIEW*/ item_errors AS
 SELECT item_id, list_sort(list_distinct(list(code))) AS errors
 FROM errors
-WHERE item_id IS NOT NULL AND NOT rejected
+WHERE item_id IS NOT NULL AND NOT rejected AND stage <> 'note'  -- notes are not errors
 GROUP BY item_id;
 
 -- What rules, reports and the dashboard see: items + derived detector columns.
