@@ -23,9 +23,13 @@ CREATE OR REPLACE TEMP MACRO _ca_ts_auto(s) AS
     CASE WHEN regexp_matches(trim(s), '^-?\d+(\.\d+)?$')
          THEN _ca_epoch(try_cast(trim(s) AS DOUBLE), 1)
          ELSE _ca_ts_text(s) END;
+-- (A simple CASE, not IN lists: DuckDB plans IN with 5+ constants as a join, which costs the
+-- INSERT its parallel batch path; compile.one_of says more.)
 CREATE OR REPLACE TEMP MACRO _ca_bool(s) AS
-    CASE WHEN lower(trim(s)) IN ('true', 't', '1', 'yes', 'y') THEN true
-         WHEN lower(trim(s)) IN ('false', 'f', '0', 'no', 'n') THEN false END;
+    CASE lower(trim(s)) WHEN 'true' THEN true WHEN 't' THEN true WHEN '1' THEN true
+                        WHEN 'yes' THEN true WHEN 'y' THEN true
+                        WHEN 'false' THEN false WHEN 'f' THEN false WHEN '0' THEN false
+                        WHEN 'no' THEN false WHEN 'n' THEN false END;
 CREATE OR REPLACE TEMP MACRO _ca_int(s) AS
     coalesce(try_cast(trim(s) AS INTEGER),
              CASE WHEN try_cast(trim(s) AS DOUBLE) = round(try_cast(trim(s) AS DOUBLE))
