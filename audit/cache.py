@@ -24,11 +24,11 @@ FETCH_ROWS = 4096
 #: Items per transaction when hashing texts (see hash_texts).
 HASH_CHUNK_ROWS = 2_000_000
 
-_RESULT_SCHEMA = pa.schema(
+RESULT_SCHEMA = pa.schema(
     [("sha256", pa.string()), ("status", pa.string()), ("error", pa.string()),
      ("n_findings", pa.int32())]
 )  # fmt: skip
-_FINDING_SCHEMA = pa.schema(
+FINDING_SCHEMA = pa.schema(
     [
         ("content_sha256", pa.string()),
         ("entity_type", pa.string()),
@@ -110,10 +110,8 @@ def count_contents(con: duckdb.DuckDBPyConnection, kind: InputKind) -> int:
     return con.execute(query("detect.sql", name)).fetchall()[0][0]
 
 
-def store_results(
-    con: duckdb.DuckDBPyConnection, detector: str, version: str, results: list[Result]
-) -> None:
-    """Write one batch of results to the cache in a single transaction."""
+def result_tables(results: list[Result]) -> tuple[pa.Table, pa.Table]:
+    """One batch of results as the cache's two Arrow tables: (analysed rows, finding rows)."""
     result_rows = [
         {"sha256": r.sha256, "status": "error" if r.error else "ok", "error": r.error,
          "n_findings": len(r.findings)}
@@ -134,8 +132,19 @@ def store_results(
         for r in results
         for f in r.findings
     ]
-    con.register("_result_batch", pa.Table.from_pylist(result_rows, schema=_RESULT_SCHEMA))
-    con.register("_finding_batch", pa.Table.from_pylist(finding_rows, schema=_FINDING_SCHEMA))
+    return (
+        pa.Table.from_pylist(result_rows, schema=RESULT_SCHEMA),
+        pa.Table.from_pylist(finding_rows, schema=FINDING_SCHEMA),
+    )
+
+
+def store_results(
+    con: duckdb.DuckDBPyConnection, detector: str, version: str, results: list[Result]
+) -> None:
+    """Write one batch of results to the cache in a single transaction."""
+    result_table, finding_table = result_tables(results)
+    con.register("_result_batch", result_table)
+    con.register("_finding_batch", finding_table)
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(query("detect.sql", "delete_cached"), [detector, version])
@@ -148,3 +157,29 @@ def store_results(
     finally:
         con.unregister("_result_batch")
         con.unregister("_finding_batch")
+
+
+def commit_result_shards(
+    con: duckdb.DuckDBPyConnection, detector: str, version: str, shards: list[tuple[str, str]]
+) -> int:
+    """Load result shards (``(results.parquet, findings.parquet)`` pairs written by a worker,
+    audit/engine/ray.py) into the cache in one transaction: DuckDB reads the files itself
+    (INSERT … SELECT FROM read_parquet), no row passes through Python. Idempotent: a shard
+    committed twice (a scan killed between the commit and the files' removal) replaces its
+    own rows. Returns the contents committed."""
+    if not shards:
+        return 0
+    results = [r for r, _ in shards]
+    findings = [f for _, f in shards]
+    params = [detector, version, results]
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(query("detect.sql", "shard_delete_cached"), params)
+        con.execute(query("detect.sql", "shard_insert_analysed"), params)
+        con.execute(query("detect.sql", "shard_insert_findings"), [detector, version, findings])
+        n = con.execute(query("detect.sql", "shard_count"), [results]).fetchall()[0][0]
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return n

@@ -8,10 +8,13 @@ and the stage='detect' rows of ``errors``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -75,6 +78,10 @@ def resolve_names(names: Sequence[str] | None) -> list[str]:
 ENGINES = ("local", "ray")
 
 
+#: Marker for the Ray engine's detect path: result shards committed in bulk (_run_ray).
+RAY_SHARDS = object()
+
+
 def engine_batches(engine: str) -> Callable[..., Any]:
     """The ``iter_batches`` of an engine; both engines share one contract."""
     if engine == "local":
@@ -84,6 +91,14 @@ def engine_batches(engine: str) -> Callable[..., Any]:
     else:
         raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     return iter_batches
+
+
+def _stage_engine(engine: str) -> Any:
+    """What the detect stage runs detectors with: ``iter_batches`` of the local engine, or
+    :data:`RAY_SHARDS` (the Ray engine's shard protocol, committed shard by shard)."""
+    if engine == "ray":
+        return RAY_SHARDS
+    return engine_batches(engine)
 
 
 def run_detectors(
@@ -111,7 +126,7 @@ def run_detectors(
     summary.texts_hashed = cache.hash_texts(con, progress=_stage(progress, "hash texts"))
     if any(c.input_kind == "image" for c in classes.values()):
         summary.media_hashed = media.hash_media(con, progress=_stage(progress, "hash media"))
-    run_batches = engine_batches(engine)
+    run_batches = _stage_engine(engine)
     for name, cls in classes.items():
         summary.detectors[name] = _run_one(
             con, name, cls, (options or {}).get(name, {}), workers, run_id, progress, run_batches
@@ -139,21 +154,13 @@ def _run_one(
     started = time.perf_counter()
     version, kind = cls.version, cls.input_kind
     stats = DetectorStats(version=version, contents=cache.count_contents(con, kind))
-    # Counted before streaming so the progress bar shows a total and an ETA.
-    total = cache.count_pending(con, name, version, kind)
-    pending = cache.pending_contents(con, name, version, kind)
-    label = f"detect {name}"
-    if progress:
-        progress(label, 0, total)
     if getattr(cls, "in_process", False):
         workers = 1
-    for results in run_batches(
-        name, options, pending, workers=workers, batch_size=batch_size_of(cls)
-    ):
-        cache.store_results(con, name, version, results)
-        stats.analysed += len(results)
-        if progress:
-            progress(label, stats.analysed, total)
+    if run_batches is RAY_SHARDS:
+        stats.analysed = _run_ray(con, name, version, options, workers, cls, progress)
+    else:
+        stats.analysed = _run_batches(con, name, version, options, workers, cls, progress,
+                                      run_batches)  # fmt: skip
     stats.cache_hits = max(stats.contents - stats.analysed, 0)
     _rebuild(con, name, version, kind, run_id)
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection.
@@ -165,6 +172,88 @@ def _run_one(
         stats.describe = _describe(cls, options)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _run_batches(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    version: str,
+    options: dict[str, Any],
+    workers: int,
+    cls: Any,
+    progress: Progress | None,
+    run_batches: Callable[..., Any],
+) -> int:
+    """The local engine's path: commit each yielded batch of results; returns the count."""
+    kind = cls.input_kind
+    # Counted before streaming so the progress bar shows a total and an ETA.
+    total = cache.count_pending(con, name, version, kind)
+    pending = cache.pending_contents(con, name, version, kind)
+    label, analysed = f"detect {name}", 0
+    if progress:
+        progress(label, 0, total)
+    for results in run_batches(
+        name, options, pending, workers=workers, batch_size=batch_size_of(cls)
+    ):
+        cache.store_results(con, name, version, results)
+        analysed += len(results)
+        if progress:
+            progress(label, analysed, total)
+    return analysed
+
+
+def _run_ray(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    version: str,
+    options: dict[str, Any],
+    workers: int,
+    cls: Any,
+    progress: Progress | None,
+) -> int:
+    """The Ray path of one detector: commit the result shards a killed scan left complete,
+    then run the pending contents as Ray tasks and commit each result shard as it lands
+    (audit/engine/ray.py). Returns the contents committed."""
+    from audit.engine import ray as ray_engine
+
+    folder = shard_folder(con, name, version)
+    leftovers = ray_engine.finished_shards(folder)
+    committed = cache.commit_result_shards(con, name, version, leftovers)
+    for pair in leftovers:
+        ray_engine.remove_shard(pair)
+    # counted after the leftovers are in: the stream below skips what they analysed
+    kind = cls.input_kind
+    total = committed + cache.count_pending(con, name, version, kind)
+    pending = cache.pending_contents(con, name, version, kind)
+    label = f"detect {name}"
+    if progress:
+        progress(label, committed, total)
+    for pair, _ in ray_engine.iter_result_shards(
+        name, options, pending, folder, workers=workers, batch_size=batch_size_of(cls)
+    ):
+        committed += cache.commit_result_shards(con, name, version, [pair])
+        ray_engine.remove_shard(pair)
+        if progress:
+            progress(label, committed, total)
+    return committed
+
+
+def shard_folder(con: duckdb.DuckDBPyConnection, name: str, version: str) -> Path:
+    """Where the Ray engine keeps one detector version's shards: ``detect-shards/`` beside the
+    audit database, or under ``AUDIT_RAY_SHARDS`` (a shared folder) in a subfolder of its own
+    per audit database, so that scans sharing the root never take each other's shards."""
+    row = con.execute(query("ingest.sql", "database_path")).fetchall()
+    db = str(Path(row[0][0]).resolve()) if row and row[0][0] else None
+    root = os.environ.get("AUDIT_RAY_SHARDS")
+    if root:
+        owner = hashlib.sha256((db or f"memory-{os.getpid()}").encode()).hexdigest()[:16]
+        base = Path(root) / owner
+    elif db:
+        base = Path(db).parent / "detect-shards"
+    else:
+        base = Path(tempfile.gettempdir()) / f"audit-detect-shards-{os.getpid()}"
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{name}-{version}")
+    return base / safe
 
 
 def _describe(cls: Any, options: dict[str, Any]) -> dict[str, Any]:

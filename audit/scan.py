@@ -197,6 +197,8 @@ def _scan_locked(
             progress=progress,
             strict=opts.strict,
             media_cache=out / "media-cache",
+            workers=opts.workers,
+            engine=opts.engine,
         )
         timings["ingest"] = time.monotonic() - mark
         progress.note(f"ingest: {ingest_summary.items:,} items ({timings['ingest']:.1f}s)")

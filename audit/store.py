@@ -6,6 +6,7 @@ blocks of ``.sql`` files under ``audit/sql/`` and fetch it with :func:`query`.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from importlib import resources
@@ -14,6 +15,16 @@ from pathlib import Path
 import duckdb
 
 SCHEMA_VERSION = "2"
+
+#: Memory limit of the store's read-write connection (DuckDB size text, e.g. ``3GB``); unset:
+#: :data:`DEFAULT_STORE_MEMORY`. The rules sandbox has its own (AUDIT_RULES_MEMORY).
+STORE_MEMORY_ENV = "AUDIT_STORE_MEMORY"
+#: Without it DuckDB takes up to 80% of RAM before it spills: at 10^7 items the report's
+#: group tables alone held ~4 GB. With 2 GB a 2 x 10^7-item metadata-only scan peaks under
+#: 4 GB RSS (docs/SCALE.md); ``AUDIT_STORE_MEMORY`` raises it on a machine with RAM to spare.
+DEFAULT_STORE_MEMORY = "2GB"
+#: Where that connection spills (default: DuckDB's ``<database>.tmp`` beside the file).
+STORE_TEMP_ENV = "AUDIT_STORE_TEMP"
 
 #: Older schema versions this tool upgrades in place: every change since was additive (new
 #: tables, created by schema.sql when missing), so opening such a store read-write only
@@ -111,11 +122,21 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
         return con
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config=store_config())
     except duckdb.Error as exc:
         raise StoreError(f"{path}: cannot open audit database: {exc}") from exc
     create_schema(con)
     return con
+
+
+def store_config() -> dict[str, str]:
+    """DuckDB settings of a read-write store connection from the environment: a memory limit
+    (``AUDIT_STORE_MEMORY``, default :data:`DEFAULT_STORE_MEMORY`) and a spill folder
+    (``AUDIT_STORE_TEMP``, default DuckDB's ``<database>.tmp``)."""
+    config = {"memory_limit": os.environ.get(STORE_MEMORY_ENV) or DEFAULT_STORE_MEMORY}
+    if temp := os.environ.get(STORE_TEMP_ENV):
+        config["temp_directory"] = temp
+    return config
 
 
 def open_memory() -> duckdb.DuckDBPyConnection:

@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -72,8 +73,8 @@ def _ingest(corpus: str, db: str) -> Phase:
 
 
 def _rules(db: str, n: int) -> Phase:
+    from audit.paths import shipped_rules_dir as default_rules_dir
     from audit.rules import evaluate_rules, load_rules
-    from audit.scan import default_rules_dir
     from audit.store import open_store
 
     con = open_store(db)
@@ -82,10 +83,87 @@ def _rules(db: str, n: int) -> Phase:
     con.execute(FINDINGS_SQL.replace("'p' || i", _ITEM_ID).replace("$n", str(n)))
     con.execute("CHECKPOINT")
     ruleset = load_rules(default_rules_dir())
-    phase = _measure(lambda: evaluate_rules(con, ruleset, "bench"))
+    meter = _PhaseMeter()  # the peak from here on: evaluation only, not the findings set-up
+    summary = evaluate_rules(con, ruleset, "bench")
+    meter.cut("rules")
+    phase = meter.phases[0][1]
     flags = con.execute("SELECT count(*) FROM flags").fetchall()[0][0]
     con.close()
-    return Phase(phase.seconds, phase.cpu, phase.peak_mb, f"{len(ruleset)} rules, {flags:,} flags")
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in summary.phase_seconds.items())
+    return Phase(
+        phase.seconds, phase.cpu, phase.peak_mb, f"{len(ruleset)} rules, {flags:,} flags; {steps}"
+    )
+
+
+class _PhaseMeter:
+    """A scan Progress that cuts the run into phases at the scan's notes ("ingest: …",
+    "detect: …", "rules: …") and measures each: wall, CPU, and its own peak RSS (the kernel's
+    high-water mark, reset at each cut through /proc/self/clear_refs)."""
+
+    CUTS = ("ingest", "detect", "rules")
+
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, Phase]] = []
+        self.resettable = True
+        self._start()
+
+    def _start(self) -> None:
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")  # reset VmHWM
+        except OSError:
+            self.resettable = False  # peaks are then cumulative
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    @staticmethod
+    def _hwm_mb() -> float:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def cut(self, label: str, detail: str = "") -> None:
+        """End the current phase under ``label``."""
+        phase = Phase(
+            time.perf_counter() - self.wall, time.process_time() - self.cpu, self._hwm_mb(), detail
+        )
+        self.phases.append((label, phase))
+        self._start()
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        """Progress updates are not phases."""
+
+    def note(self, message: str) -> None:
+        """A stage's closing note ends a phase."""
+        label = message.split(":", 1)[0]
+        if label in self.CUTS:
+            self.cut(label, message.split(":", 1)[1].strip())
+
+    def __enter__(self) -> _PhaseMeter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _scan_none(corpus: str, out: str) -> list[tuple[str, Phase]]:
+    """`audit scan --detectors none` (metadata only) of the corpus: each phase's cost."""
+    from audit.scan import ScanOptions, run_scan
+
+    meter = _PhaseMeter()
+    result = run_scan(ScanOptions(corpus=corpus, out=Path(out), detectors=("none",)), meter)
+    meter.cut("exports+reports", f"{result.headline.get('items', 0):,} items")
+    # the first phase also holds start-up: imports, loading the pack and its self-tests
+    label, first = meter.phases[0]
+    meter.phases[0] = ("setup+ingest", first)
+    total = Phase(
+        sum(p.seconds for _, p in meter.phases),
+        sum(p.cpu for _, p in meter.phases),
+        max(p.peak_mb for _, p in meter.phases),
+        "peak = the largest phase peak" if meter.resettable else "peaks cumulative",
+    )
+    return [*meter.phases, ("total", total)]
 
 
 def _texts(n: int) -> list[str]:
@@ -164,7 +242,7 @@ def _exponent(points: list[tuple[int, float]]) -> float | None:
     )
 
 
-def _timed(label: str, fn: Callable[..., Phase], *args: object) -> Phase:
+def _timed(label: str, fn: Callable[..., Any], *args: object) -> Any:
     print(f"  … {label}", file=sys.stderr, flush=True)
     return _in_child(fn, *args)
 
@@ -176,7 +254,14 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000, help="distinct texts per detector")
     parser.add_argument("--engine-texts", type=int, default=2000)
     parser.add_argument("--skip-engines", action="store_true")
+    parser.add_argument("--skip-detectors", action="store_true")
+    parser.add_argument(
+        "--scan-sizes", default="",
+        help="sizes at which to run `audit scan --detectors none` too (peak RSS per phase)",
+    )  # fmt: skip
+    parser.add_argument("--only-scan", action="store_true", help="skip the ingest/rules phases")
     args = parser.parse_args()
+    scan_sizes = {int(float(s)) for s in args.scan_sizes.split(",") if s}
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     print(f"cores {os.cpu_count()}, load before {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     header = (
@@ -185,24 +270,32 @@ def main() -> None:
     )
     rows: list[str] = []
     growth: dict[str, list[tuple[int, float]]] = {"ingest": [], "rules": []}
-    for n in sizes:
+    for n in sorted(set(sizes) | scan_sizes):
         with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
             corpus, db = str(Path(tmp) / "corpus.parquet"), str(Path(tmp) / "audit.duckdb")
             gen = _timed(f"generate {n:,}", _generate, n, corpus)
             rows.append(_row("generate (parquet)", n, gen))
-            ing = _timed(f"ingest {n:,}", _ingest, corpus, db)
-            rows.append(_row("ingest", n, ing))
-            rul = _timed(f"rules {n:,}", _rules, db, n)
-            rows.append(_row("rules", n, rul))
-            growth["ingest"].append((n, ing.seconds))
-            growth["rules"].append((n, rul.seconds))
-            print("\n".join([header, *rows[-3:]]), flush=True)
-    for name in ("minor_cues", "pii"):
+            if n in sizes and not args.only_scan:
+                ing = _timed(f"ingest {n:,}", _ingest, corpus, db)
+                rows.append(_row("ingest", n, ing))
+                rul = _timed(f"rules {n:,}", _rules, db, n)
+                rows.append(_row("rules", n, rul))
+                growth["ingest"].append((n, ing.seconds))
+                growth["rules"].append((n, rul.seconds))
+                os.unlink(db)
+            if n in scan_sizes:
+                scan = _timed(
+                    f"scan --detectors none {n:,}", _scan_none, corpus, str(Path(tmp) / "out")
+                )
+                rows += [_row(f"scan-none {label}", n, ph) for label, ph in scan]
+            print(f"load now {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+            print("\n".join([header, *rows]), flush=True)
+    for name in () if args.skip_detectors else ("minor_cues", "pii"):
         det = _timed(f"detector {name}", _detector, name, args.sample)
         rows.append(_row(f"detect {name} (1 proc)", args.sample, det))
         per_hour = args.sample / det.cpu * 3600
         rows.append(f"  → {name}: {per_hour:,.0f} items/hour per core (CPU), extrapolated")
-    if not args.skip_engines:
+    if not args.skip_engines and not args.skip_detectors:
         for name in ("minor_cues", "pii"):
             for engine in ("local", "ray"):
                 ph = _timed(f"{engine} {name}", _engine, engine, name, args.engine_texts, 2)

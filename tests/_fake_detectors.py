@@ -69,3 +69,31 @@ class ImageSizeDetector:
     def describe(self) -> dict[str, Any]:
         """No versions."""
         return {}
+
+
+class SlowEcho(EchoDetector):
+    """Echo that takes ``AUDIT_TEST_BATCH_SECONDS`` per batch and logs which node ran each
+    batch (``AUDIT_TEST_NODE``) to the folder ``AUDIT_TEST_LOG``: the multi-node test kills
+    a node while it has work in flight."""
+
+    name: ClassVar[str] = "slow_echo"
+
+    def __init__(self, log: str | None = None, seconds: float | None = None) -> None:
+        self.log = log or os.environ.get("AUDIT_TEST_LOG")
+        self.seconds = (
+            seconds
+            if seconds is not None
+            else float(os.environ.get("AUDIT_TEST_BATCH_SECONDS", "0"))
+        )
+
+    def detect_batch(self, batch: list[Content]) -> list[Result]:
+        """Echo after a pause; one log line per batch."""
+        import time
+
+        time.sleep(self.seconds)
+        log = self.log
+        if log:
+            node = os.environ.get("AUDIT_TEST_NODE", "unknown")
+            with open(os.path.join(log, f"{node}-{os.getpid()}.log"), "a") as fh:
+                fh.write(f"{len(batch)}\n")
+        return super().detect_batch(batch)

@@ -51,6 +51,16 @@ def lit(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def one_of(expr: str, values: Sequence[str]) -> str:
+    """``expr`` equals one of the SQL literals ``values``: an OR chain, not ``IN (…)``.
+
+    DuckDB plans an IN list of more than a few constants as a hash (mark) join, and a join in
+    the SELECT makes ``INSERT … SELECT`` give up its parallel batch insert (the bare CTAS
+    path): the ingest of a Parquet file cost ~1.3× a CTAS of it with IN, less with this.
+    Same three-valued logic as IN (NULL when ``expr`` is NULL)."""
+    return "(" + " OR ".join(f"{expr} = {v}" for v in values) + ")"
+
+
 def ident(name: str) -> str:
     """A double-quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
@@ -262,9 +272,9 @@ class Compiler:
 
     def _modifiers(self, spec: ValueSpec, expr: Expr) -> Expr:
         if spec.null_if:
-            values = ", ".join(lit(scalar_text(v)) for v in spec.null_if)
+            values = [lit(scalar_text(v)) for v in spec.null_if]
             expr = Expr(
-                f"(CASE WHEN {expr.text} IN ({values}) THEN NULL ELSE {expr.sql} END)",
+                f"(CASE WHEN {one_of(expr.text, values)} THEN NULL ELSE {expr.sql} END)",
                 expr.type,
                 expr.refs,
                 expr.resolved,
@@ -430,9 +440,10 @@ def _stage_select(
                 f"{{'code': {lit(code)}, 'message': {lit(col + ': cannot read ' + chr(39))} || "
                 f"left(CAST({raw_name} AS VARCHAR), 80) || {lit(chr(39) + ' as ' + target)}}} END"
             )
-    vis_values = ", ".join(lit(v) for v in VISIBILITY_VALUES)
+    vis_values = [lit(v) for v in VISIBILITY_VALUES]
     guards.append(
-        f"(visibility NOT IN ({vis_values}) AND lower(trim(visibility)) NOT IN ({vis_values}))"
+        f"(NOT {one_of('visibility', vis_values)}"
+        f" AND NOT {one_of('lower(trim(visibility))', vis_values)})"
     )
     errs.append(
         f"CASE WHEN {guards[-1]} "
@@ -457,8 +468,8 @@ def _stage_select(
     derived = {
         # Canonical values (the usual case after a preset's mapping) skip lower(trim()).
         "visibility": (
-            f"CASE WHEN visibility IN ({vis_values}) THEN visibility "
-            f"WHEN lower(trim(visibility)) IN ({vis_values}) "
+            f"CASE WHEN {one_of('visibility', vis_values)} THEN visibility "
+            f"WHEN {one_of('lower(trim(visibility))', vis_values)} "
             "THEN lower(trim(visibility)) ELSE 'unknown' END"
         ),
         "author_age_at_post": (

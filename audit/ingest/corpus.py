@@ -20,6 +20,7 @@ resolves to nothing in every record of a file, and values inferred rather than e
 from __future__ import annotations
 
 import difflib
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ import polars as pl
 
 from audit.errors import InputError
 from audit.ingest import notes as ingest_notes
+from audit.ingest import shards
 from audit.ingest.compile import (
     CompiledSource,
     checked_fields,
@@ -127,11 +129,15 @@ def ingest_corpus(
     progress: Progress | None = None,
     strict: bool = False,
     media_cache: Path | None = None,
+    workers: int | None = None,
+    engine: str = "local",
 ) -> IngestSummary:
     """Load ``corpus`` into ``items`` (replacing it) and the stage='ingest' ``errors``.
 
     ``mapping`` is a preset name or mapping file overriding the recognised presets (and a
-    corpus spec's own). Raises :class:`InputError` for unusable input (missing file,
+    corpus spec's own). A corpus spec with ``shards`` is staged shard by shard in parallel
+    (``workers`` processes, or Ray tasks with ``engine="ray"``; audit/ingest/shards.py) and
+    merged: the result is the same as ingesting its sources in one go. Raises :class:`InputError` for unusable input (missing file,
     unknown preset, bad mapping, unrecognised format, no item at all, every row rejected)
     and, with ``strict``, for any warning; row problems become ``errors`` rows.
     """
@@ -143,17 +149,22 @@ def ingest_corpus(
     con.execute(query(_SQL, "new_items_table"))
     con.execute("BEGIN TRANSACTION")
     try:
-        with ThreadPoolExecutor(1) as pool:
-            # Hash the files on a second thread while DuckDB reads them.
-            digests = {s.path: pool.submit(file_digest, s.path) for s in plan.sources}
-            staged: dict[str, int] = {}
-            for done, src in enumerate(plan.sources):
-                if progress:
-                    progress("ingest", done, len(plan.sources))
-                staged[str(src.path)] = _ingest_source(run, src)
-            if progress:
-                progress("ingest", len(plan.sources), len(plan.sources))
+        groups = plan.shard_groups()
+        if len(groups) > 1:
+            staged, digests = _ingest_shards(run, plan, groups, workers, engine, progress)
             stats = _finish(run, plan.sources, staged, digests)
+        else:
+            with ThreadPoolExecutor(1) as pool:
+                # Hash the files on a second thread while DuckDB reads them.
+                digests = {s.path: pool.submit(file_digest, s.path) for s in plan.sources}
+                staged = {}
+                for done, src in enumerate(plan.sources):
+                    if progress:
+                        progress("ingest", done, len(plan.sources))
+                    staged[str(src.path)] = _ingest_source(run, src)
+                if progress:
+                    progress("ingest", len(plan.sources), len(plan.sources))
+                stats = _finish(run, plan.sources, staged, digests)
         for path, note in plan.notes:
             ingest_notes.add(con, run_id, str(path), "source", note)
         for skipped in plan.skipped:
@@ -181,6 +192,42 @@ def ingest_corpus(
         con.execute(query(_SQL, "drop_temp_tables"))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _ingest_shards(
+    run: _Run,
+    plan: Plan,
+    groups: list[tuple[str, list[int]]],
+    workers: int | None,
+    engine: str,
+    progress: Progress | None,
+) -> tuple[dict[str, int], dict[Path, Future[tuple[int, str]]]]:
+    """Stage the shards in parallel and merge them in spec order into ``_ca_items`` and the
+    staging tables; returns (records staged per file, file digests) as the one-go path."""
+    folder = shards.shard_folder(run.con)
+    sources = [(name, [plan.sources[i] for i in idx]) for name, idx in groups]
+    try:
+        outputs = shards.stage_shards(
+            sources, folder, run.media_cache,
+            workers=workers or os.cpu_count() or 1, engine=engine,
+            progress=(lambda done: progress("ingest shards", done, len(groups)))
+            if progress else None,
+        )  # fmt: skip
+        staged: dict[str, int] = {}
+        digests: dict[Path, Future[tuple[int, str]]] = {}
+        for out in outputs:
+            shards.merge_shard(run.con, out)
+            staged.update(out.staged)
+            for name, types in out.extra_types.items():
+                run.extra_types.setdefault(name, set()).update(types)
+            run.warnings += out.warnings
+            for src_path, digest in out.digests.items():
+                done: Future[tuple[int, str]] = Future()
+                done.set_result(digest)
+                digests[Path(src_path)] = done
+    finally:
+        shards.remove_folder(folder)
+    return staged, digests
 
 
 def _committed(run: _Run, rows: int) -> None:

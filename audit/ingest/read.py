@@ -42,16 +42,51 @@ def _discover_spec(spec: Path, override: str | Path | None) -> Plan:
         data = yaml.safe_load(spec.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"{spec}: cannot read corpus spec: {exc}".replace("\n", " ")) from exc
+    if isinstance(data, dict) and "shards" in data:
+        return _discover_shards(spec, data, override)
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise InputError(f"{spec}: a corpus spec needs `sources: [{{path, mapping}}, ...]`")
     # registry: consent registry files, read by the scan (audit/registry/load.py)
     unknown_top = set(data) - {"sources", "name", "description", "registry"}
     if unknown_top:
         raise InputError(f"{spec}: unknown key(s) {sorted(unknown_top)} in corpus spec")
+    plan = _spec_sources(spec, data["sources"], override, f"{spec}: sources")
+    if not plan.sources:
+        raise InputError(f"{spec}: the corpus spec lists no sources")
+    return plan
+
+
+def _discover_shards(spec: Path, data: dict, override: str | Path | None) -> Plan:
+    """``shards: [{name, sources: [...]}]``: one logical corpus whose shards are ingested in
+    parallel (audit/ingest/shards.py) into one store."""
+    unknown_top = set(data) - {"shards", "name", "description"}
+    if unknown_top:
+        raise InputError(f"{spec}: unknown key(s) {sorted(unknown_top)} in corpus spec")
+    if not isinstance(data["shards"], list) or not data["shards"]:
+        raise InputError(f"{spec}: `shards` must be a list of {{name, sources}}")
+    plan, names = Plan(), set()
+    for i, shard in enumerate(data["shards"], 1):
+        where = f"{spec}: shards[{i}]"
+        if not isinstance(shard, dict) or not isinstance(shard.get("sources"), list):
+            raise InputError(f"{where}: each shard needs `sources: [{{path, mapping}}, ...]`")
+        unknown = set(shard) - {"name", "sources"}
+        if unknown:
+            raise InputError(f"{where}: unknown key(s) {sorted(unknown)}")
+        name = str(shard.get("name", f"shard-{i}"))
+        if name in names:
+            raise InputError(f"{where}: shard name {name!r} is used twice")
+        names.add(name)
+        plan.extend(_spec_sources(spec, shard["sources"], override, f"{where}.sources"), name)
+    if not plan.sources:
+        raise InputError(f"{spec}: the corpus spec lists no sources")
+    return plan
+
+
+def _spec_sources(spec: Path, entries: list, override: str | Path | None, label: str) -> Plan:
     folder = spec.parent
     plan = Plan()
-    for i, entry in enumerate(data["sources"], 1):
-        where = f"{spec}: sources[{i}]"
+    for i, entry in enumerate(entries, 1):
+        where = f"{label}[{i}]"
         if not isinstance(entry, dict) or "path" not in entry:
             raise InputError(f"{where}: each source needs a `path`")
         unknown = set(entry) - SPEC_KEYS
@@ -62,8 +97,6 @@ def _discover_spec(spec: Path, override: str | Path | None) -> Plan:
         if not Path(target).is_absolute():
             target = str(folder / target)
         plan.extend(plan_target(target, str(ref) if ref is not None else None, where, folder))
-    if not plan.sources:
-        raise InputError(f"{spec}: the corpus spec lists no sources")
     return plan
 
 

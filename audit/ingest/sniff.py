@@ -43,12 +43,26 @@ class Plan:
     sources: list[Source] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     notes: list[tuple[Path, str]] = field(default_factory=list)  # (file, note)
+    #: a corpus spec's shard of each source (parallel to ``sources``); empty: not sharded
+    shards: list[str] = field(default_factory=list)
 
-    def extend(self, other: Plan) -> None:
-        """Add another plan's sources, skipped files and notes."""
+    def extend(self, other: Plan, shard: str | None = None) -> None:
+        """Add another plan's sources, skipped files and notes (its sources in ``shard``)."""
+        if shard is not None:
+            self.shards += [""] * (len(self.sources) - len(self.shards))
+            self.shards += [shard] * len(other.sources)
         self.sources += other.sources
         self.skipped += other.skipped
         self.notes += other.notes
+
+    def shard_groups(self) -> list[tuple[str, list[int]]]:
+        """(shard name, indexes of its sources) in spec order; one group when not sharded."""
+        if not self.shards:
+            return [("", list(range(len(self.sources))))]
+        groups: dict[str, list[int]] = {}
+        for i, name in enumerate(self.shards):
+            groups.setdefault(name, []).append(i)
+        return list(groups.items())
 
 
 # ---------------------------------------------------------------- readers

@@ -61,6 +61,8 @@ def open_sandbox(memory_limit: str | None = None) -> Sandbox:
             os.path.join(folder, "sandbox.duckdb"),
             config={"memory_limit": limit, "temp_directory": os.path.join(folder, "spill")},
         )
+        # DuckDB's own bar would interleave with the scan's progress (set before the lock)
+        con.execute("SET enable_progress_bar = false")
         # order matters: once the configuration is locked nothing can be changed back
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")

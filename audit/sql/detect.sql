@@ -133,3 +133,25 @@ WHERE m.status NOT IN ('ok', 'not_local');
 SELECT
     (SELECT count(*) FROM errors WHERE stage = 'detect' AND detector = $1),
     (SELECT count(*) FROM findings WHERE detector = $1);
+
+-- name: shard_delete_cached
+-- Result shards of the Ray engine ($3: the shards' results.parquet files), loaded in bulk:
+-- first the contents' previous cache rows go (a shard committed twice replaces its own).
+DELETE FROM cached_findings
+WHERE detector = $1 AND version = $2
+  AND content_sha256 IN (SELECT sha256 FROM read_parquet($3::VARCHAR[]));
+
+-- name: shard_insert_analysed
+INSERT OR REPLACE INTO analysed
+SELECT $1, $2, sha256, status, error, n_findings, current_timestamp
+FROM read_parquet($3::VARCHAR[]);
+
+-- name: shard_insert_findings
+-- $3: the shards' findings.parquet files.
+INSERT INTO cached_findings
+SELECT $1, $2, content_sha256, entity_type, score, "start", "end", bbox, recognizer,
+       attributes::JSON, embedding
+FROM read_parquet($3::VARCHAR[]);
+
+-- name: shard_count
+SELECT count(*) FROM read_parquet($1::VARCHAR[]);

@@ -23,9 +23,13 @@ CREATE OR REPLACE TEMP MACRO _ca_ts_auto(s) AS
     CASE WHEN regexp_matches(trim(s), '^-?\d+(\.\d+)?$')
          THEN _ca_epoch(try_cast(trim(s) AS DOUBLE), 1)
          ELSE _ca_ts_text(s) END;
+-- (A simple CASE, not IN lists: DuckDB plans IN with 5+ constants as a join, which costs the
+-- INSERT its parallel batch path; compile.one_of says more.)
 CREATE OR REPLACE TEMP MACRO _ca_bool(s) AS
-    CASE WHEN lower(trim(s)) IN ('true', 't', '1', 'yes', 'y') THEN true
-         WHEN lower(trim(s)) IN ('false', 'f', '0', 'no', 'n') THEN false END;
+    CASE lower(trim(s)) WHEN 'true' THEN true WHEN 't' THEN true WHEN '1' THEN true
+                        WHEN 'yes' THEN true WHEN 'y' THEN true
+                        WHEN 'false' THEN false WHEN 'f' THEN false WHEN '0' THEN false
+                        WHEN 'no' THEN false WHEN 'n' THEN false END;
 CREATE OR REPLACE TEMP MACRO _ca_int(s) AS
     coalesce(try_cast(trim(s) AS INTEGER),
              CASE WHEN try_cast(trim(s) AS DOUBLE) = round(try_cast(trim(s) AS DOUBLE))
@@ -379,3 +383,16 @@ WHERE items.media_uri = f.url AND f.status = 'ok' AND f.path IS NOT NULL
 SELECT status, count(*) FROM media_fetch
 WHERE url IN (SELECT media_path FROM items UNION SELECT media_uri FROM items)
 GROUP BY 1 ORDER BY 2 DESC
+
+-- name: shard_keep_staging
+-- A shard's worker (audit/ingest/shards.py) keeps its rejected rows and notes in its shard file
+-- (its new items are already in _ca_items there) for the coordinator to merge.
+CREATE TABLE _ca_shard_rejects AS SELECT * FROM _ca_rejects;
+CREATE TABLE _ca_shard_notes AS SELECT * FROM _ca_notes
+
+-- name: shard_merge
+-- The coordinator copies one shard file, attached read-only as __SHARD__, into its staging
+-- tables; the ingest then ends as a single-database ingest does (duplicates across shards).
+INSERT INTO _ca_items BY NAME SELECT * FROM __SHARD__.main._ca_items;
+INSERT INTO _ca_rejects BY NAME SELECT * FROM __SHARD__.main._ca_shard_rejects;
+INSERT INTO _ca_notes BY NAME SELECT * FROM __SHARD__.main._ca_shard_notes
