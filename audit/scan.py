@@ -316,10 +316,14 @@ def _scan_locked(
 
 
 def _registry_paths(opts: ScanOptions) -> list[Path]:
-    """The registry files of a scan: the corpus spec's ``registry:`` list, then --registry."""
+    """The registry files of a scan: the corpus spec's ``registry:`` list, then --registry;
+    a file named both ways (or twice) is read once, where it is first named."""
     from audit.registry.load import spec_registry_files
 
-    return [*spec_registry_files(opts.corpus), *opts.registry]
+    first: dict[Path, Path] = {}
+    for path in [*spec_registry_files(opts.corpus), *opts.registry]:
+        first.setdefault(Path(path).resolve(), Path(path))
+    return list(first.values())
 
 
 def _load_registry(opts: ScanOptions) -> Any:

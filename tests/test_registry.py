@@ -445,3 +445,16 @@ def test_flat_image_is_a_bad_row(tmp_path: Path) -> None:
 
 def test_copies_registry_lists_every_named_copy() -> None:
     assert set(COPY_NAMES) <= set(COPIES)
+
+
+def test_a_registry_named_in_the_spec_and_by_option_is_read_once(corpus: Path) -> None:
+    from audit.scan import _registry_paths
+
+    spec = corpus / "corpus.yaml"
+    same = corpus / "registry" / ".." / "registry" / "requests.csv"  # another spelling
+    other = corpus / "other.csv"
+    paths = _registry_paths(ScanOptions(corpus=str(spec), out=corpus, registry=(same, other)))
+    assert [p.resolve() for p in paths] == [
+        (corpus / "registry" / "requests.csv").resolve(),
+        other.resolve(),
+    ]

@@ -102,7 +102,7 @@ def scan(
     Bluesky CAR, Instagram/Facebook/Reddit exports, Pushshift .zst dumps, JSON documents or
     lines, CSV, Parquet, webdataset .tar shards (docs/MAPPINGS.md).
 
-    Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high --registry requests.csv
+    Example:  audit scan sample_data/corpus.yaml --out audit-out --fail-on high --registry sample_data/registry/requests.csv
 
     Exit codes: 0 nothing at or above --fail-on (or no --fail-on); 1 flags at or above --fail-on; 2 usage or input error (bad corpus or rule file, a rule failing its own test cases, a bad consent registry row — one line per row —, unrecognised format, no item read or every row rejected, an ingest warning or a skipped rule under --strict, output folder not writable or in use by another scan).
     """
