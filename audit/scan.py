@@ -185,7 +185,7 @@ def _scan_locked(
         ruleset = load_rules(rules_path)
         # and so is a bad registry row: every request must be honoured as written
         registry = _load_registry(opts)
-        rule_tests = _check_rule_tests(ruleset, opts.skip_rule_tests)
+        rule_tests = _check_rule_tests(con, ruleset, opts.skip_rule_tests)
         _encode_registry_subjects(con, registry)
 
         mark = time.monotonic()
@@ -358,20 +358,25 @@ def _apply_registry(con: duckdb.DuckDBPyConnection, registry: Any, run_id: str) 
     return summary
 
 
-def _check_rule_tests(ruleset: Any, skip: bool) -> str:
+def _check_rule_tests(con: duckdb.DuckDBPyConnection, ruleset: Any, skip: bool) -> str:
     """Run the pack's own test cases; a pack that fails them is not evaluated (exit 2).
 
-    Returns what the manifest records: "passed" or "skipped".
+    Returns what the manifest records: "passed", "passed before" (the same pack on the same
+    engine passed in this audit database: audit/rules/selftest_cache.py) or "skipped".
     """
     if skip:
         return "skipped"
+    from audit.rules import selftest_cache
     from audit.rules.selftest import failing_rule, run_selftests
 
+    if selftest_cache.passed_before(con, ruleset):
+        return "passed before"
     failure = failing_rule(ruleset, run_selftests(ruleset))
     if failure:
         raise RuleTestsFailed(
             f"{failure} — fix the rule (see `audit rules test`) or scan with --skip-rule-tests"
         )
+    selftest_cache.record_pass(con, ruleset)
     return "passed"
 
 

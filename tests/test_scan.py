@@ -131,3 +131,29 @@ def test_scan_refuses_a_pack_whose_own_tests_fail(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert forced.returncode == 0, forced.stderr
+
+
+def test_a_pack_that_passed_its_tests_is_not_tested_again_until_it_changes(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    corpus = tmp_path / "posts.jsonl"
+    corpus.write_text('{"item_id": "a", "text": "hello", "visibility": "public"}\n')
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shipped = (ROOT / "rules" / "visibility" / "non-public.yaml").read_text()
+    (rules / "rule.yaml").write_text(shipped)
+    out = tmp_path / "out"
+
+    def rule_tests() -> str:
+        run_scan(ScanOptions(corpus=str(corpus), mapping="generic", rules=rules, out=out,
+                             detectors=("minor_cues",), workers=1))  # fmt: skip
+        return json.loads((out / "manifest.json").read_text())["options"]["rule_tests"]
+
+    assert rule_tests() == "passed"
+    assert rule_tests() == "passed before"
+    # a changed pack (here: a broken case) is tested again, and refused
+    (rules / "rule.yaml").write_text(shipped.replace("expect: no_match", "expect: match"))
+    with pytest.raises(Exception, match="fails its own test case"):
+        rule_tests()

@@ -24,3 +24,10 @@ SELECT
     (SELECT count(*) FROM errors WHERE stage = 'ingest')          AS ingest_errors,
     (SELECT count(*) FROM errors WHERE stage = 'detect')          AS detect_errors,
     (SELECT count(*) FROM errors WHERE stage NOT IN ('ingest', 'detect') AND run_id = $run_id) AS other_errors;
+
+-- name: selftests_passed
+-- Whether this pack (and engine) passed its own test cases before (audit/rules/selftest_cache.py).
+SELECT count(*) FROM rule_selftest_passes WHERE pack_key = $1
+
+-- name: record_selftests_passed
+INSERT OR IGNORE INTO rule_selftest_passes (pack_key) VALUES ($1)

@@ -177,6 +177,13 @@ CREATE TABLE IF NOT EXISTS decisions (
     decided_at  TIMESTAMP DEFAULT current_timestamp
 );
 
+-- Rule packs whose own test cases passed, by a key of the pack's content and the engine that
+-- ran them (audit/rules/selftest_cache.py): a re-scan with the same pack skips its self-tests.
+CREATE TABLE IF NOT EXISTS rule_selftest_passes (
+    pack_key  VARCHAR PRIMARY KEY,
+    passed_at TIMESTAMP DEFAULT current_timestamp
+);
+
 -- Reviewer access to sensitive values (revealed PII, unblurred faces): append-only.
 CREATE TABLE IF NOT EXISTS access_log (
     item_id     VARCHAR NOT NULL,
