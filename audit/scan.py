@@ -328,15 +328,21 @@ def _registry_paths(opts: ScanOptions) -> list[Path]:
 
 def _load_registry(opts: ScanOptions) -> Any:
     """Read and check the registry (bad rows: RegistryError, exit 2) before any other work."""
-    from audit.registry.load import Registry, load_registry
+    from audit.registry.load import Registry, RegistryError, read_registry
 
     paths = _registry_paths(opts)
     if not paths:
         return Registry()
     from audit.registry.match import check_subjects
 
-    registry = load_registry(paths)
-    check_subjects(registry.requests)
+    # Every bad row in one report: the rows' form, then the subjects of the rows that parsed.
+    registry, problems = read_registry(paths)
+    try:
+        check_subjects(registry.requests)
+    except RegistryError as exc:
+        problems = [*problems, *exc.problems]
+    if problems:
+        raise RegistryError(sorted(problems, key=lambda p: (str(p.file), p.line or 0)))
     return registry
 
 

@@ -170,6 +170,22 @@ def test_scan_with_a_bad_row_exits_2_before_any_work(tmp_path: Path) -> None:
     assert f"{path}:2: kind:" in str(err.value)
 
 
+def test_a_scan_reports_bad_forms_and_bad_subjects_together(tmp_path: Path) -> None:
+    rows = [
+        ["r1", "forget", "email", "a@b.com", "", ""],  # bad kind (the row's form)
+        ["r2", "erasure", "email", "not-an-email", "", ""],  # bad subject (a value check)
+    ]
+    path = _write_csv(tmp_path / "reg.csv", rows)
+    with pytest.raises(RegistryError) as err:
+        run_scan(
+            ScanOptions(corpus=str(tmp_path / "none.jsonl"), out=tmp_path / "out",
+                        registry=(path,), detectors=("none",))
+        )  # fmt: skip
+    lines = [str(p) for p in err.value.problems]
+    assert [line.split(": ")[0] for line in lines] == [f"{path}:2", f"{path}:3"], lines
+    assert "not an e-mail address" in lines[1]
+
+
 # ---------------------------------------------------------------- perceptual copies
 
 

@@ -278,8 +278,8 @@ def _read_file(path: Path, seen: dict[str, str]) -> tuple[list[Request], list[Pr
     return requests, checker.problems, digest
 
 
-def load_registry(paths: list[Path]) -> Registry:
-    """Read and check every file; raises :class:`RegistryError` listing every bad row."""
+def read_registry(paths: list[Path]) -> tuple[Registry, list[Problem]]:
+    """Read and check every file: the requests of the good rows and every bad row's problem."""
     registry = Registry()
     problems: list[Problem] = []
     seen: dict[str, str] = {}
@@ -288,6 +288,12 @@ def load_registry(paths: list[Path]) -> Registry:
         problems.extend(found)
         registry.requests.extend(requests)
         registry.files.append(RegistryFile(str(path), digest, len(requests)))
+    return registry, problems
+
+
+def load_registry(paths: list[Path]) -> Registry:
+    """Read and check every file; raises :class:`RegistryError` listing every bad row."""
+    registry, problems = read_registry(paths)
     if problems:
         raise RegistryError(problems)
     return registry
