@@ -173,7 +173,9 @@ def test_import_errors_name_file_and_line_and_record_nothing(out: Path, tmp_path
     assert f"{bad}:3: unknown category 'PERSONS'; did you mean 'PERSON'?" in output
     assert f"{bad}:4: present 'maybe' is not true/false" in output
     assert f"{bad}:6: it-0001 / PERSON is answered again (first at line 2)" in output
-    # unknown item ids are found once the rows themselves are fine
+    # unknown item ids in the same list, in line order, whatever else is wrong
+    assert f"{bad}:5: unknown item id 'nope'" in output
+    assert output.index(f"{bad}:4:") < output.index(f"{bad}:5:") < output.index(f"{bad}:6:")
     bad.write_text("item_id,category,present\nit-0001,face,1\nnope,PERSON,0\n")
     code, output = _cli("review", "import", out, bad, "--reviewer", "R")
     assert code == 2 and "bad.csv:3: unknown item id 'nope'" in output

@@ -42,10 +42,13 @@ class Answer:
 
 @dataclass
 class ParsedAnswers:
-    """The answers of one file, and how many rows were left blank."""
+    """The answers of one file, how many rows were left blank, the problems of its rows
+    (``file:line: …``) and every row's item id (checked against the store by check_items)."""
 
     answers: list[Answer] = field(default_factory=list)
     blank: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    item_refs: list[tuple[int, str, str]] = field(default_factory=list)  # (line, where, item_id)
 
 
 def category_keys() -> list[str]:
@@ -77,13 +80,14 @@ def _category_problem(category: str) -> str | None:
 
 
 def read_answers(path: Path) -> ParsedAnswers:
-    """Parse and check the rows of an answers CSV (item ids are checked by :func:`check_items`)."""
+    """Parse and check the rows of an answers CSV; row problems are collected, not raised, so
+    that :func:`check_items` reports them with the unknown item ids in one list."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"{path}: cannot read answers file: {exc.strerror or exc}") from exc
-    problems: list[str] = []
     out = ParsedAnswers()
+    problems = out.problems
     seen: dict[tuple[str, str], int] = {}
     with handle:
         reader = csv.DictReader(handle)
@@ -105,26 +109,27 @@ def read_answers(path: Path) -> ParsedAnswers:
             for row in reader:
                 line = reader.line_num
                 if None in row or any(row.get(c) is None for c in REQUIRED_COLUMNS):
-                    problems.append(f"{path}:{line}: expected {len(header)} fields")
+                    problems.append((line, f"{path}:{line}: expected {len(header)} fields"))
                     continue
                 item_id, category = row["item_id"].strip(), row["category"].strip()
                 if not item_id:
-                    problems.append(f"{path}:{line}: empty item_id")
+                    problems.append((line, f"{path}:{line}: empty item_id"))
                     continue
+                out.item_refs.append((line, f"{path}:{line}", item_id))
                 bad = _category_problem(category)
                 if bad:
-                    problems.append(f"{path}:{line}: {bad}")
+                    problems.append((line, f"{path}:{line}: {bad}"))
                     continue
                 try:
                     present = parse_present(row["present"])
                 except ValueError as exc:
-                    problems.append(f"{path}:{line}: {exc}")
+                    problems.append((line, f"{path}:{line}: {exc}"))
                     continue
                 if (item_id, category) in seen:
-                    problems.append(
+                    problems.append((line,
                         f"{path}:{line}: {item_id} / {category} is answered again "
                         f"(first at line {seen[item_id, category]})"
-                    )
+                    ))  # fmt: skip
                     continue
                 seen[item_id, category] = line
                 if present is None:
@@ -132,18 +137,20 @@ def read_answers(path: Path) -> ParsedAnswers:
                     continue
                 out.answers.append(Answer(item_id, category, present, f"{path.name}:{line}"))
         except (csv.Error, UnicodeDecodeError) as exc:
-            problems.append(f"{path}:{reader.line_num}: not a readable CSV row ({exc})")
-    _raise_if(problems)
+            problems.append(
+                (reader.line_num, f"{path}:{reader.line_num}: not a readable CSV row ({exc})")
+            )
     return out
 
 
-def check_items(con: duckdb.DuckDBPyConnection, answers: list[Answer]) -> None:
-    """InputError (file:line per row) for answers naming an item id the store does not have."""
-    ids = sorted({a.item_id for a in answers})
+def check_items(con: duckdb.DuckDBPyConnection, parsed: ParsedAnswers) -> None:
+    """InputError listing, in line order, every row problem of the file and every row naming
+    an item id the store does not have (file:line each); nothing is recorded then."""
+    ids = sorted({item_id for _, _, item_id in parsed.item_refs})
     known = {r[0] for r in con.execute(query(SQL, "known_items"), {"item_ids": ids}).fetchall()}
-    _raise_if(
-        [f"{a.source}: unknown item id {a.item_id!r}" for a in answers if a.item_id not in known]
-    )
+    unknown = [(line, f"{where}: unknown item id {item_id!r}")
+               for line, where, item_id in parsed.item_refs if item_id not in known]  # fmt: skip
+    _raise_if([message for _, message in sorted([*parsed.problems, *unknown])])
 
 
 def _raise_if(problems: list[str]) -> None:

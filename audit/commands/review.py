@@ -90,7 +90,7 @@ def import_answers(
 
     parsed = read_answers(answers)
     with audit_db(out, write=True) as (con, _run):
-        check_items(con, parsed.answers)
+        check_items(con, parsed)
         recorded = append_answers(con, parsed.answers, reviewer)
     blank = f"; {parsed.blank:,} rows left blank (not answered)" if parsed.blank else ""
     typer.echo(f"Recorded {recorded:,} answers by {reviewer.strip()} from {answers}{blank}")
