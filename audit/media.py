@@ -11,8 +11,10 @@ import datetime as dt
 import hashlib
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -143,3 +145,18 @@ def hash_media(
             if progress:
                 progress(seen, None)
     return written
+
+
+def cache_bytes(cache: Path, data: bytes, ext: str) -> tuple[str, Path]:
+    """Store ``data`` content-addressed under ``cache`` (once, atomically) as
+    ``cache/ab/<sha256><ext>``; returns (sha256, path). Used for images read out of
+    webdataset shards and for fetched remote images."""
+    sha = hashlib.sha256(data).hexdigest()
+    target = cache / sha[:2] / f"{sha}{ext}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    return sha, target

@@ -26,10 +26,7 @@ file is gone).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +37,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from audit.media import cache_bytes
 from audit.store import query
 
 _SQL = "ingest.sql"
@@ -141,15 +139,8 @@ def noai_header(values: list[str]) -> str | None:
 
 
 def _store(cache: Path, data: bytes, content_type: str) -> tuple[str, str]:
-    sha = hashlib.sha256(data).hexdigest()
     ext = _EXT.get(content_type.split(";")[0].strip().lower(), ".img")
-    target = cache / sha[:2] / f"{sha}{ext}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
+    sha, target = cache_bytes(cache, data, ext)
     return sha, str(target)
 
 

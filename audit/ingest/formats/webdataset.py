@@ -19,11 +19,8 @@ it for the ingest notes instead.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import tarfile
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +28,7 @@ from typing import Any
 from audit.errors import InputError
 from audit.ingest.records import decode_text, dumps, empty_table, record_batches
 from audit.ingest.source import LineBatch, Reject, Source
+from audit.media import cache_bytes
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff")
 #: Members larger than this are not copied into the cache (reported on the record).
@@ -42,19 +40,6 @@ def sample_key(name: str) -> tuple[str, str]:
     folder, _, base = name.rpartition("/")
     stem, dot, ext = base.partition(".")
     return (f"{folder}/{stem}" if folder else stem), (dot + ext).lower()
-
-
-def cache_bytes(cache: Path, data: bytes, ext: str) -> Path:
-    """Store ``data`` content-addressed under ``cache`` (once) and return its path."""
-    sha = hashlib.sha256(data).hexdigest()
-    target = cache / sha[:2] / f"{sha}{ext}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    return target
 
 
 def _sample_record(
@@ -76,7 +61,7 @@ def _sample_record(
     image_ext = next((e for e in IMAGE_EXTENSIONS if e in members), None)
     if image_ext is not None:
         record["__member__"] = f"{shard}/{key}{image_ext}"
-        record["__image__"] = str(cache_bytes(cache, members[image_ext], image_ext))
+        record["__image__"] = str(cache_bytes(cache, members[image_ext], image_ext)[1])
     if len(record) == 1:
         return None, f"sample {key} has no .json, .txt or image member"
     return record, None
