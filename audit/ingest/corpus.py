@@ -110,6 +110,8 @@ class _Run:
     extra_types: dict[str, set[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     pending: int = 0  # rows in _ca_items since the last commit
+    batches: int = 0  # batches written into _ca_items (their _ca_batch numbers)
+    not_items: int = 0  # rows in _ca_items that keep_items_only removes (skipped, no id)
 
 
 def default_media_cache(con: duckdb.DuckDBPyConnection) -> Path:
@@ -221,6 +223,7 @@ def _ingest_shards(
             for name, types in out.extra_types.items():
                 run.extra_types.setdefault(name, set()).update(types)
             run.warnings += out.warnings
+            run.not_items += out.not_items
             for src_path, digest in out.digests.items():
                 done: Future[tuple[int, str]] = Future()
                 done.set_result(digest)
@@ -249,7 +252,7 @@ def _ingest_source(run: _Run, src: Source) -> int:
     if src.format == "parquet":
         relation, schema = _parquet_relation(run.con, src)
         compiled = _compile_table(run, src, relation, schema)
-        n = _stage(run.con, compiled, src)
+        n, _ = _stage(run, compiled.sql, src)
         _committed(run, n)
         return n
     if src.format == "csv":
@@ -283,22 +286,26 @@ def _compile_table(run: _Run, src: Source, relation: str, schema: dict[str, str]
     return compiled
 
 
-def _stage(con: duckdb.DuckDBPyConnection, compiled: CompiledSource, src: Source) -> int:
-    """Load one tabular relation straight into items and its errors; returns its row count
-    (items + rows without an id; skipped rows are counted with the rejects)."""
+def _stage(run: _Run, sql: str, src: Source) -> tuple[int, int]:
+    """Write one mapped source or batch (the compiled SELECT ``sql``) into ``_ca_items`` and
+    its problems into ``_ca_rejects``. Returns (records that are items or have no id, those
+    without an id); skipped records are counted with the rejects."""
+    con = run.con
+    run.batches += 1
+    batch = run.batches
     try:
-        inserted = con.execute(
-            query(_SQL, "direct_items").replace("__SOURCE__", compiled.sql)
-        ).fetchall()[0][0]
-        before = con.execute(query(_SQL, "missing_count"), [str(src.path)]).fetchall()[0][0]
-        con.execute(query(_SQL, "direct_errors").replace("__SOURCE__", compiled.sql))
+        con.execute(
+            query(_SQL, "insert_batch").replace("__SOURCE__", sql).replace("__BATCH__", str(batch))
+        )
     except duckdb.Error as exc:
         # A mapping can still be wrong in ways only DuckDB sees (e.g. a bad regex).
         raise InputError(
             f"{src.path}: mapping {src.mapping_ref} cannot be applied: {exc}".replace("\n", " ")
         ) from exc
-    missing = con.execute(query(_SQL, "missing_count"), [str(src.path)]).fetchall()[0][0]
-    return inserted + missing - before
+    con.execute(query(_SQL, "batch_rejects"), [batch])
+    staged, missing, written = con.execute(query(_SQL, "batch_counts"), [batch]).fetchall()[0]
+    run.not_items += written - staged + missing
+    return staged, missing
 
 
 def _parquet_relation(con: duckdb.DuckDBPyConnection, src: Source) -> tuple[str, dict[str, str]]:
@@ -327,7 +334,7 @@ def _ingest_csv(run: _Run, src: Source) -> int:
             continue
         con.register("_ca_csv_batch", batch.table)
         try:
-            n = _stage(con, compiled, src)
+            n, _ = _stage(run, compiled.sql, src)
         finally:
             con.unregister("_ca_csv_batch")
         total += n
@@ -384,17 +391,15 @@ def _ingest_records(run: _Run, src: Source, batches: Iterator[LineBatch]) -> int
         # The batch is read in place (no copy): the compiled SQL reads `_ca_lines`.
         con.register("_ca_lines", batch.table)
         try:
-            _map_batch(run, src, compiled, checked, keys)
+            n, n_missing = _map_batch(run, src, compiled, checked, keys)
         finally:
             con.unregister("_ca_lines")
-        n, n_missing = con.execute(query(_SQL, "staged_count")).fetchall()[0]
         total, missing = total + n, missing + n_missing
         if checked and not all(found.values()):
-            counts = con.execute(_count_sql(checked)).fetchall()[0]
+            counts = con.execute(_count_sql(checked), [run.batches]).fetchall()[0]
             for col, c in zip(checked, counts, strict=True):
                 found[col] += c
-        con.execute(query(_SQL, "json_extra_types"), [EXTRA_TYPE_SAMPLE])
-        con.execute(query(_SQL, "stage_flush"))
+        con.execute(query(_SQL, "json_extra_types"), [EXTRA_TYPE_SAMPLE, run.batches])
         _committed(run, n)
     if total and missing == total:
         raise InputError(
@@ -416,35 +421,33 @@ def _ingest_records(run: _Run, src: Source, batches: Iterator[LineBatch]) -> int
 
 def _map_batch(
     run: _Run, src: Source, compiled: CompiledSource, checked: list[str], keys: set[str]
-) -> None:
-    """Reject the batch's unreadable records and stage the others through the mapping."""
+) -> tuple[int, int]:
+    """Reject the batch's unreadable records and write the others through the mapping;
+    returns :func:`_stage`'s counts."""
     con, file = run.con, str(src.path)
     con.execute(query(_SQL, "json_rejects"), [file])
     if src.mapping.explode:
         explode = "$." + ".".join(f'"{k}"' for k in src.mapping.explode.split("."))
         con.execute(query(_SQL, "empty_pages"), [file, explode])
     try:
-        # Rows carry their own source_row: the stage needs no insertion order, and DuckDB
+        # Rows carry their own source_row: the insert needs no insertion order, and DuckDB
         # inserts ~20% cheaper without keeping it.
         con.execute("SET preserve_insertion_order = false")
-        con.execute(f"INSERT INTO _ca_stage BY NAME {compiled.sql}")
-    except duckdb.Error as exc:
-        raise InputError(
-            f"{src.path}: mapping {src.mapping_ref} cannot be applied: {exc}".replace("\n", " ")
-        ) from exc
+        counts = _stage(run, compiled.sql, src)
     finally:
         con.execute("RESET preserve_insertion_order")
     if checked and not keys:
         keys |= {r[0] for r in con.execute(query(_SQL, "line_keys")).fetchall()}
+    return counts
 
 
 def _count_sql(columns: list[str]) -> str:
-    """Non-empty values per checked field among the staged items (visibility: known)."""
+    """Non-empty values per checked field among the items of batch $1 (visibility: known)."""
     parts = [
         "count(*) FILTER (WHERE visibility <> 'unknown')" if c == "visibility" else f'count("{c}")'
         for c in columns
     ]
-    return f"SELECT {', '.join(parts)} FROM _ca_stage WHERE _ca_skip IS NULL"
+    return f"SELECT {', '.join(parts)} FROM _ca_items WHERE _ca_batch = $1 AND _ca_skip IS NULL"
 
 
 def _unresolved_message(src: Source, column: str, names: list[str], records: int | None) -> str:
@@ -493,6 +496,7 @@ def _finish(
 ) -> list[SourceStats]:
     """Resolve duplicates among the new items and collect per-file stats."""
     con = run.con
+    _keep_items_only(run)
     con.execute("CREATE OR REPLACE TEMP TABLE _ca_source_order (source_file VARCHAR, idx INT)")
     con.executemany(
         "INSERT INTO _ca_source_order VALUES (?, ?)",
@@ -511,6 +515,15 @@ def _finish(
             run.warnings.append(f"{key}: the file holds no records")
             ingest_notes.add(con, None, key, "empty_file", "the file holds no records")
     return stats
+
+
+def _keep_items_only(run: _Run) -> None:
+    """Give ``_ca_items`` the shape of ``items``: drop the rows that are not items (already
+    in the rejects; the scan for them only runs when a batch had some) and the working
+    columns."""
+    if run.not_items:
+        run.con.execute(query(_SQL, "drop_not_items"))
+    run.con.execute(query(_SQL, "drop_working_columns"))
 
 
 def _summary(

@@ -47,6 +47,7 @@ class ShardOutput:
     extra_types: dict[str, set[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     digests: dict[str, tuple[int, str]] = field(default_factory=dict)  # file → (size, sha256)
+    not_items: int = 0  # rows of the shard's _ca_items that are not items (already rejected)
 
 
 def stage_shard(name: str, db: str, sources: list[Source], media_cache: str) -> ShardOutput:
@@ -69,6 +70,7 @@ def stage_shard(name: str, db: str, sources: list[Source], media_cache: str) -> 
         con.execute(query(_SQL, "shard_keep_staging"))
         con.execute("COMMIT")
         out.extra_types, out.warnings = run.extra_types, run.warnings
+        out.not_items = run.not_items
     finally:
         con.close()
     out.digests = {str(s.path): file_digest(s.path) for s in sources}

@@ -1,6 +1,6 @@
 -- Ingest stage (audit/ingest/corpus.py). The per-source SELECT that maps a file's fields to the
 -- canonical columns is compiled from the mapping by audit/ingest/compile.py; it calls the
--- macros below and writes into _ca_stage. Everything else the stage runs is here.
+-- macros below and writes into _ca_items (insert_batch). Everything else the stage runs is here.
 
 -- name: macros
 -- Parsing helpers, created per connection. They never raise: an unreadable value is NULL
@@ -80,11 +80,6 @@ CREATE OR REPLACE TEMP MACRO _ca_age(birth, posted) AS
          THEN CAST(date_sub('year', birth, CAST(posted AS DATE)) AS INTEGER) END
 
 -- name: temp_tables
-CREATE OR REPLACE TEMP TABLE _ca_stage AS
-    SELECT *, 0::INTEGER AS _ca_sub,
-           NULL::STRUCT(code VARCHAR, message VARCHAR) AS _ca_skip,
-           []::STRUCT(code VARCHAR, message VARCHAR)[] AS _ca_errs
-    FROM items LIMIT 0;
 CREATE OR REPLACE TEMP TABLE _ca_rejects (
     source_file VARCHAR, source_row BIGINT, item_id VARCHAR, code VARCHAR, message VARCHAR,
     rejected BOOLEAN);
@@ -92,7 +87,6 @@ CREATE OR REPLACE TEMP TABLE _ca_extra_types (name VARCHAR, duck_type VARCHAR);
 CREATE OR REPLACE TEMP TABLE _ca_notes (source_file VARCHAR, code VARCHAR, message VARCHAR)
 
 -- name: drop_temp_tables
-DROP TABLE IF EXISTS _ca_stage;
 DROP TABLE IF EXISTS _ca_rejects;
 DROP TABLE IF EXISTS _ca_extra_types;
 DROP TABLE IF EXISTS _ca_notes;
@@ -104,8 +98,16 @@ DROP TABLE IF EXISTS _ca_dup_hashes
 -- hundred thousand rows so that memory stays flat however large the input) and swaps it for
 -- `items` at the end in one transaction (swap_items): until then the previous items, errors
 -- and notes stay as they were, and a failure only drops _ca_items.
-CREATE OR REPLACE TABLE _ca_items AS SELECT * FROM items LIMIT 0;
-ALTER TABLE _ca_items ALTER COLUMN item_id SET NOT NULL
+-- Every mapped record is written once, straight from the mapping (insert_batch), with three
+-- working columns: why it is not an item (_ca_skip), its value errors (_ca_errs) and the
+-- batch it came in (_ca_batch: a batch's checks read only its own row groups). Records that
+-- are not items are removed and the working columns dropped at the end (keep_items_only):
+-- a staging table copied every row a second time (~a third of a JSON ingest's wall time),
+-- and tabular sources needed a second pass over the file for their errors.
+CREATE OR REPLACE TABLE _ca_items AS
+    SELECT *, NULL::STRUCT(code VARCHAR, message VARCHAR) AS _ca_skip,
+           []::STRUCT(code VARCHAR, message VARCHAR)[] AS _ca_errs, 0::INTEGER AS _ca_batch
+    FROM items LIMIT 0
 
 -- name: drop_new_items
 DROP TABLE IF EXISTS _ca_items
@@ -161,38 +163,16 @@ SELECT $1, line_no, NULL, 'empty_page', 'the list at ' || $2 || ' is empty', fal
 FROM _ca_lines
 WHERE json_valid(line) AND json_type(line, $2) = 'ARRAY' AND json_array_length(line, $2) = 0
 
--- name: stage_flush
--- Move the staged rows of one source (or JSON batch) into items, errors and rejects. A record
--- the mapping's `skip:` matches is not an item: one rejected row with the skip's code.
-INSERT INTO _ca_rejects
-SELECT source_file, source_row, nullif(item_id, ''), _ca_skip.code, _ca_skip.message, true
-FROM _ca_stage WHERE _ca_skip IS NOT NULL;
-INSERT INTO _ca_rejects
-SELECT source_file, source_row, NULL, 'missing_id',
-       'no item_id: the mapping''s item_id fields are empty in this record', true
-FROM _ca_stage WHERE (item_id IS NULL OR item_id = '') AND _ca_skip IS NULL;
-INSERT INTO _ca_rejects
-SELECT source_file, source_row, item_id, e.code, e.message, false
-FROM (SELECT source_file, source_row, item_id, unnest(_ca_errs) AS e
-      FROM _ca_stage
-      WHERE len(_ca_errs) > 0 AND item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL);
-INSERT INTO _ca_items
-SELECT * EXCLUDE (_ca_sub, _ca_skip, _ca_errs) FROM _ca_stage
-WHERE item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL;
-DELETE FROM _ca_stage
+-- name: insert_batch
+-- One source (tabular) or batch of records (JSON), mapped by the compiled SELECT substituted
+-- for the SOURCE placeholder, into _ca_items under batch number __BATCH__.
+INSERT INTO _ca_items BY NAME
+SELECT * EXCLUDE (_ca_sub), __BATCH__ AS _ca_batch FROM (__SOURCE__)
 
--- name: direct_items
--- Tabular sources skip the stage (it would copy every row twice): items straight from the
--- compiled SELECT (substituted for the SOURCE placeholder), then its errors in a second,
--- pruned pass.
-INSERT INTO _ca_items
-SELECT * EXCLUDE (_ca_sub, _ca_skip, _ca_errs) FROM (__SOURCE__)
-WHERE item_id IS NOT NULL AND item_id <> '' AND _ca_skip IS NULL
-
--- name: direct_errors
--- One scan for every kind of problem: a skipped row (not an item) or a row without an
--- item_id is rejected (and only that is reported for it); any other row contributes its
--- value errors.
+-- name: batch_rejects
+-- The problems of batch $1, in one scan of its rows: a skipped row (the mapping's `skip:`
+-- says it is not an item) or a row without an item_id is rejected (and only that is
+-- reported for it); any other row contributes its value errors.
 INSERT INTO _ca_rejects
 SELECT source_file, source_row, CASE WHEN NOT _ca_missing OR _ca_skip IS NOT NULL THEN nullif(item_id, '') END,
        e.code, e.message, _ca_missing OR _ca_skip IS NOT NULL
@@ -202,17 +182,29 @@ FROM (SELECT source_file, source_row, item_id, _ca_missing, _ca_skip,
                          THEN [{'code': 'missing_id', 'message':
                              'no item_id: the mapping''s item_id fields are empty in this record'}]
                          ELSE _ca_errs END) AS e
-      FROM (SELECT *, item_id IS NULL OR item_id = '' AS _ca_missing FROM (__SOURCE__))
-      WHERE _ca_missing OR _ca_skip IS NOT NULL OR len(_ca_errs) > 0)
+      FROM (SELECT source_file, source_row, item_id, _ca_skip, _ca_errs,
+                   item_id IS NULL OR item_id = '' AS _ca_missing
+            FROM _ca_items WHERE _ca_batch = $1)
+      WHERE _ca_skip IS NOT NULL OR len(_ca_errs) > 0 OR _ca_missing)
 
--- name: missing_count
-SELECT count(*) FROM _ca_rejects WHERE source_file = $1 AND code = 'missing_id'
-
--- name: staged_count
--- Staged records that are items or missing-id rejects (skipped ones count as rejects).
+-- name: batch_counts
+-- Rows of batch $1 that are items or missing-id rejects (skipped ones count as rejects), the
+-- missing-id ones, and all of them.
 SELECT count(*) FILTER (WHERE _ca_skip IS NULL),
-       count(*) FILTER (WHERE (item_id IS NULL OR item_id = '') AND _ca_skip IS NULL)
-FROM _ca_stage
+       count(*) FILTER (WHERE (item_id IS NULL OR item_id = '') AND _ca_skip IS NULL),
+       count(*)
+FROM _ca_items WHERE _ca_batch = $1
+
+-- name: drop_not_items
+-- After the last batch, when a batch had any: the rows that are not items (already rejected).
+DELETE FROM _ca_items WHERE _ca_skip IS NOT NULL OR item_id IS NULL OR item_id = ''
+
+-- name: drop_working_columns
+-- Then _ca_items takes the shape of `items`.
+ALTER TABLE _ca_items DROP COLUMN _ca_skip;
+ALTER TABLE _ca_items DROP COLUMN _ca_errs;
+ALTER TABLE _ca_items DROP COLUMN _ca_batch;
+ALTER TABLE _ca_items ALTER COLUMN item_id SET NOT NULL
 
 -- name: item_count
 SELECT count(*) FROM _ca_items
@@ -303,16 +295,18 @@ SELECT (SELECT count(*) FROM items),
 FROM errors WHERE stage = 'ingest'
 
 -- name: json_extra_types
--- Top-level keys of the JSON `extra` objects of the staged rows (every row: json_keys is
--- cheap) and their JSON types, read from the first $1 rows only (a json_type per key and
+-- Top-level keys of the JSON `extra` objects of the items of batch $2 (every row: json_keys
+-- is cheap) and their JSON types, read from the first $1 rows only (a json_type per key and
 -- row would cost as much as the whole mapping). A key seen only past those rows gets the
 -- type NULL (registered as JSON).
 INSERT INTO _ca_extra_types
-SELECT DISTINCT unnest(json_keys(extra)), 'NULL' FROM _ca_stage WHERE extra IS NOT NULL
+SELECT DISTINCT unnest(json_keys(extra)), 'NULL' FROM _ca_items
+WHERE _ca_batch = $2 AND extra IS NOT NULL AND _ca_skip IS NULL
 UNION ALL
 SELECT k, json_type(extra, '$."' || replace(k, '"', '\"') || '"')
 FROM (SELECT extra, unnest(json_keys(extra)) AS k
-      FROM (SELECT extra FROM _ca_stage WHERE extra IS NOT NULL LIMIT $1))
+      FROM (SELECT extra FROM _ca_items
+            WHERE _ca_batch = $2 AND extra IS NOT NULL AND _ca_skip IS NULL LIMIT $1))
 GROUP BY ALL
 
 -- name: extra_type_list
