@@ -526,20 +526,27 @@ def test_recognition_names_the_reader_and_preset(tmp_path):
     assert plan.sources[0].mapping_ref == "generic"
 
 
-def test_keep_unmapped_false_keeps_only_the_declared_extra_fields(tmp_path):
+def test_reddit_preset_keeps_its_declared_extra_fields_and_keep_unmapped_keeps_all(tmp_path):
+    """Bulk dumps: the reddit preset keeps the fields rules read (typed as text, null/absent
+    ones left out); a copy with keep_unmapped: true keeps every unmapped field as well."""
     f = tmp_path / "RC.jsonl"
-    f.write_text(json.dumps({"id": "c1", "author": "a", "body": "b", "subreddit": "s",
-                             "created_utc": 1, "score": 3, "gilded": 0}) + "\n")  # fmt: skip
-    mapping = tmp_path / "lean.yaml"
-    preset = (Path(__file__).parents[1] / "audit/ingest/mappings/reddit.yaml").read_text()
-    mapping.write_text(preset + "\nkeep_unmapped: false\n")
-    con = open_memory()
-    ingest_corpus(con, f, str(mapping))
-    assert json.loads(q(con, "SELECT extra FROM items")[0][0]) == {"subreddit": "s"}
+    rows = [
+        {"id": "c1", "author": "a", "body": "b \"quoted\"", "subreddit": "s\u00e9",
+         "created_utc": 1, "score": 3, "gilded": 0, "over_18": True, "quarantine": None},
+        {"id": "c2", "author": "a", "body": "b", "created_utc": 2},
+    ]  # fmt: skip
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows))
     con = open_memory()
     ingest_corpus(con, f)
-    assert set(json.loads(q(con, "SELECT extra FROM items")[0][0])) == {
-        "subreddit",
-        "score",
-        "gilded",
-    }
+    extras = dict(q(con, "SELECT item_id, extra FROM items"))
+    assert json.loads(extras["t1_c1"]) == {"subreddit": "s\u00e9", "over_18": "true"}
+    assert extras["t1_c2"] is None  # no declared field in the record: no extra at all
+    preset = (Path(__file__).parents[1] / "audit/ingest/mappings/reddit.yaml").read_text()
+    assert "keep_unmapped: false" in preset
+    mapping = tmp_path / "keep-all.yaml"
+    mapping.write_text(preset.replace("keep_unmapped: false", "keep_unmapped: true"))
+    con = open_memory()
+    ingest_corpus(con, f, str(mapping))
+    kept = json.loads(q(con, "SELECT extra FROM items WHERE item_id = 't1_c1'")[0][0])
+    assert {"subreddit", "score", "gilded", "over_18"} <= set(kept)
+    assert "body" not in kept and "author" not in kept  # mapped fields are not repeated

@@ -425,7 +425,8 @@ def _map_batch(
     """Reject the batch's unreadable records and write the others through the mapping;
     returns :func:`_stage`'s counts."""
     con, file = run.con, str(src.path)
-    con.execute(query(_SQL, "json_rejects"), [file])
+    invalid = con.execute(query(_SQL, "json_rejects"), [file]).fetchall()[0][0]
+    sql = compiled.sql_if_invalid if invalid and compiled.sql_if_invalid else compiled.sql
     if src.mapping.explode:
         explode = "$." + ".".join(f'"{k}"' for k in src.mapping.explode.split("."))
         con.execute(query(_SQL, "empty_pages"), [file, explode])
@@ -433,7 +434,7 @@ def _map_batch(
         # Rows carry their own source_row: the insert needs no insertion order, and DuckDB
         # inserts ~20% cheaper without keeping it.
         con.execute("SET preserve_insertion_order = false")
-        counts = _stage(run, compiled.sql, src)
+        counts = _stage(run, sql, src)
     finally:
         con.execute("RESET preserve_insertion_order")
     if checked and not keys:
