@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from audit.errors import InputError
-from audit.evaluation.pii import load_labelled, score
+from audit.evaluation.pii import evaluate_pii, handles_apart, load_labelled, score
 from audit.labels import LabelledText, Span
 
 LABELLED = (
@@ -31,6 +31,34 @@ def test_overlap_scoring_per_type() -> None:
     assert (scores["LOCATION"].tp, scores["LOCATION"].fp, scores["LOCATION"].fn) == (0, 1, 1)
     assert scores["ALL"].tp == 1 and scores["PERSON"].precision == 1.0
     assert scores["PERSON"].recall == 0.5
+
+
+def test_person_handles_are_set_apart_in_a_second_view(tmp_path: Path) -> None:
+    """A corpus labelling @-handles PERSON (raw "@ann_b" or tokenised "@ Bob" with the "@"
+    as a span of its own) gets a view without them; names stay PERSON."""
+    text = "thanks @ann_b and @ Bob , see Carol Jones in Leeds"
+    gold = [
+        Span("PERSON", 7, 13),  # @ann_b
+        Span("PERSON", 18, 19),  # the lone "@" token
+        Span("PERSON", 20, 23),  # Bob after "@ "
+        Span("PERSON", 30, 41),  # Carol Jones
+        Span("LOCATION", 45, 50),
+    ]
+    assert [text[g.start : g.end] for g in gold] == ["@ann_b", "@", "Bob", "Carol Jones", "Leeds"]
+    predicted = [[Span("SOCIAL_HANDLE", 7, 13), Span("PERSON", 20, 23), Span("PERSON", 30, 41)]]
+    rest, rest_predicted, apart = handles_apart([LabelledText(text, gold)], predicted)
+    assert apart == 3
+    assert [text[g.start : g.end] for g in rest[0].spans] == ["Carol Jones", "Leeds"]
+    assert rest_predicted == [[Span("PERSON", 30, 41)]]  # the one on "Bob" went with it
+    strict = score([LabelledText(text, gold)], predicted, ["PERSON", "LOCATION"])
+    apart_scores = score(rest, rest_predicted, ["PERSON", "LOCATION"])
+    assert (strict["PERSON"].tp, strict["PERSON"].fn) == (2, 2)
+    assert (apart_scores["PERSON"].tp, apart_scores["PERSON"].fn) == (1, 0)
+    # A file without handle labels has no second view.
+    f = tmp_path / "plain.jsonl"
+    f.write_text(json.dumps({"text": "see Carol Jones", "spans": [
+        {"entity_type": "PERSON", "start": 4, "end": 15}]}) + "\n")  # fmt: skip
+    assert "scores_handles_apart" not in evaluate_pii(f, "jsonl")
 
 
 def test_stock_presidio_types_map_onto_ours() -> None:
