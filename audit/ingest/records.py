@@ -32,13 +32,14 @@ import pyarrow as pa
 from audit.errors import InputError
 from audit.ingest.source import LineBatch
 
-#: Bytes of decompressed input in the first NDJSON batch; later batches aim at
-#: BATCH_LINES lines (from the line length seen so far), within MAX_CHUNK_BYTES.
+#: Bytes of decompressed input read first; later reads are sized from the line length seen.
 CHUNK_BYTES = 32 << 20
-#: Lines per NDJSON batch: DuckDB's insert writes whole row groups (122,880 rows) per thread
-#: only when a batch has at least two of them; smaller batches leave partial row groups that
-#: it merges afterwards (32 MB batches of 460-byte Pushshift lines ran ~25% slower).
-BATCH_LINES = 262_144
+#: Lines per NDJSON batch: two DuckDB row groups (2 x 122,880). A batch of whole row groups is
+#: written as such; a batch of any other size leaves a partial row group that DuckDB rewrites
+#: when it checkpoints (0.5-0.9 s per 800k Pushshift lines), and batches of 32 MB (~70k such
+#: lines) ran ~25% slower.
+BATCH_LINES = 245_760
+#: Upper bound of one read (a file of very long lines gets fewer lines per batch).
 MAX_CHUNK_BYTES = 256 << 20
 #: Records per batch for formats decoded record by record (documents, CAR, tar).
 BATCH_ROWS = 50_000
@@ -116,13 +117,17 @@ def _int64(values: np.ndarray) -> pa.Array:
     return pa.Int64Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
 
 
-def lines_table(data: bytes | memoryview, first_line: int) -> LineBatch:
+def lines_table(
+    data: bytes | memoryview, first_line: int, ends: np.ndarray | None = None
+) -> LineBatch:
     """Whole lines of ``data`` (ending with a newline or at the end) as a record batch.
 
     Blank lines keep their number and are dropped later in SQL. Valid UTF-8 (the usual case)
-    is checked by Arrow and the string column wraps ``data`` without copying it.
+    is checked by Arrow and the string column wraps ``data`` without copying it. ``ends``:
+    the offsets of the newlines in ``data``, when the caller has them.
     """
-    ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+    if ends is None:
+        ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
     offsets = np.empty(len(ends) + 2, np.int64)
     offsets[0] = 0
     offsets[1 : len(ends) + 1] = ends + 1
@@ -164,37 +169,51 @@ def _fill(fh: IO[bytes], view: memoryview) -> int:
     return got
 
 
-def ndjson_batches(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineBatch]:
-    """Batches of whole, numbered lines of a (possibly compressed) text file.
+def _next_read(seen_bytes: int, seen_lines: int, batch_lines: int, carried: int) -> int:
+    """Bytes to read next so that, with the ``carried`` ones, a batch of ``batch_lines``
+    lines is likely complete (2% margin), from the line length seen so far."""
+    per_line = seen_bytes / seen_lines if seen_lines else float(max(seen_bytes, 1 << 20))
+    wanted = int(per_line * batch_lines * 1.02) + 4096 - carried
+    return max(1 << 20, min(MAX_CHUNK_BYTES - carried, wanted))
+
+
+def ndjson_batches(
+    path: Path, chunk_bytes: int = CHUNK_BYTES, batch_lines: int = BATCH_LINES
+) -> Iterator[LineBatch]:
+    """Batches of ``batch_lines`` whole, numbered lines (fewer in the last one, or where lines
+    are so long that MAX_CHUNK_BYTES holds fewer) of a (possibly compressed) text file.
 
     Each batch's lines are read into a buffer of their own, which the batch's Arrow column
-    wraps (no copy of the data after decompression).
+    wraps: the data is not copied after decompression, except the lines after a cut, which
+    start the next buffer.
     """
-    line = 1
-    rest = b""
-    size, read = chunk_bytes, 0
+    line, rest, size, eof = 1, b"", chunk_bytes, False
     try:
         with open_stream(path) as fh:
             while True:
-                buf = bytearray(len(rest) + size)
+                buf = bytearray(len(rest) + (0 if eof else size))
                 buf[: len(rest)] = rest
-                got = _fill(fh, memoryview(buf)[len(rest) :])
-                end = len(rest) + got
-                if not got:
-                    if end:
-                        yield lines_table(memoryview(buf)[:end], line)
+                if not eof:
+                    got = _fill(fh, memoryview(buf)[len(rest) :])
+                    eof = got < size
+                    del buf[len(rest) + got :]
+                ends = np.flatnonzero(np.frombuffer(buf, np.uint8) == 10)
+                if len(ends) >= batch_lines:
+                    ends = ends[:batch_lines]
+                elif eof:  # the last lines (the very last one maybe without a newline)
+                    if buf:
+                        yield lines_table(memoryview(buf), line, ends)
                     return
-                cut = buf.rfind(b"\n", 0, end)
-                if cut < 0:  # no line ends in this chunk: read on
-                    rest = bytes(buf[:end])
+                elif len(buf) < MAX_CHUNK_BYTES or not len(ends):
+                    rest = bytes(buf)  # too few lines for a batch yet: read on
+                    size = _next_read(len(buf), len(ends), batch_lines, len(rest))
                     continue
-                rest = bytes(buf[cut + 1 : end])
-                batch = lines_table(memoryview(buf)[: cut + 1], line)
+                cut = int(ends[-1]) + 1
+                batch = lines_table(memoryview(buf)[:cut], line, ends)
                 yield batch
                 line += batch.table.num_rows
-                read += cut + 1
-                per_line = read / max(line - 1, 1)
-                size = int(min(MAX_CHUNK_BYTES, max(chunk_bytes, per_line * BATCH_LINES)))
+                rest = bytes(buf[cut:])
+                size = _next_read(cut, len(ends), batch_lines, len(rest))
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from exc
     except InputError:

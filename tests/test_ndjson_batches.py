@@ -1,0 +1,50 @@
+"""NDJSON batching: every line exactly once, numbered, in batches of whole row groups."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from audit.ingest.records import ndjson_batches
+
+
+def _read_back(path: Path, **options: int) -> tuple[str, list[int], list[int]]:
+    text, numbers, sizes = [], [], []
+    for batch in ndjson_batches(path, **options):
+        table = batch.table.to_pydict()
+        text += table["line"]
+        numbers += table["line_no"]
+        sizes.append(batch.table.num_rows)
+    return "".join(text), numbers, sizes
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_line_once_in_order_in_batches_of_the_asked_size(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    n, batch_lines = rng.randint(0, 3000), rng.randint(1, 700)
+    lines = [f'{{"i": {i}, "t": "{"é" * rng.randint(0, 60)}"}}' for i in range(n)]
+    data = "\n".join(lines) + ("\n" if rng.random() < 0.5 else "")
+    path = tmp_path / "x.jsonl"
+    path.write_text(data, encoding="utf-8")
+    text, numbers, sizes = _read_back(
+        path, chunk_bytes=rng.randint(1, 5000), batch_lines=batch_lines
+    )
+    assert text == data
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert len(numbers) == data.count("\n") + (0 if data.endswith("\n") or not data else 1)
+    # Every batch but the last holds exactly batch_lines lines (whole DuckDB row groups).
+    assert all(size == batch_lines for size in sizes[:-1])
+    assert not sizes or 0 < sizes[-1] <= batch_lines
+
+
+def test_zstd_input_with_a_long_window(tmp_path: Path) -> None:
+    data = "".join(f'{{"id": "c{i}"}}\n' for i in range(5000)).encode()
+    path = tmp_path / "RC_x.zst"
+    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=31)
+    path.write_bytes(zstandard.ZstdCompressor(compression_params=params).compress(data))
+    text, numbers, sizes = _read_back(path, batch_lines=2048)
+    assert text.encode() == data and numbers[-1] == 5000
+    assert sizes == [2048, 2048, 904]
