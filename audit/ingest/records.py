@@ -34,11 +34,14 @@ from audit.ingest.source import LineBatch
 
 #: Bytes of decompressed input read first; later reads are sized from the line length seen.
 CHUNK_BYTES = 32 << 20
-#: Lines per NDJSON batch: two DuckDB row groups (2 x 122,880). A batch of whole row groups is
+#: DuckDB's row group size: an NDJSON batch is cut into Arrow record batches of this many
+#: lines, which DuckDB's ordered insert writes one row group each (two threads, two groups).
+ROW_GROUP_ROWS = 122_880
+#: Lines per NDJSON batch: two DuckDB row groups. A batch of whole row groups is
 #: written as such; a batch of any other size leaves a partial row group that DuckDB rewrites
 #: when it checkpoints (0.5-0.9 s per 800k Pushshift lines), and batches of 32 MB (~70k such
 #: lines) ran ~25% slower.
-BATCH_LINES = 245_760
+BATCH_LINES = 2 * ROW_GROUP_ROWS
 #: Upper bound of one read (a file of very long lines gets fewer lines per batch).
 MAX_CHUNK_BYTES = 256 << 20
 #: Records per batch for formats decoded record by record (documents, CAR, tar).
@@ -139,7 +142,9 @@ def lines_table(
     lines = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     try:
         lines.validate(full=True)  # UTF-8 checked in C++ (5x faster than a cast from binary)
-        return LineBatch(chunked(pa.Table.from_arrays([numbers, lines], schema=LINES_SCHEMA)))
+        return LineBatch(
+            chunked(pa.Table.from_arrays([numbers, lines], schema=LINES_SCHEMA), ROW_GROUP_ROWS)
+        )
     except pa.ArrowInvalid:
         pass
     raw = bytes(data)
@@ -149,7 +154,7 @@ def lines_table(
         split.pop()
     first_bad = first_line + raw.count(b"\n", 0, first) if first is not None else None
     table = pa.Table.from_arrays([numbers, pa.array(split, pa.large_string())], schema=LINES_SCHEMA)
-    return LineBatch(chunked(table), bad, first_bad)
+    return LineBatch(chunked(table, ROW_GROUP_ROWS), bad, first_bad)
 
 
 def chunked(table: pa.Table, rows: int = 8192) -> pa.Table:
