@@ -213,6 +213,9 @@ def ndjson_batches(
                     rest = bytes(buf)  # too few lines for a batch yet: read on
                     size = _next_read(len(buf), len(ends), batch_lines, len(rest))
                     continue
+                unit = min(ROW_GROUP_ROWS, batch_lines)
+                if batch_lines > len(ends) >= unit:  # long lines: whole row groups still
+                    ends = ends[: len(ends) // unit * unit]
                 cut = int(ends[-1]) + 1
                 batch = lines_table(memoryview(buf)[:cut], line, ends)
                 yield batch
