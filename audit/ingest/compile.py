@@ -1,4 +1,4 @@
-"""Compile a validated mapping into the DuckDB SELECT that maps one source to ``_ca_stage``.
+"""Compile a validated mapping into the DuckDB SELECT that maps one source into ``_ca_items``.
 
 Mappings are user input, so nothing from them is pasted into SQL as-is: identifiers are
 double-quoted, literals are single-quoted with quotes doubled, JSON paths are built from
@@ -386,7 +386,7 @@ def convert(expr: Expr, target: str, spec: ValueSpec | None) -> str:
 
 @dataclass(frozen=True)
 class CompiledSource:
-    """The SELECT producing ``_ca_stage`` rows for one source, plus what it consumed."""
+    """The SELECT producing the new items rows of one source, plus what it consumed."""
 
     sql: str
     item_id_resolved: bool

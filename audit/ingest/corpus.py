@@ -111,7 +111,7 @@ class _Run:
     warnings: list[str] = field(default_factory=list)
     pending: int = 0  # rows in _ca_items since the last commit
     batches: int = 0  # batches written into _ca_items (their _ca_batch numbers)
-    not_items: int = 0  # rows in _ca_items that keep_items_only removes (skipped, no id)
+    not_items: int = 0  # rows in _ca_items that _keep_items_only removes (skipped, no id)
 
 
 def default_media_cache(con: duckdb.DuckDBPyConnection) -> Path:
