@@ -185,8 +185,9 @@ def _next_read(seen_bytes: int, seen_lines: int, batch_lines: int, carried: int)
 def ndjson_batches(
     path: Path, chunk_bytes: int = CHUNK_BYTES, batch_lines: int = BATCH_LINES
 ) -> Iterator[LineBatch]:
-    """Batches of ``batch_lines`` whole, numbered lines (fewer in the last one, or where lines
-    are so long that MAX_CHUNK_BYTES holds fewer) of a (possibly compressed) text file.
+    """Batches of ``batch_lines`` whole, numbered lines (the first one row group of them; fewer
+    in the last one, or where lines are so long that MAX_CHUNK_BYTES holds fewer) of a
+    (possibly compressed) text file.
 
     Each batch's lines are read into a buffer of their own, which the batch's Arrow column
     wraps: the data is not copied after decompression, except the lines after a cut, which
@@ -203,18 +204,20 @@ def ndjson_batches(
                     eof = got < size
                     del buf[len(rest) + got :]
                 ends = np.flatnonzero(np.frombuffer(buf, np.uint8) == 10)
-                if len(ends) >= batch_lines:
-                    ends = ends[:batch_lines]
+                unit = min(ROW_GROUP_ROWS, batch_lines)
+                # The first batch is one row group: DuckDB starts while the next is read.
+                want = unit if line == 1 else batch_lines
+                if len(ends) >= want:
+                    ends = ends[:want]
                 elif eof:  # the last lines (the very last one maybe without a newline)
                     if buf:
                         yield lines_table(memoryview(buf), line, ends)
                     return
                 elif len(buf) < MAX_CHUNK_BYTES or not len(ends):
                     rest = bytes(buf)  # too few lines for a batch yet: read on
-                    size = _next_read(len(buf), len(ends), batch_lines, len(rest))
+                    size = _next_read(len(buf), len(ends), want, len(rest))
                     continue
-                unit = min(ROW_GROUP_ROWS, batch_lines)
-                if batch_lines > len(ends) >= unit:  # long lines: whole row groups still
+                if want > len(ends) >= unit:  # long lines: whole row groups still
                     ends = ends[: len(ends) // unit * unit]
                 cut = int(ends[-1]) + 1
                 batch = lines_table(memoryview(buf)[:cut], line, ends)
