@@ -218,3 +218,19 @@ def test_cli_summary_and_exit_codes(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 2
     assert "no such file" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_path_holding_a_placeholder_name_is_kept_verbatim(tmp_path: Path) -> None:
+    """The compiled SELECT carries user text (the file's path, mapping constants): the
+    ingest's own placeholders are filled before it is pasted in, never inside it."""
+    folder = tmp_path / "__BATCH__" / "__SOURCE__"
+    folder.mkdir(parents=True)
+    f = folder / "posts.jsonl"
+    rows = [{"item_id": "a", "text": "first"}, {"item_id": "a", "text": "again"}]
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n")
+    con = open_memory()
+    summary = ingest_corpus(con, f, "generic")
+    assert con.execute("SELECT DISTINCT source_file FROM items").fetchall() == [(str(f),)]
+    assert summary.items == 1  # the repeated id is found as a duplicate of the same file
+    codes = con.execute("SELECT code FROM errors WHERE stage = 'ingest' ORDER BY 1").fetchall()
+    assert codes == [("bad_json",), ("duplicate_id",)]

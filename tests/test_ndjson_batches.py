@@ -51,3 +51,22 @@ def test_zstd_input_with_a_long_window(tmp_path: Path) -> None:
     text, numbers, sizes = _read_back(path, batch_lines=2048)
     assert text.encode() == data and numbers[-1] == 5000
     assert sizes == [2048, 2048, 904]  # batch_lines under a row group: the first one too
+
+
+def test_a_line_longer_than_a_read_grows_the_buffer_geometrically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audit.ingest import records
+
+    monkeypatch.setattr(records, "MAX_CHUNK_BYTES", 64 << 10)
+    reads = []
+    fill = records._fill
+    monkeypatch.setattr(
+        records, "_fill", lambda fh, view: reads.append(len(view)) or fill(fh, view)
+    )
+    long = '{"t": "' + "x" * (24 << 20) + '"}'
+    path = tmp_path / "long.jsonl"
+    path.write_text(long + "\n" + '{"t": 1}\n')
+    text, numbers, _ = _read_back(path, chunk_bytes=1 << 20)
+    assert text == long + "\n" + '{"t": 1}\n' and numbers == [1, 2]
+    assert len(reads) < 12  # doubling: ~log2(24) reads, not one per MB (each a full copy)

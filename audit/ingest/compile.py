@@ -392,7 +392,7 @@ class CompiledSource:
     item_id_resolved: bool
     extra_columns: dict[str, str]  # tabular sources: extra column -> DuckDB type
     #: fields the mapping fills from source paths that this source does not have (tables:
-    #: known from the schema); JSON sources are checked on the staged rows instead
+    #: known from the schema); JSON sources are checked on each batch's rows instead
     unresolved: tuple[str, ...] = ()
     #: JSON sources: the SELECT for a batch holding invalid lines (``sql`` trusts that every
     #: line starting with "{" is valid JSON)

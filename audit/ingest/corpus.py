@@ -253,7 +253,6 @@ def _ingest_source(run: _Run, src: Source) -> int:
         relation, schema = _parquet_relation(run.con, src)
         compiled = _compile_table(run, src, relation, schema)
         n, _ = _stage(run, compiled.sql, src)
-        _committed(run, n)
         return n
     if src.format == "csv":
         return _ingest_csv(run, src)
@@ -294,8 +293,9 @@ def _stage(run: _Run, sql: str, src: Source) -> tuple[int, int]:
     run.batches += 1
     batch = run.batches
     try:
+        # The batch number first: the compiled SELECT holds user text (paths, constants).
         con.execute(
-            query(_SQL, "insert_batch").replace("__SOURCE__", sql).replace("__BATCH__", str(batch))
+            query(_SQL, "insert_batch").replace("__BATCH__", str(batch)).replace("__SOURCE__", sql)
         )
     except duckdb.Error as exc:
         # A mapping can still be wrong in ways only DuckDB sees (e.g. a bad regex).
@@ -305,6 +305,7 @@ def _stage(run: _Run, sql: str, src: Source) -> tuple[int, int]:
     con.execute(query(_SQL, "batch_rejects"), [batch])
     staged, missing, written = con.execute(query(_SQL, "batch_counts"), [batch]).fetchall()[0]
     run.not_items += written - staged + missing
+    _committed(run, written)  # skipped rows are written too, until the end
     return staged, missing
 
 
@@ -338,7 +339,6 @@ def _ingest_csv(run: _Run, src: Source) -> int:
         finally:
             con.unregister("_ca_csv_batch")
         total += n
-        _committed(run, n)
     return total
 
 
@@ -400,7 +400,6 @@ def _ingest_records(run: _Run, src: Source, batches: Iterator[LineBatch]) -> int
             for col, c in zip(checked, counts, strict=True):
                 found[col] += c
         con.execute(query(_SQL, "json_extra_types"), [EXTRA_TYPE_SAMPLE, run.batches])
-        _committed(run, n)
     if total and missing == total:
         raise InputError(
             f"{src.path}: mapping {src.mapping_ref}: item_id resolves to nothing in any of "

@@ -215,7 +215,11 @@ def ndjson_batches(
                     return
                 elif len(buf) < MAX_CHUNK_BYTES or not len(ends):
                     rest = bytes(buf)  # too few lines for a batch yet: read on
-                    size = _next_read(len(buf), len(ends), want, len(rest))
+                    size = (
+                        _next_read(len(buf), len(ends), want, len(rest))
+                        if len(ends)
+                        else max(chunk_bytes, len(buf))  # one long line: double the buffer
+                    )
                     continue
                 if want > len(ends) >= unit:  # long lines: whole row groups still
                     ends = ends[: len(ends) // unit * unit]

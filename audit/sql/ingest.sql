@@ -101,9 +101,9 @@ DROP TABLE IF EXISTS _ca_dup_hashes
 -- Every mapped record is written once, straight from the mapping (insert_batch), with three
 -- working columns: why it is not an item (_ca_skip), its value errors (_ca_errs) and the
 -- batch it came in (_ca_batch: a batch's checks read only its own row groups). Records that
--- are not items are removed and the working columns dropped at the end (keep_items_only):
--- a staging table copied every row a second time (~a third of a JSON ingest's wall time),
--- and tabular sources needed a second pass over the file for their errors.
+-- are not items are removed and the working columns dropped at the end (drop_not_items,
+-- drop_working_columns): a staging table copied every row a second time (~a third of a JSON
+-- ingest's wall time), and tabular sources needed a second pass over the file for errors.
 CREATE OR REPLACE TABLE _ca_items AS
     SELECT *, NULL::STRUCT(code VARCHAR, message VARCHAR) AS _ca_skip,
            []::STRUCT(code VARCHAR, message VARCHAR)[] AS _ca_errs, 0::INTEGER AS _ca_batch
@@ -281,8 +281,8 @@ FROM _ca_rejects
 ORDER BY source_file, source_row
 
 -- name: reject_counts
--- Input rows that never reached the stage (bad JSON, bad CSV rows); missing ids and
--- duplicates were staged and are counted there.
+-- Input rows that were never mapped (bad JSON, bad CSV rows); missing ids and duplicates
+-- were mapped into _ca_items and are counted there.
 SELECT source_file,
        count(*) FILTER (WHERE rejected AND code NOT IN ('duplicate_id', 'missing_id'))
 FROM _ca_rejects GROUP BY source_file
