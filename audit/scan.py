@@ -43,6 +43,7 @@ class ScanOptions:
     corpus: str
     out: Path = Path("audit-out")
     mapping: str | None = None
+    extra: str = "all"  # items.extra: every unmapped source field, or "declared" ones only
     rules: Path | None = None
     detectors: tuple[str, ...] | None = None  # None = the registry's defaults
     workers: int | None = None
@@ -199,6 +200,7 @@ def _scan_locked(
             media_cache=out / "media-cache",
             workers=opts.workers,
             engine=opts.engine,
+            extra=opts.extra,
         )
         timings["ingest"] = time.monotonic() - mark
         progress.note(f"ingest: {ingest_summary.items:,} items ({timings['ingest']:.1f}s)")
@@ -269,6 +271,7 @@ def _scan_locked(
             timings=timings,
             options={
                 "mapping": opts.mapping,
+                "extra": opts.extra,
                 "detectors": opts.detectors,
                 "workers": opts.workers,
                 "engine": opts.engine,

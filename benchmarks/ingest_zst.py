@@ -98,16 +98,6 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _keep_all_mapping(folder: Path) -> str:
-    """The reddit preset with keep_unmapped: true (items.extra keeps every unmapped field)."""
-    from importlib import resources
-
-    text = resources.files("audit.ingest").joinpath("mappings", "reddit.yaml").read_text("utf-8")
-    path = folder / "reddit-keep-all.yaml"
-    path.write_text(text.replace("keep_unmapped: false", "keep_unmapped: true"), encoding="utf-8")
-    return str(path)
-
-
 def _anchor(path: str, memory_limit: str | None) -> dict:
     """DuckDB's own NDJSON reader loading the same records (decompressed beforehand: it cannot
     read a 2**31-window zstd file) into typed columns of a new database file — the floor."""
@@ -139,7 +129,7 @@ def _decompressed(path: Path) -> Path:
     return out
 
 
-def _ingest(path: str, memory_limit: str | None, mapping: str | None = None) -> dict:
+def _ingest(path: str, memory_limit: str | None, extra: str = "all") -> dict:
     from audit.ingest import ingest_corpus
     from audit.store import open_store
 
@@ -151,7 +141,7 @@ def _ingest(path: str, memory_limit: str | None, mapping: str | None = None) -> 
             # default): with a limit, peak RSS shows what the streaming ingest itself needs.
             con.execute(f"SET memory_limit = '{memory_limit}'")
         r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-        summary = ingest_corpus(con, path, mapping)
+        summary = ingest_corpus(con, path, extra=extra)
         con.close()
         wall = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_SELF)
@@ -171,11 +161,6 @@ def main() -> None:
     parser.add_argument(
         "--window-log", type=int, default=31, help="zstd window of the generated file (2**N)"
     )
-    parser.add_argument(
-        "--keep-all",
-        action="store_true",
-        help="also run the reddit preset with keep_unmapped: true (every unmapped field kept)",
-    )
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")
     print(
@@ -188,25 +173,24 @@ def main() -> None:
             path = Path(tmp) / f"RC_bench-{rows}.zst"
             mb = generate(path, rows, args.shape, args.window_log)
             plain = str(_decompressed(path))
-            variants: list[tuple[str, str | None]] = [("reddit preset", None)]
-            if args.keep_all:
-                variants.append(("keep_unmapped: true", _keep_all_mapping(Path(tmp))))
-            variants.append(("anchor: DuckDB read_ndjson_auto CTAS", "anchor"))
+            variants = [
+                ("reddit preset, --extra all (default)", "all"),
+                ("reddit preset, --extra declared", "declared"),
+                ("anchor: DuckDB read_ndjson_auto CTAS", "anchor"),
+            ]
             walls: dict[str, float] = {}
-            for label, mapping in variants:
+            for label, mode in variants:
                 best = None
                 for _ in range(args.repeat):
                     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-                        if mapping == "anchor":
+                        if mode == "anchor":
                             job = pool.submit(_anchor, plain, args.memory_limit or None)
                         else:
-                            job = pool.submit(
-                                _ingest, str(path), args.memory_limit or None, mapping
-                            )
+                            job = pool.submit(_ingest, str(path), args.memory_limit or None, mode)
                         run = job.result()
                     best = run if best is None or run["wall"] < best["wall"] else best
                 assert best is not None and best["items"] == rows
-                assert best.get("mapping", "reddit") in ("reddit", "reddit-keep-all")
+                assert best.get("mapping", "reddit") == "reddit"
                 walls[label] = best["wall"]
                 print(
                     f"{rows:>10,} rows ({mb:,.0f} MB JSON, {path.stat().st_size / 1e6:,.1f} MB "

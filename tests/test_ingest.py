@@ -234,3 +234,23 @@ def test_a_path_holding_a_placeholder_name_is_kept_verbatim(tmp_path: Path) -> N
     assert summary.items == 1  # the repeated id is found as a duplicate of the same file
     codes = con.execute("SELECT code FROM errors WHERE stage = 'ingest' ORDER BY 1").fetchall()
     assert codes == [("bad_json",), ("duplicate_id",)]
+
+
+def test_cli_extra_declared_keeps_only_the_declared_fields(tmp_path: Path) -> None:
+    f = tmp_path / "RC_x.jsonl"
+    record = {"id": "c1", "author": "a", "body": "hi", "subreddit": "pics",
+              "created_utc": 1, "score": 7, "over_18": False}  # fmt: skip
+    f.write_text(json.dumps(record) + "\n")
+    extras = {}
+    for mode in ("all", "declared"):
+        db = tmp_path / f"{mode}.duckdb"
+        result = CliRunner().invoke(app, ["ingest", str(f), "--db", str(db), "--extra", mode])
+        assert result.exit_code == 0, result.output
+        con = duckdb.connect(str(db), read_only=True)
+        extras[mode] = json.loads(con.execute("SELECT extra FROM items").fetchall()[0][0])
+        con.close()
+    assert extras["all"]["score"] == 7 and extras["all"]["subreddit"] == "pics"
+    assert extras["declared"] == {"subreddit": "pics", "over_18": "false"}
+    bad = CliRunner().invoke(app, ["ingest", str(f), "--db", str(tmp_path / "b.duckdb"),
+                                   "--extra", "some"])  # fmt: skip
+    assert bad.exit_code != 0

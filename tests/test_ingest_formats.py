@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from _car import Link, Repo, cid_of
 
+from audit.errors import InputError
 from audit.ingest import ingest_corpus
 from audit.ingest.sniff import plan_target
 from audit.store import open_memory
@@ -526,9 +527,10 @@ def test_recognition_names_the_reader_and_preset(tmp_path):
     assert plan.sources[0].mapping_ref == "generic"
 
 
-def test_reddit_preset_keeps_its_declared_extra_fields_and_keep_unmapped_keeps_all(tmp_path):
-    """Bulk dumps: the reddit preset keeps the fields rules read (typed as text, null/absent
-    ones left out); a copy with keep_unmapped: true keeps every unmapped field as well."""
+def test_extra_keeps_every_unmapped_field_or_only_the_declared_ones(tmp_path):
+    """items.extra keeps every unmapped source field (DESIGN: rules may name any), plus the
+    declared ones the mapping consumes; `extra="declared"` (`--extra declared`, for bulk
+    dumps) keeps only the declared fields, null/absent ones left out."""
     f = tmp_path / "RC.jsonl"
     rows = [
         {"id": "c1", "author": "a", "body": "b \"quoted\"", "subreddit": "s\u00e9",
@@ -538,15 +540,14 @@ def test_reddit_preset_keeps_its_declared_extra_fields_and_keep_unmapped_keeps_a
     f.write_text("".join(json.dumps(r) + "\n" for r in rows))
     con = open_memory()
     ingest_corpus(con, f)
+    kept = json.loads(q(con, "SELECT extra FROM items WHERE item_id = 't1_c1'")[0][0])
+    assert {"subreddit", "score", "gilded", "over_18"} <= set(kept)
+    assert kept["subreddit"] == "s\u00e9"  # consumed by `community`, declared: kept too
+    assert "body" not in kept and "author" not in kept  # mapped fields are not repeated
+    con = open_memory()
+    ingest_corpus(con, f, extra="declared")
     extras = dict(q(con, "SELECT item_id, extra FROM items"))
     assert json.loads(extras["t1_c1"]) == {"subreddit": "s\u00e9", "over_18": "true"}
     assert extras["t1_c2"] is None  # no declared field in the record: no extra at all
-    preset = (Path(__file__).parents[1] / "audit/ingest/mappings/reddit.yaml").read_text()
-    assert "keep_unmapped: false" in preset
-    mapping = tmp_path / "keep-all.yaml"
-    mapping.write_text(preset.replace("keep_unmapped: false", "keep_unmapped: true"))
-    con = open_memory()
-    ingest_corpus(con, f, str(mapping))
-    kept = json.loads(q(con, "SELECT extra FROM items WHERE item_id = 't1_c1'")[0][0])
-    assert {"subreddit", "score", "gilded", "over_18"} <= set(kept)
-    assert "body" not in kept and "author" not in kept  # mapped fields are not repeated
+    with pytest.raises(InputError, match="extra must be one of all, declared"):
+        ingest_corpus(open_memory(), f, extra="some")

@@ -34,6 +34,14 @@ def ingest(
             "file without records).",
         ),
     ] = False,
+    extra: Annotated[
+        str,
+        typer.Option(
+            "--extra",
+            help="all (default): items.extra keeps every unmapped source field; declared: "
+            "only the mapping's `extra:` fields (bulk dumps: faster, smaller).",
+        ),
+    ] = "all",
 ) -> None:
     """Read a corpus, map it to the canonical item schema and load it into the audit DB.
 
@@ -61,7 +69,7 @@ def ingest(
 
     con = open_store(db)
     try:
-        summary = ingest_corpus(con, corpus, mapping, strict=strict)
+        summary = ingest_corpus(con, corpus, mapping, strict=strict, extra=extra)
     finally:
         con.close()
     for warning in summary.warnings:

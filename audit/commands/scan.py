@@ -22,6 +22,15 @@ def scan(
         str | None,
         typer.Option("--mapping", help="Mapping preset name or mapping YAML file (default: auto)."),
     ] = None,
+    extra: Annotated[
+        str,
+        typer.Option(
+            "--extra",
+            help="all (default): items.extra keeps every unmapped source field, so rules can "
+            "name any of them; declared: only the mapping's `extra:` fields, for bulk dumps "
+            "(Pushshift: ~1.7x the rows per second, ~2.5x smaller database).",
+        ),
+    ] = "all",
     rules: Annotated[
         Path | None,
         typer.Option("--rules", help="Rule folder or file (default: the shipped rule pack)."),
@@ -113,6 +122,7 @@ def scan(
         corpus=corpus,
         out=out,
         mapping=mapping,
+        extra=extra,
         rules=rules,
         detectors=tuple(d.strip() for d in detectors.split(",") if d.strip())
         if detectors

@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -55,6 +55,8 @@ T = TypeVar("T")
 _SQL = "ingest.sql"
 #: Rows written into the new items table between commits (two DuckDB row groups).
 COMMIT_ROWS = 245_760
+#: What items.extra keeps: every unmapped source field, or the mapping's declared ones only.
+EXTRA_MODES = ("all", "declared")
 #: Staged rows per batch whose `extra` value types are read (keys are read from every row).
 EXTRA_TYPE_SAMPLE = 5_000
 #: Largest item count whose id hashes are checked for uniqueness in RAM (~1 GB at the limit).
@@ -133,6 +135,7 @@ def ingest_corpus(
     media_cache: Path | None = None,
     workers: int | None = None,
     engine: str = "local",
+    extra: str = "all",
 ) -> IngestSummary:
     """Load ``corpus`` into ``items`` (replacing it) and the stage='ingest' ``errors``.
 
@@ -142,9 +145,18 @@ def ingest_corpus(
     merged: the result is the same as ingesting its sources in one go. Raises :class:`InputError` for unusable input (missing file,
     unknown preset, bad mapping, unrecognised format, no item at all, every row rejected)
     and, with ``strict``, for any warning; row problems become ``errors`` rows.
+    ``extra="declared"`` keeps only the mappings' declared ``extra:`` fields in items.extra
+    (every source as with ``keep_unmapped: false``); ``"all"`` keeps every unmapped field.
     """
     started = time.perf_counter()
     plan = discover(corpus, mapping)
+    if extra not in EXTRA_MODES:
+        raise InputError(f"extra must be one of {', '.join(EXTRA_MODES)}, not {extra!r}")
+    if extra == "declared":
+        plan.sources[:] = [
+            replace(s, mapping=s.mapping.model_copy(update={"keep_unmapped": False}))
+            for s in plan.sources
+        ]
     run = _Run(con, media_cache or default_media_cache(con))
     con.execute(query(_SQL, "macros"))
     con.execute(query(_SQL, "temp_tables"))
