@@ -573,15 +573,13 @@ def compile_json(
     # parsed every line starting with "{" already: where it found none invalid, only the
     # other lines (blank, or a value after white space) need a check here.
     page = "CAST(line AS JSON)" if mapping.explode else "line"
-    checked = (
-        f"WITH _l AS (SELECT line_no, {page} AS _ca_page FROM _ca_lines "
-        "WHERE json_valid(line) AND (starts_with(line, '{') OR json_type(line) = 'OBJECT')),\n"
-    )
-    trusted = (
-        f"WITH _l AS (SELECT line_no, {page} AS _ca_page FROM _ca_lines "
-        "WHERE starts_with(line, '{') OR (json_valid(line) AND json_type(line) = 'OBJECT')),\n"
-    )
-    return CompiledSource(trusted + rest, resolved, {}, sql_if_invalid=checked + rest)
+
+    def lines(where: str) -> str:
+        return f"WITH _l AS (SELECT line_no, {page} AS _ca_page FROM _ca_lines WHERE {where}),\n"
+
+    checked = "json_valid(line) AND (starts_with(line, '{') OR json_type(line) = 'OBJECT')"
+    trusted = "starts_with(line, '{') OR (json_valid(line) AND json_type(line) = 'OBJECT')"
+    return CompiledSource(lines(trusted) + rest, resolved, {}, sql_if_invalid=lines(checked) + rest)
 
 
 def _extra_json(consumed: list[list[str]]) -> str:

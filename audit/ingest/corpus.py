@@ -45,6 +45,7 @@ from audit.ingest.compile import (
 from audit.ingest.formats import car, csvfile, jsondoc, ndjson, webdataset
 from audit.ingest.mapping import as_spec, spec_paths
 from audit.ingest.read import discover, file_digest
+from audit.ingest.records import ROW_GROUP_ROWS
 from audit.ingest.sniff import Plan
 from audit.ingest.source import LineBatch, Reject, Source
 from audit.store import query
@@ -54,7 +55,7 @@ T = TypeVar("T")
 
 _SQL = "ingest.sql"
 #: Rows written into the new items table between commits (two DuckDB row groups).
-COMMIT_ROWS = 245_760
+COMMIT_ROWS = 2 * ROW_GROUP_ROWS
 #: What items.extra keeps: every unmapped source field, or the mapping's declared ones only.
 EXTRA_MODES = ("all", "declared")
 #: Staged rows per batch whose `extra` value types are read (keys are read from every row).
@@ -148,10 +149,10 @@ def ingest_corpus(
     ``extra="declared"`` keeps only the mappings' declared ``extra:`` fields in items.extra
     (every source as with ``keep_unmapped: false``); ``"all"`` keeps every unmapped field.
     """
-    started = time.perf_counter()
-    plan = discover(corpus, mapping)
     if extra not in EXTRA_MODES:
         raise InputError(f"extra must be one of {', '.join(EXTRA_MODES)}, not {extra!r}")
+    started = time.perf_counter()
+    plan = discover(corpus, mapping)
     if extra == "declared":
         plan.sources[:] = [
             replace(s, mapping=s.mapping.model_copy(update={"keep_unmapped": False}))

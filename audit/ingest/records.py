@@ -193,7 +193,8 @@ def ndjson_batches(
     wraps: the data is not copied after decompression, except the lines after a cut, which
     start the next buffer.
     """
-    line, rest, size, eof = 1, b"", chunk_bytes, False
+    line, size, eof = 1, chunk_bytes, False
+    rest: bytes | bytearray | memoryview = b""
     try:
         with open_stream(path) as fh:
             while True:
@@ -214,7 +215,7 @@ def ndjson_batches(
                         yield lines_table(memoryview(buf), line, ends)
                     return
                 elif len(buf) < MAX_CHUNK_BYTES or not len(ends):
-                    rest = bytes(buf)  # too few lines for a batch yet: read on
+                    rest = buf  # too few lines for a batch yet: read on (nothing wraps it)
                     size = (
                         _next_read(len(buf), len(ends), want, len(rest))
                         if len(ends)
@@ -227,7 +228,7 @@ def ndjson_batches(
                 batch = lines_table(memoryview(buf)[:cut], line, ends)
                 yield batch
                 line += batch.table.num_rows
-                rest = bytes(buf[cut:])
+                rest = memoryview(buf)[cut:]  # copied into the next buffer, once
                 size = _next_read(cut, len(ends), batch_lines, len(rest))
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from exc

@@ -74,6 +74,8 @@ CREATE OR REPLACE TEMP MACRO _ca_host_clean(h) AS
          WHEN contains(h, '@') OR contains(h, ':') OR starts_with(h, 'www.') OR h <> lower(h)
          THEN nullif(regexp_replace(lower(split_part(split_part(h, '@', -1), ':', 1)), '^www\.', ''), '')
          ELSE h END;
+-- A mapped row without an item_id (rejected as missing_id, never an item).
+CREATE OR REPLACE TEMP MACRO _ca_no_id(id) AS id IS NULL OR id = '';
 -- Full years between birth date and post time.
 CREATE OR REPLACE TEMP MACRO _ca_age(birth, posted) AS
     CASE WHEN birth IS NOT NULL AND posted IS NOT NULL
@@ -183,7 +185,7 @@ FROM (SELECT source_file, source_row, item_id, _ca_missing, _ca_skip,
                              'no item_id: the mapping''s item_id fields are empty in this record'}]
                          ELSE _ca_errs END) AS e
       FROM (SELECT source_file, source_row, item_id, _ca_skip, _ca_errs,
-                   item_id IS NULL OR item_id = '' AS _ca_missing
+                   _ca_no_id(item_id) AS _ca_missing
             FROM _ca_items WHERE _ca_batch = $1)
       WHERE _ca_skip IS NOT NULL OR len(_ca_errs) > 0 OR _ca_missing)
 
@@ -191,13 +193,13 @@ FROM (SELECT source_file, source_row, item_id, _ca_missing, _ca_skip,
 -- Rows of batch $1 that are items or missing-id rejects (skipped ones count as rejects), the
 -- missing-id ones, and all of them.
 SELECT count(*) FILTER (WHERE _ca_skip IS NULL),
-       count(*) FILTER (WHERE (item_id IS NULL OR item_id = '') AND _ca_skip IS NULL),
+       count(*) FILTER (WHERE _ca_no_id(item_id) AND _ca_skip IS NULL),
        count(*)
 FROM _ca_items WHERE _ca_batch = $1
 
 -- name: drop_not_items
 -- After the last batch, when a batch had any: the rows that are not items (already rejected).
-DELETE FROM _ca_items WHERE _ca_skip IS NOT NULL OR item_id IS NULL OR item_id = ''
+DELETE FROM _ca_items WHERE _ca_skip IS NOT NULL OR _ca_no_id(item_id)
 
 -- name: drop_working_columns
 -- Then _ca_items takes the shape of `items`.
