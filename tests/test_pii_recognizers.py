@@ -7,11 +7,20 @@ import pytest
 from audit.detectors.pii.addresses import find_addresses
 from audit.detectors.pii.crypto import base58check_ok, bech32_ok, find_wallets
 from audit.detectors.pii.emails import find_written_emails
+from audit.detectors.pii.given_names import given_names, is_misfiled_person
 from audit.detectors.pii.ids import find_ids
 from audit.detectors.pii.language import detect_language
-from audit.detectors.pii.names import is_shouting, keep_name_span, ner_input, trim_name_span
+from audit.detectors.pii.names import (
+    common_words,
+    in_organisation_name,
+    is_shouting,
+    keep_name_span,
+    ner_input,
+    only_common_words,
+    trim_name_span,
+)
 from audit.detectors.pii.phones import classify, find_phones
-from audit.detectors.pii.places import find_places
+from audit.detectors.pii.places import find_places, known_places, towns
 
 
 @pytest.mark.parametrize(
@@ -133,11 +142,18 @@ def test_language(text: str, expected: str) -> None:
 def test_names_rules() -> None:
     assert is_shouting("OMG I LOVE THIS SHIRT") and not is_shouting("Hello There my friend")
     assert ner_input("OMG I LOVE THIS SHIRT") == "omg i love this shirt"
-    text = "I love Twitter API, n’t, #MarkBam and #Paris with Lena Andersson 2day"
+    text = (
+        "I love Twitter API, n’t, #MarkBam and #Paris with Lena Andersson 2day, NiallOfficial,"
+        " McDonald, MacKenzie, Officers Acted"
+    )
     for span, label, kept in [
         ("Twitter API", "PERSON", False),
         ("n’t", "PERSON", False),
         ("MarkBam", "PERSON", False),
+        ("NiallOfficial", "PERSON", False),  # a handle without its "@"
+        ("McDonald", "PERSON", True),
+        ("MacKenzie", "PERSON", True),
+        ("Officers Acted", "PERSON", False),
         ("Paris", "LOCATION", True),
         ("Lena Andersson", "PERSON", True),
         ("2day", "PERSON", False),
@@ -158,4 +174,86 @@ def test_trim_name_span(span: str, expected: str) -> None:
 
 def test_places() -> None:
     text = "moving to barcelona, Manchester United fans, china plates, China trip, @london_fan"
-    assert [text[s:e] for s, e in find_places(text)] == ["barcelona", "China"]
+    assert [(text[s:e], tier) for s, e, tier in find_places(text)] == [
+        ("barcelona", "major"),
+        ("China", "major"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # GeoNames towns count capitalised only, in every word
+        ("Back in Rotherham, then Chattanooga", [("Rotherham", "town"), ("Chattanooga", "town")]),
+        ("ROTHERHAM tonight", [("ROTHERHAM", "town")]),
+        ("a rotherham thing", []),
+        ("Long Beach and Long beach", [("Long Beach", "town")]),
+        # a state code after "Place, ": the code, and the place when no list has it
+        ("Shooting in Chattanooga , TN today", [("Chattanooga", "town"), ("TN", "major")]),
+        ("Cops in Flatwoods, KY said", [("Flatwoods", "town"), ("KY", "major")]),
+        ("Kansas City, Mo. tonight", [("Kansas City", "major"), ("Mo", "major")]),
+        (
+            "Perth, Vic and Geelong, Vic",
+            [("Perth", "major"), ("Vic", "major"), ("Geelong", "town"), ("Vic", "major")],
+        ),
+        # not a place: greetings, words that are codes, organisations, titles
+        ("Hello, Georgia! Hi Mark, CA", []),
+        ("Thanks Bob, OK? Fine, IN", []),
+        ("Santa Monica College shooting", []),
+        ("Malaysia Airlines plane", []),
+        ("the Duchess of Cambridge and Air Canada", []),
+    ],
+)
+def test_place_tiers_and_state_codes(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(text[s:e], tier) for s, e, tier in find_places(text)] == expected
+
+
+def test_word_lists_are_shipped_and_sane() -> None:
+    """The generated lists (tools/pii_wordlists.py) load from the package, with the
+    properties the detector relies on."""
+    assert len(towns()) > 5_000 and len(common_words()) > 10_000 and len(given_names()) > 2_000
+    assert {"chattanooga", "rotherham", "san bernardino"} <= towns()
+    # words, given names, very frequent words and the curated list are not towns
+    assert not {"mobile", "reading", "hamilton", "obama", "london", "country club"} & towns()
+    assert {"savannah", "london", "florence"} <= known_places()  # known, if not looked for
+    assert {"breach", "acted", "library", "officers"} <= common_words()
+    assert not {"harry", "ken", "rob", "seth", "obama"} & common_words()
+    assert {"seth", "emily", "ken"} <= given_names()
+    assert not {"grace", "may", "will", "summer"} & given_names()
+
+
+@pytest.mark.parametrize(
+    ("span", "common"),
+    [("Officers Acted Improperly", True), ("Breach", True), ("Library's", True),
+     ("Harry", False), ("Mick Jagger", False), ("J Cole", False), ("Ken", False)],
+)  # fmt: skip
+def test_only_common_words(span: str, common: bool) -> None:
+    assert only_common_words(span) is common
+
+
+@pytest.mark.parametrize(
+    ("words", "label", "person"),
+    [
+        (["Seth", "Meyers"], "ORG", True),
+        (["Kelsey"], "GPE", True),
+        (["Selena"], "WORK_OF_ART", True),
+        (["Seth", "Meyers"], "NORP", False),  # not a label names are misfiled under
+        (["Savannah"], "GPE", False),  # a known place
+        (["Sierra", "Leone"], "GPE", False),
+        (["Victor", "Valley"], "LOC", False),  # a later everyday word: a place's name
+        (["Grace", "Church"], "ORG", False),  # a given name that is a word
+        (["SETH"], "ORG", False),
+        (["Seth", "meyers"], "ORG", False),
+        (["Seth", "Meyers", "Fan", "Club"], "ORG", False),
+    ],
+)
+def test_misfiled_person(words: list[str], label: str, person: bool) -> None:
+    assert is_misfiled_person(words, label, common_words(), known_places()) is person
+
+
+def test_organisation_context() -> None:
+    text = "Leeds FC, Santa Monica College, Bank of England, Air Canada, Chicago police, Paris"
+    for place, inside in [("Leeds", True), ("Santa Monica", True), ("England", True),
+                          ("Canada", True), ("Chicago", False), ("Paris", False)]:  # fmt: skip
+        start = text.index(place)
+        assert in_organisation_name(text, start, start + len(place)) is inside, place

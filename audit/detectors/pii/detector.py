@@ -262,8 +262,10 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
       "8+ years", "the 60s"), not a bare number ("42" in "42 Elm Street", zip codes), and
       not overlap a span of another type (spaCy tags parts of phone/card numbers as DATE).
     - PERSON / LOCATION must hold two letters, pass ``names.keep_name_span`` (no platform
-      or brand names, contraction pieces, hashtags) and not overlap an e-mail address, URL,
-      handle, street address, wallet or IP address.
+      or brand names, contraction pieces, hashtags, words that are all common words) and not
+      overlap an e-mail address, URL, handle, street address, wallet or IP address.
+    - Gazetteer and model disagree: a PERSON inside a curated place ("Manchester") is
+      dropped; a town of the GeoNames list on a PERSON of the model ("Obama") is dropped.
     - URL must not overlap an e-mail address ("john.sm" inside "john.smith@x.com").
     - PHONE_NUMBER must not overlap a card, IBAN, SSN, wallet, ID number or street address.
     These make ``prefilter.TRIGGERS`` exact: a kept span always contains its trigger.
@@ -281,7 +283,9 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
             text, result.start, result.end, kind
         ):
             return False
-        return not any(o.entity_type in _CONTAINERS and _overlaps(result, o) for o in others)
+        if any(o.entity_type in _CONTAINERS and _overlaps(result, o) for o in others):
+            return False
+        return not _loses_to_gazetteer(result, others)
     if kind == "URL":
         return not any(o.entity_type == "EMAIL_ADDRESS" and _overlaps(result, o) for o in others)
     if kind == "PHONE_NUMBER":
@@ -289,6 +293,22 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
         conflicts = _IDENTIFIERS | {"STREET_ADDRESS"}
         return not any(o.entity_type in conflicts and _overlaps(result, o) for o in others)
     return True
+
+
+def _loses_to_gazetteer(result: RecognizerResult, others: list[RecognizerResult]) -> bool:
+    """Whether a PERSON / LOCATION gives way to the other type (see :func:`keep_result`)."""
+    tier = (result.recognition_metadata or {}).get(names.GAZETTEER_KEY)
+    if result.entity_type == "LOCATION":
+        return tier == "town" and any(
+            o.entity_type == "PERSON" and _overlaps(result, o) for o in others
+        )
+    return any(
+        o.entity_type == "LOCATION"
+        and (o.recognition_metadata or {}).get(names.GAZETTEER_KEY) == "major"
+        and o.start <= result.start
+        and result.end <= o.end
+        for o in others
+    )
 
 
 #: Texts longer than this are analysed in windows (captions are far shorter; posts with
@@ -340,7 +360,9 @@ class PiiDetector:
     #: proven output-identical. Nor for ner.pipe (the same computation as nlp.pipe).
     #: 4: language gate for the English NER, our phone / written e-mail / address / ID /
     #: wallet recognizers, the place gazetteer, name filters; findings carry attributes.
-    version: ClassVar[str] = "4"
+    #: 5: GeoNames towns and state codes, gazetteer / model arbitration, persons the model
+    #: filed as ORG / GPE, headline-case and CamelCase spans and organisation names dropped.
+    version: ClassVar[str] = "5"
     input_kind: ClassVar[str] = "text"
     entity_types: ClassVar[tuple[str, ...]] = DEFAULT_ENTITIES
     personal_data: ClassVar[bool] = True
@@ -438,6 +460,8 @@ class PiiDetector:
         """
         self.setup()
         assert self._analyzer is not None
+        from audit.detectors.pii import given_names, places
+
         engine = self._analyzer.nlp_engine
         nlp = engine.get_nlp(LANGUAGE)
         languages = [language.detect_language(t) for t in texts]
@@ -466,6 +490,9 @@ class PiiDetector:
                 strict=True,
             )
         )
+        common, known = names.common_words(), places.known_places()
+        for doc in docs.values():
+            given_names.relabel_people(doc, common, known)
         out: list[list[RecognizerResult]] = []
         for i, (text, plan, lang) in enumerate(zip(texts, plans, languages, strict=True)):
             if not plan:

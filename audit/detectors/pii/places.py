@@ -1,15 +1,28 @@
-"""LOCATION from a small gazetteer: countries, US states, regions and large cities.
+"""LOCATION from gazetteers: countries, regions and large cities, plus towns from GeoNames.
 
 The small English model misses places in lower case ("moving to barcelona"), in hashtags
-("#Chattanooga") and many it has rarely seen in news text ("Doncaster", "Truro"). A place
-name from this list is reported wherever it stands as a whole word (like the model, it runs on English and undetermined text
-only, so a caption in Malayalam does not get "kerala" as a finding), except where the words after it make it a team or a club
-("Manchester United", "Leeds FC").
+("#Chattanooga") and many it has rarely seen in news text ("Doncaster", "Truro"). Two lists:
 
-Names that are also common words or given names are left out ("Nice", "Reading", "Bath",
-"Chad", "Jordan", "Georgia", "Victoria", "Florence", "Kent", "Austin", "Sofia"), or only count capitalised
-(:data:`CAPITALISED_ONLY`: "Turkey", "China", "Wales", "Queens"), so lists like this one
-trade a little recall for precision. Score 0.7, under the NER model's 0.85.
+- The curated list (:data:`PLACES`, tier ``"major"``): a name from it is reported wherever it
+  stands as a whole word, in any case, and a one-word PERSON of the NER model on the same
+  words gives way to it ("Manchester" is a place, not a person). Names that are also common
+  words or given names are left out ("Nice", "Reading", "Bath", "Chad", "Jordan", "Georgia",
+  "Victoria", "Florence", "Kent", "Austin", "Sofia"), or only count capitalised
+  (:data:`CAPITALISED_ONLY`: "Turkey", "China", "Wales", "Queens").
+- Towns (``data/towns.txt``, tier ``"town"``, built by ``tools/pii_wordlists.py`` from
+  GeoNames: ~9,000 places of 100,000+ people, 15,000+ in English-speaking countries, without
+  names that are common words, given names or surnames): only capitalised ("Chattanooga",
+  "Rotherham", "ESPOO"), and they give way to a PERSON of the NER model ("Obama" the town
+  stays a person).
+
+A US state, Canadian province or Australian state code after a place and a comma ("Mesa,
+AZ", "York , PA", "Geelong, Vic") is a place too, and so is the capitalised name before it
+unless it starts with an everyday word ("Hello, Georgia").
+
+Like the model, the gazetteers run on English and undetermined text only, so a caption in
+Malayalam does not get "kerala" as a finding; the words after a name can make it a team or a
+club or an organisation instead ("Manchester United", "Leeds FC", "Malaysia Airlines",
+"Duchess of Cambridge": :func:`names.in_organisation_name`). Score 0.7, under the NER model's 0.85.
 """
 
 from __future__ import annotations
@@ -17,16 +30,30 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from typing import Any, ClassVar, Final
+from importlib import resources
+from typing import Any, ClassVar, Final, Literal
 
+from audit.detectors.pii.names import (
+    GAZETTEER_KEY,
+    common_words,
+    in_organisation_name,
+    wordlist,
+)
 from audit.detectors.pii.spans import Span, SpanRecognizer
 
 SCORE: Final = 0.7
 
+#: Places of the list below that are also words or given names: not looked for, but known
+#: as places (a model's "Florence" as a place is not made a person).
+AMBIGUOUS_PLACES: Final[frozenset[str]] = frozenset(
+    {"nice", "florence", "rio", "york", "stoke", "cork", "queens", "sofia", "austin",
+     "phoenix", "santiago", "lima"}
+)  # fmt: skip
 #: One place a line group; multi-word names are matched with any spacing.
-PLACES: Final[frozenset[str]] = frozenset(
-    line.strip()
-    for line in """
+PLACES: Final[frozenset[str]] = (
+    frozenset(
+        line.strip()
+        for line in """
     afghanistan|albania|algeria|andorra|angola|argentina|armenia|australia|austria|azerbaijan
     bahamas|bahrain|bangladesh|barbados|belarus|belgium|belize|benin|bhutan|bolivia|bosnia
     botswana|brazil|brunei|bulgaria|burkina faso|burundi|cambodia|cameroon|canada|chile
@@ -45,7 +72,7 @@ PLACES: Final[frozenset[str]] = frozenset(
     suriname|sweden|switzerland|syria|taiwan|tajikistan|tanzania|thailand|togo|trinidad
     tunisia|turkmenistan|uganda|ukraine|united arab emirates|uae|united kingdom|united states
     usa|uruguay|uzbekistan|venezuela|vietnam|yemen|zambia|zimbabwe|europe|africa|asia
-    antarctica|north america|south america|latin america|middle east|scandinavia|caribbean
+    antarctica|america|north america|south america|latin america|middle east|scandinavia|caribbean
     alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|hawaii
     idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts
     michigan|minnesota|mississippi|missouri|montana|nebraska|nevada|new hampshire|new jersey
@@ -81,34 +108,15 @@ PLACES: Final[frozenset[str]] = frozenset(
     dubai|abu dhabi|doha|riyadh|jeddah|tehran|baghdad|beirut|jerusalem|tel aviv|cairo
     casablanca|lagos|abuja|accra|nairobi|addis ababa|johannesburg|cape town|durban|kampala
     """.replace("\n", "|").split("|")
-    if line.strip()
-) - {
-    "nice",
-    "florence",
-    "rio",
-    "york",
-    "stoke",
-    "cork",
-    "queens",
-    "sofia",
-    "austin",
-    "phoenix",
-    "santiago",
-    "lima",
-}
+        if line.strip()
+    )
+    - AMBIGUOUS_PLACES
+)
 #: Names that are places only when capitalised (lower case they are common words).
 CAPITALISED_ONLY: Final[frozenset[str]] = frozenset(
     {"china", "turkey", "wales", "chile", "guinea", "niger", "mali", "oman", "cork", "york",
      "stoke", "rio", "queens", "lima"}
 )  # fmt: skip
-#: Words after a place that make it a team or club, not a place.
-_TEAM = re.compile(
-    r"\s*(?:united|utd|city|fc|afc|rovers|wanderers|athletic|county|town|albion|rangers|"
-    r"celtic|hotspur|villa|forest|wednesday|cfc|lfc|mufc|mcfc|giants|jets|knicks|lakers|"
-    r"dodgers|yankees|mets|bulls|cubs|heat|spurs|rockets|raiders|chargers|eagles|patriots|"
-    r"cowboys|bears|packers|49ers|warriors|clippers|nets|bruins|flyers|kings)\b",
-    re.IGNORECASE,
-)
 
 
 #: A word of letters or digits (place names are matched word by word, not by one big
@@ -116,41 +124,102 @@ _TEAM = re.compile(
 _WORD = re.compile(r"[^\W_]+")
 
 
+Tier = Literal["major", "town"]
+#: State and province codes that follow "Place, " ("Mesa, AZ", "Kansas City, Mo."): US
+#: (without IN, OR, ME, HI, OK, which are words) with the AP style abbreviations, Canadian,
+#: Australian; and the two state names the curated list leaves out as given names.
+STATE_CODES: Final[frozenset[str]] = wordlist(
+    """AL AK AZ AR CA CO CT DE FL GA ID IL IA KS KY LA MD MA MI MN MS MO MT NE NV NH NJ NM NY
+    NC ND OH PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR Ala Ariz Ark Calif Colo Conn Del Fla
+    Ga Ill Ind Kan Ky Md Mass Mich Minn Miss Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash
+    Wis Wyo ON QC BC AB MB SK NS NB NL PE NSW VIC Vic QLD Qld TAS Tas ACT Georgia Washington
+    """
+)
+#: "<Capitalised place>, <code>": up to three capitalised words, a comma, a state code.
+_PLACE_AND_STATE = re.compile(
+    r"(?<![\w@#])((?:[A-Z][a-z]+\.?[ -]){0,2}[A-Z][a-z]+) ?, ?([A-Z][A-Za-z]{1,9})(?![\w@])"
+)
+
+
 @functools.cache
-def _index() -> dict[str, list[tuple[str, ...]]]:
+def _town_lines() -> tuple[tuple[str, bool], ...]:
+    """``(name, is also a person's name)`` per line of ``data/towns.txt``."""
+    text = resources.files("audit.detectors.pii").joinpath("data", "towns.txt").read_text("utf-8")
+    lines = (line.rstrip("\n") for line in text.splitlines() if line[:1] not in "#")
+    return tuple((line.split("\t")[0], line.endswith("\tname")) for line in lines if line)
+
+
+@functools.cache
+def towns() -> frozenset[str]:
+    """The GeoNames towns looked for (lower case), without those of the curated list."""
+    looked_for = (name for name, is_name in _town_lines() if not is_name)
+    return frozenset(looked_for) - PLACES - CAPITALISED_ONLY
+
+
+@functools.cache
+def known_places() -> frozenset[str]:
+    """Every place name the gazetteers know, also those not looked for ("savannah")."""
+    every_town = (name for name, _ in _town_lines())
+    return PLACES | CAPITALISED_ONLY | AMBIGUOUS_PLACES | frozenset(every_town)
+
+
+@functools.cache
+def _index() -> dict[str, list[tuple[tuple[str, ...], Tier]]]:
     """First word -> the place names (as word tuples) starting with it, longest first."""
-    index: dict[str, list[tuple[str, ...]]] = {}
-    for name in PLACES | CAPITALISED_ONLY:
-        words = tuple(_WORD.findall(name))
-        index.setdefault(words[0], []).append(words)
-    for names in index.values():
-        names.sort(key=len, reverse=True)
+    index: dict[str, list[tuple[tuple[str, ...], Tier]]] = {}
+    tiers: list[tuple[frozenset[str], Tier]] = [(PLACES | CAPITALISED_ONLY, "major")]
+    for names, tier in [*tiers, (towns(), "town")]:
+        for name in names:
+            words = tuple(_WORD.findall(name))
+            index.setdefault(words[0], []).append((words, tier))
+    for entries in index.values():
+        entries.sort(key=lambda entry: len(entry[0]), reverse=True)
     return index
 
 
-def find_places(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each gazetteer place in ``text``."""
+def find_places(text: str) -> list[tuple[int, int, Tier]]:
+    """``(start, end, tier)`` of each gazetteer place and state code in ``text``."""
     index = _index()
     words = list(_WORD.finditer(text))
     lowered = [w.group().lower() for w in words]
-    found: list[tuple[int, int]] = []
+    found: list[tuple[int, int, Tier]] = []
     i = 0
     while i < len(words):
-        for name in index.get(lowered[i], ()):
+        for name, tier in index.get(lowered[i], ()):
             if tuple(lowered[i : i + len(name)]) != name:
                 continue
             start, end = words[i].start(), words[i + len(name) - 1].end()
-            if not _is_whole_place(text, start, end, " ".join(name)):
+            if not _is_whole_place(text, start, end, " ".join(name), tier):
                 continue
-            found.append((start, end))
+            found.append((start, end, tier))
             i += len(name) - 1
             break
         i += 1
-    return found
+    return _with_state_codes(text, found)
 
 
-def _is_whole_place(text: str, start: int, end: int, name: str) -> bool:
-    """The words stand as a place: on one line, not part of a handle, not a team."""
+def _with_state_codes(text: str, found: list[tuple[int, int, Tier]]) -> list[tuple[int, int, Tier]]:
+    """Add "<place>, <state code>": the code, and the place when no gazetteer has it."""
+    if "," not in text:
+        return found
+    out = list(found)
+    common = common_words()
+    for match in _PLACE_AND_STATE.finditer(text):
+        if match.group(2) not in STATE_CODES or in_organisation_name(text, *match.span(1)):
+            continue
+        place_start, place_end = match.span(1)
+        known = any(s < place_end and place_start < e for s, e, _ in found)
+        if not known and match.group(1).split()[0].lower() in common:
+            continue  # "Hello, Georgia", "Hi Mark, CA": a greeting, not a place
+        out.append((match.start(2), match.end(2), "major"))
+        if not known:
+            out.append((place_start, place_end, "town"))
+    return sorted(out)
+
+
+def _is_whole_place(text: str, start: int, end: int, name: str, tier: Tier) -> bool:
+    """The words stand as a place: on one line, not part of a handle, not in a team's or an
+    organisation's name; a town or a CAPITALISED_ONLY name only capitalised."""
     if "\n" in text[start:end]:
         return False
     if start > 0 and text[start - 1] in "@_":
@@ -159,14 +228,17 @@ def _is_whole_place(text: str, start: int, end: int, name: str) -> bool:
         return False
     if name in CAPITALISED_ONLY and not text[start].isupper():
         return False
-    return _TEAM.match(text, end) is None
+    if tier == "town" and not all(w[0].isupper() for w in text[start:end].split()):
+        return False
+    return not in_organisation_name(text, start, end)
 
 
 class PlaceGazetteerRecognizer(SpanRecognizer):
-    """LOCATION from the gazetteer (see the module docstring)."""
+    """LOCATION from the gazetteers (see the module docstring); the tier is kept in the
+    result's metadata (``gazetteer``) for the detector's PERSON / LOCATION arbitration."""
 
     ENTITIES: ClassVar[tuple[str, ...]] = ("LOCATION",)
 
     def spans(self, text: str, entities: list[str], nlp_artifacts: Any) -> Iterable[Span]:
-        for start, end in find_places(text):
-            yield "LOCATION", start, end, SCORE, {}
+        for start, end, tier in find_places(text):
+            yield "LOCATION", start, end, SCORE, {GAZETTEER_KEY: tier}
