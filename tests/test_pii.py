@@ -534,12 +534,10 @@ def test_language_is_recorded_on_findings() -> None:
     assert phone.attributes["region"] == "ES"  # type: ignore[index]
 
 
-def test_context_enhancer_shortcut_changes_nothing() -> None:
-    """Our enhancer (no deep copy, skipped when nothing can change) = presidio's own."""
+def _assert_context_enhancer_is_presidios(texts: list[str]) -> None:
+    """Our enhancer (no deep copy, skipped when no context word can apply) = presidio's own."""
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
-
-    from audit.synth.corpus import labelled_captions
 
     ours = pii_detector()
     stock = PiiDetector()
@@ -549,14 +547,6 @@ def test_context_enhancer_shortcut_changes_nothing() -> None:
         supported_languages=["en"],
         context_aware_enhancer=LemmaContextAwareEnhancer(),
     )
-    texts = (
-        [c.text for c in labelled_captions(300, seed=21)]
-        + PROBE_TEXTS
-        + [
-            "my phone number is 212-555-1234, see https://example.org, born 3/4/2009",
-            "iban GB82 WEST 1234 5698 7654 32 and card 4111 1111 1111 1111 on 2024-01-02",
-        ]
-    )
 
     def key(results: list[list[object]]) -> list[list[tuple[object, ...]]]:
         return [[(r.entity_type, r.start, r.end, r.score) for r in rs] for rs in results]  # type: ignore[attr-defined]
@@ -564,6 +554,31 @@ def test_context_enhancer_shortcut_changes_nothing() -> None:
     got, expected = key(ours.analyze_texts(texts)), key(stock.analyze_texts(texts))
     assert got == expected
     assert sum(1 for rs in got for r in rs if r[3] not in (0.85, 1.0)) > 20  # scores vary
+
+
+def test_context_enhancer_shortcut_changes_nothing() -> None:
+    from audit.synth.corpus import labelled_captions
+
+    _assert_context_enhancer_is_presidios(
+        [c.text for c in labelled_captions(300, seed=21)]
+        + PROBE_TEXTS
+        + [
+            "my phone number is 212-555-1234, see https://example.org, born 3/4/2009",
+            "iban GB82 WEST 1234 5698 7654 32 and card 4111 1111 1111 1111 on 2024-01-02",
+            # context words whole, inside longer words and in capitals
+            "website: https://example.org/a and the link https://t.co/xyz",
+            "unlinked WEBSITES https://example.org born on DATE 3/4/2009",
+            "Birthday 2009-03-04 ip 10.0.0.1 url http://10.0.0.1/x",
+        ]
+    )
+
+
+@pytest.mark.skipif(not LABELLED.exists(), reason="../shared/realdata absent")
+def test_context_enhancer_shortcut_changes_nothing_on_real_text() -> None:
+    """Tweets: links, handles and dates in most texts, context words in few."""
+    _assert_context_enhancer_is_presidios(
+        _labelled_texts("wnut16")[:600] + _labelled_texts("presidio-research")[:300]
+    )
 
 
 def _ner_tags(docs: list[object]) -> list[list[tuple[object, ...]]]:
