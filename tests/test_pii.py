@@ -471,6 +471,8 @@ def test_names_noise_is_dropped(text: str, not_found: set[str]) -> None:
         ("Shooting in Chattanooga , TN today", "LOCATION", "TN"),
         # the model says PERSON, the curated gazetteer says place: place
         ("Leeds was amazing tonight", "LOCATION", "Leeds"),
+        # the model's PERSON "Chattanooga 2" is dropped for its digit: the town stands
+        ("Chattanooga 2 Knoxville 1", "LOCATION", "Chattanooga"),
         # the model says GPE / ORG / WORK_OF_ART, the first word is a given name: person
         ("shoutout to Kelsey for the help", "PERSON", "Kelsey"),
         ("Chloe Bennet at comic con", "PERSON", "Chloe Bennet"),
@@ -497,6 +499,7 @@ def test_the_model_and_the_gazetteers_disagree_as_the_cases_assume() -> None:
         return {(e.text, e.label_) for e in nlp(text).ents}
 
     assert ("Leeds", "PERSON") in said("Leeds was amazing tonight")
+    assert ("Chattanooga 2", "PERSON") in said("Chattanooga 2 Knoxville 1")
     assert ("Kelsey", "GPE") in said("shoutout to Kelsey for the help")
     assert ("Chloe Bennet", "ORG") in said("Chloe Bennet at comic con")
     # A GeoNames town the model calls a person stays a person.

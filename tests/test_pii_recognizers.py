@@ -21,6 +21,7 @@ from audit.detectors.pii.names import (
 )
 from audit.detectors.pii.phones import classify, find_phones
 from audit.detectors.pii.places import find_places, known_places, towns
+from audit.detectors.pii.wordlists import read_list
 
 
 @pytest.mark.parametrize(
@@ -188,20 +189,34 @@ def test_places() -> None:
         ("ROTHERHAM tonight", [("ROTHERHAM", "town")]),
         ("a rotherham thing", []),
         ("Long Beach and Long beach", [("Long Beach", "town")]),
+        (
+            "Newcastle upon Tyne and Mar del Plata",
+            [("Newcastle upon Tyne", "town"), ("Mar del Plata", "town")],
+        ),
+        ("Long, Beach", []),  # one place's words are not split by punctuation
         # a state code after "Place, ": the code, and the place when no list has it
         ("Shooting in Chattanooga , TN today", [("Chattanooga", "town"), ("TN", "major")]),
         ("Cops in Flatwoods, KY said", [("Flatwoods", "town"), ("KY", "major")]),
+        ("San José, CA", [("San José", "town"), ("CA", "major")]),
         ("Kansas City, Mo. tonight", [("Kansas City", "major"), ("Mo", "major")]),
+        (
+            "Boise, ID and Portland, OR",
+            [("Boise", "town"), ("ID", "major"), ("Portland", "major"), ("OR", "major")],
+        ),
         (
             "Perth, Vic and Geelong, Vic",
             [("Perth", "major"), ("Vic", "major"), ("Geelong", "town"), ("Vic", "major")],
         ),
-        # not a place: greetings, words that are codes, organisations, titles
+        # not a place: greetings, sign-offs, lists of names, organisations, titles
         ("Hello, Georgia! Hi Mark, CA", []),
         ("Thanks Bob, OK? Fine, IN", []),
+        ("Amy, Del and I went out. Jess, Vic here. Kevin, ID please. Love, Mo", []),
+        ("Good Morning, Miss Jones", []),
         ("Santa Monica College shooting", []),
         ("Malaysia Airlines plane", []),
         ("the Duchess of Cambridge and Air Canada", []),
+        # a lower-case word after a place is the post's own, not a team's name
+        ("This Texas heat, the Paris city lights", [("Texas", "major"), ("Paris", "major")]),
     ],
 )
 def test_place_tiers_and_state_codes(text: str, expected: list[tuple[str, str]]) -> None:
@@ -211,6 +226,9 @@ def test_place_tiers_and_state_codes(text: str, expected: list[tuple[str, str]])
 def test_word_lists_are_shipped_and_sane() -> None:
     """The generated lists (tools/pii_wordlists.py) load from the package, with the
     properties the detector relies on."""
+    for name in ("towns.txt", "common_words.txt", "given_names.txt"):
+        entries = read_list(name)
+        assert entries and all(e == e.strip() and not e.startswith("#") for e in entries)
     assert len(towns()) > 5_000 and len(common_words()) > 10_000 and len(given_names()) > 2_000
     assert {"chattanooga", "rotherham", "san bernardino"} <= towns()
     # words, given names, very frequent words and the curated list are not towns
@@ -245,6 +263,10 @@ def test_only_common_words(span: str, common: bool) -> None:
         (["SETH"], "ORG", False),
         (["Seth", "meyers"], "ORG", False),
         (["Seth", "Meyers", "Fan", "Club"], "ORG", False),
+        (["Paris", "France"], "ORG", False),  # a later word is a place or a state
+        (["Charlotte", "NC"], "ORG", False),
+        (["Georgia"], "GPE", False),  # the model's place whose name is a given name too
+        (["Jordan", "Peele"], "ORG", True),  # a place-like first name in an ORG entity
     ],
 )
 def test_misfiled_person(words: list[str], label: str, person: bool) -> None:
@@ -252,8 +274,12 @@ def test_misfiled_person(words: list[str], label: str, person: bool) -> None:
 
 
 def test_organisation_context() -> None:
-    text = "Leeds FC, Santa Monica College, Bank of England, Air Canada, Chicago police, Paris"
+    text = (
+        "Leeds FC, Santa Monica College, Bank of England, Air Canada, Chicago police, Paris,"
+        " Miami Heat, Texas heat"
+    )
     for place, inside in [("Leeds", True), ("Santa Monica", True), ("England", True),
-                          ("Canada", True), ("Chicago", False), ("Paris", False)]:  # fmt: skip
+                          ("Canada", True), ("Chicago", False), ("Paris", False),
+                          ("Miami", True), ("Texas", False)]:  # fmt: skip
         start = text.index(place)
         assert in_organisation_name(text, start, start + len(place)) is inside, place

@@ -216,8 +216,8 @@ def build_context_enhancer() -> Any:
     reads the originals again, so it may change them in place (the deep copy was 8% of the
     CPU on tweets, where every URL result triggers it). And only results of recognizers with
     context words (presidio's pattern recognizers) can change, only when one of those words
-    occurs in the text (the enhancer matches them as substrings of lower-cased tokens); ours
-    look at their context themselves. Texts where no context word can apply skip the
+    occurs in the text (the enhancer matches them as substrings of lower-cased tokens); most
+    of ours look at their context themselves. Texts where no context word can apply skip the
     enhancer, and with it the stop-word test of every token (on tweets, whose links and
     handles triggered it, the enhancer was ~40% of presidio's own time). Same output.
     """
@@ -240,6 +240,8 @@ def build_context_enhancer() -> Any:
         # The enhancer raises a score when one of the result's recognizer's context words
         # is a substring of a lower-cased token near it; tokens are pieces of the text, so
         # a context word that is nowhere in the lower-cased text can raise nothing.
+        # (A non-ASCII context word is passed on: lower-casing a whole text and its tokens
+        # one by one differ for a few letters, e.g. Greek final sigma.)
         by_id = {r.id: r for r in recognizers if r.context}
         words = {
             w.lower()
@@ -248,7 +250,7 @@ def build_context_enhancer() -> Any:
             for w in recognizer.context
         }
         lowered = text.lower()
-        return any(w in lowered for w in words)
+        return any(not w.isascii() or w in lowered for w in words)
 
     return _SkippingEnhancer()
 
@@ -278,8 +280,8 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
     - PERSON / LOCATION must hold two letters, pass ``names.keep_name_span`` (no platform
       or brand names, contraction pieces, hashtags, words that are all common words) and not
       overlap an e-mail address, URL, handle, street address, wallet or IP address.
-    - Gazetteer and model disagree: a PERSON inside a curated place ("Manchester") is
-      dropped; a town of the GeoNames list on a PERSON of the model ("Obama") is dropped.
+      Where the model and a gazetteer disagree, :func:`settle_names_and_places` decides
+      among the results kept here.
     - URL must not overlap an e-mail address ("john.sm" inside "john.smith@x.com").
     - PHONE_NUMBER must not overlap a card, IBAN, SSN, wallet, ID number or street address.
     These make ``prefilter.TRIGGERS`` exact: a kept span always contains its trigger.
@@ -297,9 +299,7 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
             text, result.start, result.end, kind
         ):
             return False
-        if any(o.entity_type in _CONTAINERS and _overlaps(result, o) for o in others):
-            return False
-        return not _loses_to_gazetteer(result, others)
+        return not any(o.entity_type in _CONTAINERS and _overlaps(result, o) for o in others)
     if kind == "URL":
         return not any(o.entity_type == "EMAIL_ADDRESS" and _overlaps(result, o) for o in others)
     if kind == "PHONE_NUMBER":
@@ -309,20 +309,34 @@ def keep_result(result: RecognizerResult, text: str, others: list[RecognizerResu
     return True
 
 
-def _loses_to_gazetteer(result: RecognizerResult, others: list[RecognizerResult]) -> bool:
-    """Whether a PERSON / LOCATION gives way to the other type (see :func:`keep_result`)."""
-    tier = (result.recognition_metadata or {}).get(names.GAZETTEER_KEY)
-    if result.entity_type == "LOCATION":
-        return tier == "town" and any(
-            o.entity_type == "PERSON" and _overlaps(result, o) for o in others
-        )
-    return any(
-        o.entity_type == "LOCATION"
-        and (o.recognition_metadata or {}).get(names.GAZETTEER_KEY) == "major"
-        and o.start <= result.start
-        and result.end <= o.end
-        for o in others
-    )
+def settle_names_and_places(kept: list[RecognizerResult]) -> list[RecognizerResult]:
+    """``kept`` without the losing side where the model and a gazetteer disagree.
+
+    - A PERSON of the model inside a curated place gives way to it ("Leeds was amazing
+      tonight": the model says PERSON).
+    - A place of the ``town`` tier (GeoNames towns, a name before a state code) gives way
+      to a PERSON of the model ("Roosevelt said …"). (Giving way to the model's ORG too,
+      for "Toyota" or "Ajax", lost more towns than it saved: the model files "Chattanooga"
+      in "the Chattanooga shooting" as an organisation.)
+
+    Only results that passed :func:`keep_result` count: a PERSON dropped for its digit
+    ("Chattanooga 2") does not take a town with it.
+    """
+    people = [r for r in kept if r.entity_type == "PERSON"]
+    majors = [r for r in kept if _gazetteer_tier(r) == "major"]
+
+    def loses(r: RecognizerResult) -> bool:
+        if r.entity_type == "PERSON":
+            return any(m.start <= r.start and r.end <= m.end for m in majors)
+        if r.entity_type != "LOCATION" or _gazetteer_tier(r) != "town":
+            return False
+        return any(_overlaps(r, p) for p in people)
+
+    return [r for r in kept if not loses(r)]
+
+
+def _gazetteer_tier(result: RecognizerResult) -> str | None:
+    return (result.recognition_metadata or {}).get(names.GAZETTEER_KEY)
 
 
 #: Texts longer than this are analysed in windows (captions are far shorter; posts with
@@ -527,7 +541,7 @@ class PiiDetector:
                 if r.entity_type in NER_ONLY:  # "omg jake" -> "jake"
                     r.start, r.end = names.trim_name_span(text, r.start, r.end)
             results = [r for r in results if r.end > r.start]
-            kept = [r for r in results if keep_result(r, text, results)]
+            kept = settle_names_and_places([r for r in results if keep_result(r, text, results)])
             for r in kept:
                 r.recognition_metadata = {**(r.recognition_metadata or {}), "language": lang}
             out.append(sorted(kept, key=lambda r: (r.start, r.end, r.entity_type)))

@@ -5,20 +5,79 @@ company as a person; on social text it files a third of the names it misses unde
 FAC, LOC, PRODUCT or WORK_OF_ART (BTC and WNUT-16 dev sets). An entity of those labels is
 made PERSON when its first word is a given name (``data/given_names.txt``, built by
 ``tools/pii_wordlists.py``), every word is capitalised, no later word is an everyday word
-("Victor Valley", "Trinity College" stay) and the whole name is not a known place
-("Sierra Leone", "Savannah", "Kingston" stay).
+("Victor Valley", "Trinity College" stay) or a place or state ("Paris France", "Charlotte NC"
+stay), and the whole name is not a known place ("Sierra Leone", "Savannah", "Kingston" stay);
+nor, for a model place (GPE, FAC, LOC), is its first word ("Georgia" stays a place).
 """
 
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from typing import Any, Final
+
+from audit.detectors.pii.wordlists import read_list
 
 #: Model labels whose entities may be a mis-filed person. NORP ("Christian", "Tory") is not
 #: among them: there the first-name test was wrong more often than right.
 RELABELLED: Final[frozenset[str]] = frozenset(
     {"ORG", "GPE", "FAC", "LOC", "PRODUCT", "WORK_OF_ART"}
+)
+#: Labels of places: there a first word that is a known place keeps the entity a place.
+_PLACE_LABELS: Final[frozenset[str]] = frozenset({"GPE", "FAC", "LOC"})
+#: A later word that is one of these makes the entity "<town> <state>" ("Charlotte NC").
+_STATE_CODES: Final[frozenset[str]] = frozenset(
+    [
+        "al",
+        "ak",
+        "az",
+        "ar",
+        "ca",
+        "co",
+        "ct",
+        "de",
+        "fl",
+        "ga",
+        "il",
+        "ia",
+        "ks",
+        "ky",
+        "la",
+        "md",
+        "ma",
+        "mi",
+        "mn",
+        "ms",
+        "mo",
+        "mt",
+        "ne",
+        "nv",
+        "nh",
+        "nj",
+        "nm",
+        "ny",
+        "nc",
+        "nd",
+        "oh",
+        "pa",
+        "ri",
+        "sc",
+        "sd",
+        "tn",
+        "tx",
+        "ut",
+        "vt",
+        "va",
+        "wa",
+        "wv",
+        "wi",
+        "wy",
+        "dc",
+        "nsw",
+        "qld",
+        "vic",
+        "uk",
+        "usa",
+    ]
 )
 #: Longest entity (in tokens) that is looked at: longer ones are titles and organisations.
 MAX_TOKENS: Final = 3
@@ -27,9 +86,7 @@ MAX_TOKENS: Final = 3
 @functools.cache
 def given_names() -> frozenset[str]:
     """Given names and short forms, lower case."""
-    data = resources.files("audit.detectors.pii").joinpath("data", "given_names.txt")
-    lines = data.read_text("utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line[:1] not in "#") - {""}
+    return frozenset(read_list("given_names.txt"))
 
 
 def is_misfiled_person(
@@ -43,13 +100,16 @@ def is_misfiled_person(
         return False
     if not all(w[:1].isupper() for w in words):
         return False
-    if any(w.lower() in common for w in words[1:]):
-        return False
+    later = [w.lower() for w in words[1:]]
+    if any(w in common or w in places or w in _STATE_CODES for w in later):
+        return False  # "Victor Valley", "Paris France", "Charlotte NC"
+    if label in _PLACE_LABELS and first.lower() in places:
+        return False  # the model's place "Georgia" stands
     return " ".join(w.lower() for w in words) not in places
 
 
-def relabel_people(doc: Any, common: frozenset[str], places: frozenset[str]) -> Any:
-    """``doc`` with its mis-filed persons labelled PERSON (the entity spans stay the same)."""
+def relabel_people(doc: Any, common: frozenset[str], places: frozenset[str]) -> None:
+    """Label ``doc``'s mis-filed persons PERSON, in place (the entity spans stay the same)."""
     from spacy.tokens import Span
 
     ents = list(doc.ents)
@@ -60,4 +120,3 @@ def relabel_people(doc: Any, common: frozenset[str], places: frozenset[str]) -> 
             changed = True
     if changed:
         doc.ents = ents
-    return doc

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 from typing import Final
+
+from audit.detectors.pii.wordlists import read_list
 
 #: Recognition-metadata key naming the gazetteer tier ("major" / "town") of a LOCATION
 #: result (``places.py``), read where model and gazetteer disagree.
@@ -86,16 +87,16 @@ _INTRODUCES_PERSON = re.compile(
 _CAMEL_CASE = re.compile(
     r"^(?!(?:Mac|Van|Von|Fitz|Della|Dela|Del|Den|Der|Des|Ter)[A-Z])[A-Z]?[a-z]{2,}[A-Z]\w*$"
 )
-#: Words after a place that make it part of a team's, club's or organisation's name
-#: ("Manchester United", "Santa Monica College", "Malaysia Airlines", "Chicago Tribune").
+#: Capitalised words after a place that make it part of a team's, club's or organisation's
+#: name ("Manchester United", "Santa Monica College", "Malaysia Airlines", "Chicago
+#: Tribune"); in lower case they are the post's own words ("the Texas heat", "Paris city").
 _ORGANISATION_AFTER = re.compile(
-    r"[ \t]+(?:united|utd|city|fc|afc|rovers|wanderers|athletic|county|town|albion|rangers|"
-    r"celtic|hotspur|villa|forest|wednesday|cfc|lfc|mufc|mcfc|giants|jets|knicks|lakers|"
+    r"[ \t]+(?=[A-Z0-9])(?i:united|utd|city|fc|afc|rovers|wanderers|athletic|county|town|"
+    r"albion|rangers|celtic|hotspur|villa|forest|cfc|lfc|mufc|mcfc|giants|jets|knicks|lakers|"
     r"dodgers|yankees|mets|bulls|cubs|heat|spurs|rockets|raiders|chargers|eagles|patriots|"
     r"cowboys|bears|packers|49ers|warriors|clippers|nets|bruins|flyers|kings|fans|xi|"
     r"college|university|uni|academy|times|post|herald|tribune|journal|gazette|chronicle|"
-    r"telegraph|airlines|airways)\b",
-    re.IGNORECASE,
+    r"telegraph|airlines|airways)\b"
 )
 #: Words before a place that make it part of a title or an organisation's name.
 _ORGANISATION_BEFORE = re.compile(
@@ -119,10 +120,7 @@ def _words(span: str) -> list[str]:
 def common_words() -> frozenset[str]:
     """Everyday English words that are not given names or surnames (``data/common_words.txt``,
     built by ``tools/pii_wordlists.py``: "breach", "acted", "library"; not "harry", "ken")."""
-    data = resources.files("audit.detectors.pii").joinpath("data", "common_words.txt")
-    return frozenset(
-        line.strip() for line in data.read_text("utf-8").splitlines() if line[:1] not in "#"
-    ) - {""}
+    return frozenset(read_list("common_words.txt"))
 
 
 def only_common_words(span: str) -> bool:

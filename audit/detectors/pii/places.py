@@ -4,20 +4,21 @@ The small English model misses places in lower case ("moving to barcelona"), in 
 ("#Chattanooga") and many it has rarely seen in news text ("Doncaster", "Truro"). Two lists:
 
 - The curated list (:data:`PLACES`, tier ``"major"``): a name from it is reported wherever it
-  stands as a whole word, in any case, and a one-word PERSON of the NER model on the same
-  words gives way to it ("Manchester" is a place, not a person). Names that are also common
+  stands as a whole word, in any case, and a PERSON of the NER model inside it gives way to
+  it ("Manchester" is a place, not a person). Names that are also common
   words or given names are left out ("Nice", "Reading", "Bath", "Chad", "Jordan", "Georgia",
   "Victoria", "Florence", "Kent", "Austin", "Sofia"), or only count capitalised
   (:data:`CAPITALISED_ONLY`: "Turkey", "China", "Wales", "Queens").
 - Towns (``data/towns.txt``, tier ``"town"``, built by ``tools/pii_wordlists.py`` from
   GeoNames: ~9,000 places of 100,000+ people, 15,000+ in English-speaking countries, without
   names that are common words, given names or surnames): only capitalised ("Chattanooga",
-  "Rotherham", "ESPOO"), and they give way to a PERSON of the NER model ("Obama" the town
-  stays a person).
+  "Rotherham", "ESPOO", "Mar del Plata"), and they give way to a PERSON of the NER model
+  ("Roosevelt" the town stays a person).
 
 A US state, Canadian province or Australian state code after a place and a comma ("Mesa,
-AZ", "York , PA", "Geelong, Vic") is a place too, and so is the capitalised name before it
-unless it starts with an everyday word ("Hello, Georgia").
+AZ", "York , PA") is a place too, and so is the capitalised name before it (town tier) unless
+it starts with an everyday word ("Hi Mark, CA"); codes that are also names or words ("ID",
+"Vic", "Mo", "Del", "Georgia") count only after a place a gazetteer knows ("Boise, ID").
 
 Like the model, the gazetteers run on English and undetermined text only, so a caption in
 Malayalam does not get "kerala" as a finding; the words after a name can make it a team or a
@@ -30,7 +31,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from importlib import resources
 from typing import Any, ClassVar, Final, Literal
 
 from audit.detectors.pii.names import (
@@ -40,6 +40,7 @@ from audit.detectors.pii.names import (
     wordlist,
 )
 from audit.detectors.pii.spans import Span, SpanRecognizer
+from audit.detectors.pii.wordlists import read_list
 
 SCORE: Final = 0.7
 
@@ -47,7 +48,8 @@ SCORE: Final = 0.7
 #: as places (a model's "Florence" as a place is not made a person).
 AMBIGUOUS_PLACES: Final[frozenset[str]] = frozenset(
     {"nice", "florence", "rio", "york", "stoke", "cork", "queens", "sofia", "austin",
-     "phoenix", "santiago", "lima"}
+     "phoenix", "santiago", "lima", "america", "georgia", "jordan", "kent", "chad",
+     "victoria", "dakota", "reading", "bath", "charlotte"}
 )  # fmt: skip
 #: One place a line group; multi-word names are matched with any spacing.
 PLACES: Final[frozenset[str]] = (
@@ -72,7 +74,7 @@ PLACES: Final[frozenset[str]] = (
     suriname|sweden|switzerland|syria|taiwan|tajikistan|tanzania|thailand|togo|trinidad
     tunisia|turkmenistan|uganda|ukraine|united arab emirates|uae|united kingdom|united states
     usa|uruguay|uzbekistan|venezuela|vietnam|yemen|zambia|zimbabwe|europe|africa|asia
-    antarctica|america|north america|south america|latin america|middle east|scandinavia|caribbean
+    antarctica|north america|south america|latin america|middle east|scandinavia|caribbean
     alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|hawaii
     idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts
     michigan|minnesota|mississippi|missouri|montana|nebraska|nevada|new hampshire|new jersey
@@ -125,28 +127,35 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 Tier = Literal["major", "town"]
-#: State and province codes that follow "Place, " ("Mesa, AZ", "Kansas City, Mo."): US
-#: (without IN, OR, ME, HI, OK, which are words) with the AP style abbreviations, Canadian,
-#: Australian; and the two state names the curated list leaves out as given names.
+#: State and province codes that follow "Place, " ("Mesa, AZ", "York , PA"): US, Canadian
+#: and Australian postal codes that are not English words ...
 STATE_CODES: Final[frozenset[str]] = wordlist(
-    """AL AK AZ AR CA CO CT DE FL GA ID IL IA KS KY LA MD MA MI MN MS MO MT NE NV NH NJ NM NY
-    NC ND OH PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR Ala Ariz Ark Calif Colo Conn Del Fla
-    Ga Ill Ind Kan Ky Md Mass Mich Minn Miss Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash
-    Wis Wyo ON QC BC AB MB SK NS NB NL PE NSW VIC Vic QLD Qld TAS Tas ACT Georgia Washington
-    """
+    """AL AK AZ AR CA CO CT DE FL GA IL IA KS KY LA MD MA MI MN MS MO MT NE NV NH NJ NM NY NC
+    ND OH PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR QC BC AB MB SK NS NB NL PE NSW VIC QLD
+    TAS ACT"""
+)
+#: ... and codes, AP-style abbreviations and state names that are also words or names
+#: ("Kevin, ID please", "Amy, Del and I", "Jess, Vic here", "Love, Mo"): these count only
+#: after a place a gazetteer knows ("Boise, ID", "Geelong, Vic").
+STATE_WORDS: Final[frozenset[str]] = wordlist(
+    """ID IN OR ME HI OK ON Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky Md Mass Mich
+    Minn Miss Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo Vic Qld Tas Georgia
+    Washington"""
 )
 #: "<Capitalised place>, <code>": up to three capitalised words, a comma, a state code.
 _PLACE_AND_STATE = re.compile(
-    r"(?<![\w@#])((?:[A-Z][a-z]+\.?[ -]){0,2}[A-Z][a-z]+) ?, ?([A-Z][A-Za-z]{1,9})(?![\w@])"
+    r"(?<![\w@#])((?:[A-ZÀ-Ý][a-zß-ÿ]+\.?[ -]){0,2}[A-ZÀ-Ý][a-zß-ÿ]+) ?, ?"
+    r"([A-Z][A-Za-z]{1,9})(?![\w@])"
 )
+#: What may stand between the words of one place name ("Stratford-upon-Avon", "St. Louis").
+_WITHIN_NAME = re.compile(r"[\s\-.'’]*")
 
 
 @functools.cache
 def _town_lines() -> tuple[tuple[str, bool], ...]:
-    """``(name, is also a person's name)`` per line of ``data/towns.txt``."""
-    text = resources.files("audit.detectors.pii").joinpath("data", "towns.txt").read_text("utf-8")
-    lines = (line.rstrip("\n") for line in text.splitlines() if line[:1] not in "#")
-    return tuple((line.split("\t")[0], line.endswith("\tname")) for line in lines if line)
+    """``(name, is also a person's name)`` per entry of ``data/towns.txt``."""
+    entries = (line.split("\t") for line in read_list("towns.txt"))
+    return tuple((e[0].strip(), e[1:] == ["name"]) for e in entries if _WORD.search(e[0]))
 
 
 @functools.cache
@@ -167,8 +176,11 @@ def known_places() -> frozenset[str]:
 def _index() -> dict[str, list[tuple[tuple[str, ...], Tier]]]:
     """First word -> the place names (as word tuples) starting with it, longest first."""
     index: dict[str, list[tuple[tuple[str, ...], Tier]]] = {}
-    tiers: list[tuple[frozenset[str], Tier]] = [(PLACES | CAPITALISED_ONLY, "major")]
-    for names, tier in [*tiers, (towns(), "town")]:
+    tiers: list[tuple[frozenset[str], Tier]] = [
+        (PLACES | CAPITALISED_ONLY, "major"),
+        (towns(), "town"),
+    ]
+    for names, tier in tiers:
         for name in names:
             words = tuple(_WORD.findall(name))
             index.setdefault(words[0], []).append((words, tier))
@@ -199,28 +211,41 @@ def find_places(text: str) -> list[tuple[int, int, Tier]]:
 
 
 def _with_state_codes(text: str, found: list[tuple[int, int, Tier]]) -> list[tuple[int, int, Tier]]:
-    """Add "<place>, <state code>": the code, and the place when no gazetteer has it."""
+    """Add "<place>, <state code>": the code (tier ``major``), and the place when no gazetteer
+    has it (tier ``town``: a PERSON of the model on it stands)."""
     if "," not in text:
         return found
+    covered = bytearray(len(text))  # positions inside a place already found
+    for start, end, _ in found:
+        covered[start:end] = b"\x01" * (end - start)
     out = list(found)
     common = common_words()
     for match in _PLACE_AND_STATE.finditer(text):
-        if match.group(2) not in STATE_CODES or in_organisation_name(text, *match.span(1)):
+        code = match.group(2)
+        if code not in STATE_CODES and code not in STATE_WORDS:
             continue
         place_start, place_end = match.span(1)
-        known = any(s < place_end and place_start < e for s, e, _ in found)
-        if not known and match.group(1).split()[0].lower() in common:
-            continue  # "Hello, Georgia", "Hi Mark, CA": a greeting, not a place
+        if in_organisation_name(text, place_start, place_end):
+            continue
+        known = (
+            any(covered[place_start:place_end])
+            or " ".join(_WORD.findall(match.group(1).lower())) in known_places()
+        )
+        if not known and (code in STATE_WORDS or match.group(1).split()[0].lower() in common):
+            continue  # "Love, Mo", "Hello, Georgia", "Hi Mark, CA": not a place
         out.append((match.start(2), match.end(2), "major"))
-        if not known:
+        if not any(covered[place_start:place_end]):
             out.append((place_start, place_end, "town"))
     return sorted(out)
 
 
 def _is_whole_place(text: str, start: int, end: int, name: str, tier: Tier) -> bool:
-    """The words stand as a place: on one line, not part of a handle, not in a team's or an
-    organisation's name; a town or a CAPITALISED_ONLY name only capitalised."""
-    if "\n" in text[start:end]:
+    """The words stand as one place: on one line, only spaces, hyphens or dots between them,
+    not part of a handle, not in a team's or an organisation's name; a town or a
+    CAPITALISED_ONLY name only capitalised (a town's first and last word)."""
+    words = list(_WORD.finditer(text, start, end))
+    gaps = (text[a.end() : b.start()] for a, b in zip(words, words[1:], strict=False))
+    if "\n" in text[start:end] or not all(_WITHIN_NAME.fullmatch(g) for g in gaps):
         return False
     if start > 0 and text[start - 1] in "@_":
         return False
@@ -228,7 +253,7 @@ def _is_whole_place(text: str, start: int, end: int, name: str, tier: Tier) -> b
         return False
     if name in CAPITALISED_ONLY and not text[start].isupper():
         return False
-    if tier == "town" and not all(w[0].isupper() for w in text[start:end].split()):
+    if tier == "town" and not (words[0].group()[0].isupper() and words[-1].group()[0].isupper()):
         return False
     return not in_organisation_name(text, start, end)
 
