@@ -354,6 +354,43 @@ def test_instagram_and_facebook_dyi(tmp_path):
     assert "report.json" not in {Path(st.path).name for st in s.sources}
 
 
+def _meta_escaped(text: str) -> str:
+    """How Meta's DYI exports write text: each UTF-8 byte as its own code point."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def test_meta_dyi_text_is_decoded_from_its_byte_escapes(tmp_path):
+    ig = tmp_path / "instagram-owner" / "your_instagram_activity" / "content"
+    ig.mkdir(parents=True)
+    posts = [
+        {"media": [{"uri": "media/posts/a.jpg", "creation_timestamp": 1704103200,
+                    "title": _meta_escaped("Sebastião toca muito 🐸")}]},
+        {"media": [{"uri": "media/posts/b.jpg", "creation_timestamp": 1704103200,
+                    "title": "plain ascii"}]},
+    ]  # fmt: skip
+    (ig / "posts_1.json").write_text(json.dumps(posts))  # ensure_ascii: \u00XX escapes
+    fb = tmp_path / "facebook-owner" / "your_facebook_activity" / "posts"
+    fb.mkdir(parents=True)
+    fb_posts = [
+        {"timestamp": 1372444612, "data": [{"post": _meta_escaped("Piotr świętował")}],
+         "attachments": [{"data": [{"place": {"name": _meta_escaped("Kraków Café"),
+                                              "coordinate": {"latitude": 50, "longitude": 19}}}]}]},
+        # already proper text (a real "é", invalid as a UTF-8 byte sequence) is kept
+        {"timestamp": 1372444613, "data": [{"post": "café au lait"}]},
+        {"timestamp": 1372444614, "data": [{"post": "中文 text"}]},
+    ]  # fmt: skip
+    (fb / "your_posts_1.json").write_text(json.dumps(fb_posts))
+    con = open_memory()
+    ingest_corpus(con, tmp_path)
+    got = items(con, "platform", "text", "extra")
+    texts = {v[1] for v in got.values()}
+    assert texts == {
+        "Sebastião toca muito 🐸", "plain ascii", "Piotr świętował", "café au lait", "中文 text"
+    }  # fmt: skip
+    (piotr,) = [v for v in got.values() if v[1] == "Piotr świętował"]
+    assert json.loads(piotr[2])["location"] == "Kraków Café"
+
+
 # ---------------------------------------------------------------- Reddit data request
 
 

@@ -287,6 +287,8 @@ class Compiler:
             other = lit(scalar_text(spec.default)) if spec.default is not None else expr.text
             sql = f"(CASE {expr.text} {whens} ELSE {other} END)"
             expr = Expr(sql, "VARCHAR", expr.refs, expr.resolved)
+        if spec.fix_mojibake:
+            expr = Expr(f"_ca_fix_mojibake({expr.text})", "VARCHAR", expr.refs, expr.resolved)
         if spec.strip_html:
             expr = Expr(f"_ca_strip_html({expr.text})", "VARCHAR", expr.refs, expr.resolved)
         if spec.lower:

@@ -34,7 +34,9 @@ archive's account.js), ``@parent.`` the record an ``explode`` took the element f
 A value is a path string or a mapping with exactly one source — ``path``, ``coalesce``,
 ``const``, ``concat`` (+ ``sep``), ``hash``, ``case`` (+ ``else``), ``any``/``all``
 (conditions → boolean) — and optional modifiers applied in this order: ``null_if``, ``map``
-(+ ``default``), ``strip_html``, ``lower``, ``basename``, ``prefix``; ``timestamp`` (auto | iso | epoch_s |
+(+ ``default``), ``fix_mojibake`` (Meta's DYI exports write each UTF-8 byte as its own
+``\\u00XX`` character, "Ã©" for "é": decode them), ``strip_html``, ``lower``, ``basename``,
+``prefix``; ``timestamp`` (auto | iso | epoch_s |
 epoch_ms) and ``format`` (strptime) say how a string becomes a timestamp or date.
 A condition is a value source plus one operator (``eq, ne, in, not_in, is_null, not_null,
 contains, matches``) or a combinator (``any, all, not``).
@@ -126,6 +128,7 @@ class ValueSpec(_Strict):
     null_if: list[Scalar] | None = None
     map: dict[str, Scalar | None] | None = None
     default: Scalar | None = None
+    fix_mojibake: bool = False
     strip_html: bool = False
     lower: bool = False
     basename: bool = False

@@ -47,6 +47,16 @@ CREATE OR REPLACE TEMP MACRO _ca_strip_html(s) AS
             '<[^>]*>', '', 'g'),
         '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&#x27;', ''''),
         '&nbsp;', ' '), '&amp;', '&'));
+-- Meta's DYI exports (Facebook, Instagram) write each UTF-8 byte of a text as its own
+-- \u00XX character ("Ã©" for "é"): a text made only of such characters, with at least one
+-- above 0x7F, whose code points are valid UTF-8 bytes, is decoded from them; any other text
+-- (real Latin-1 "café", CJK, plain ASCII) is kept as it is.
+CREATE OR REPLACE TEMP MACRO _ca_fix_mojibake(s) AS
+    CASE WHEN s IS NULL OR NOT regexp_matches(s, '[\x{80}-\x{ff}]')
+              OR regexp_matches(s, '[^\x{00}-\x{ff}]') THEN s
+         ELSE coalesce(try(decode(unhex(array_to_string(
+             list_transform(string_split(s, ''), lambda c: printf('%02x', ord(c))), '')))), s)
+    END;
 -- Collapse "/./" and "dir/../" in an absolute path (a few levels; enough for "../images/x").
 CREATE OR REPLACE TEMP MACRO _ca_dotdot(p) AS
     regexp_replace(p, '/([^/.][^/]*|\.[^/.][^/]*|\.\.[^/]+)/\.\./', '/', 'g');
