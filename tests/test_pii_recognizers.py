@@ -212,6 +212,9 @@ def test_places() -> None:
         ("Thanks Bob, OK? Fine, IN", []),
         ("Amy, Del and I went out. Jess, Vic here. Kevin, ID please. Love, Mo", []),
         ("Good Morning, Miss Jones", []),
+        # a word-like code after a given name the curated list does not look for
+        ("Austin, ID please. Charlotte, OK? Kent, ME too", []),
+        ("×ab, CA", []),  # × is not a letter
         ("Santa Monica College shooting", []),
         ("Malaysia Airlines plane", []),
         ("the Duchess of Cambridge and Air Canada", []),
@@ -267,6 +270,8 @@ def test_only_common_words(span: str, common: bool) -> None:
         (["Charlotte", "NC"], "ORG", False),
         (["Georgia"], "GPE", False),  # the model's place whose name is a given name too
         (["Jordan", "Peele"], "ORG", True),  # a place-like first name in an ORG entity
+        (["Victoria", "Beckham"], "GPE", True),
+        (["Robert", "De", "Niro"], "ORG", True),  # "De" is not Delaware: codes count in capitals
     ],
 )
 def test_misfiled_person(words: list[str], label: str, person: bool) -> None:

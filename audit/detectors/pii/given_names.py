@@ -5,9 +5,9 @@ company as a person; on social text it files a third of the names it misses unde
 FAC, LOC, PRODUCT or WORK_OF_ART (BTC and WNUT-16 dev sets). An entity of those labels is
 made PERSON when its first word is a given name (``data/given_names.txt``, built by
 ``tools/pii_wordlists.py``), every word is capitalised, no later word is an everyday word
-("Victor Valley", "Trinity College" stay) or a place or state ("Paris France", "Charlotte NC"
-stay), and the whole name is not a known place ("Sierra Leone", "Savannah", "Kingston" stay);
-nor, for a model place (GPE, FAC, LOC), is its first word ("Georgia" stays a place).
+("Victor Valley", "Trinity College" stay) or a place or a state code ("Paris France",
+"Charlotte NC" stay), and the whole name is not a known place ("Sierra Leone", "Savannah",
+"Kingston", "Georgia" stay).
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from audit.detectors.pii.wordlists import read_list
 RELABELLED: Final[frozenset[str]] = frozenset(
     {"ORG", "GPE", "FAC", "LOC", "PRODUCT", "WORK_OF_ART"}
 )
-#: Labels of places: there a first word that is a known place keeps the entity a place.
-_PLACE_LABELS: Final[frozenset[str]] = frozenset({"GPE", "FAC", "LOC"})
-#: A later word that is one of these makes the entity "<town> <state>" ("Charlotte NC").
+#: A later word that is one of these, in capitals, makes the entity "<town> <state>"
+#: ("Charlotte NC"; "Robert De Niro" stays a person).
 _STATE_CODES: Final[frozenset[str]] = frozenset(
     [
         "al",
@@ -100,11 +99,10 @@ def is_misfiled_person(
         return False
     if not all(w[:1].isupper() for w in words):
         return False
-    later = [w.lower() for w in words[1:]]
-    if any(w in common or w in places or w in _STATE_CODES for w in later):
-        return False  # "Victor Valley", "Paris France", "Charlotte NC"
-    if label in _PLACE_LABELS and first.lower() in places:
-        return False  # the model's place "Georgia" stands
+    for word in words[1:]:
+        lowered = word.lower()
+        if lowered in common or lowered in places or (word.isupper() and lowered in _STATE_CODES):
+            return False  # "Victor Valley", "Paris France", "Charlotte NC"
     return " ".join(w.lower() for w in words) not in places
 
 

@@ -18,7 +18,7 @@ The small English model misses places in lower case ("moving to barcelona"), in 
 A US state, Canadian province or Australian state code after a place and a comma ("Mesa,
 AZ", "York , PA") is a place too, and so is the capitalised name before it (town tier) unless
 it starts with an everyday word ("Hi Mark, CA"); codes that are also names or words ("ID",
-"Vic", "Mo", "Del", "Georgia") count only after a place a gazetteer knows ("Boise, ID").
+"Vic", "Mo", "Del", "Georgia") count only after a place the gazetteers found ("Boise, ID").
 
 Like the model, the gazetteers run on English and undetermined text only, so a caption in
 Malayalam does not get "kerala" as a finding; the words after a name can make it a team or a
@@ -136,7 +136,8 @@ STATE_CODES: Final[frozenset[str]] = wordlist(
 )
 #: ... and codes, AP-style abbreviations and state names that are also words or names
 #: ("Kevin, ID please", "Amy, Del and I", "Jess, Vic here", "Love, Mo"): these count only
-#: after a place a gazetteer knows ("Boise, ID", "Geelong, Vic").
+#: after a place the gazetteers found there ("Boise, ID", "Geelong, Vic"; not "Austin, ID",
+#: Austin being a given name the curated list does not look for).
 STATE_WORDS: Final[frozenset[str]] = wordlist(
     """ID IN OR ME HI OK ON Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Ky Md Mass Mich
     Minn Miss Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo Vic Qld Tas Georgia
@@ -144,7 +145,7 @@ STATE_WORDS: Final[frozenset[str]] = wordlist(
 )
 #: "<Capitalised place>, <code>": up to three capitalised words, a comma, a state code.
 _PLACE_AND_STATE = re.compile(
-    r"(?<![\w@#])((?:[A-ZÀ-Ý][a-zß-ÿ]+\.?[ -]){0,2}[A-ZÀ-Ý][a-zß-ÿ]+) ?, ?"
+    r"(?<![\w@#])((?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+\.?[ -]){0,2}[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+) ?, ?"
     r"([A-Z][A-Za-z]{1,9})(?![\w@])"
 )
 #: What may stand between the words of one place name ("Stratford-upon-Avon", "St. Louis").
@@ -211,8 +212,8 @@ def find_places(text: str) -> list[tuple[int, int, Tier]]:
 
 
 def _with_state_codes(text: str, found: list[tuple[int, int, Tier]]) -> list[tuple[int, int, Tier]]:
-    """Add "<place>, <state code>": the code (tier ``major``), and the place when no gazetteer
-    has it (tier ``town``: a PERSON of the model on it stands)."""
+    """Add "<place>, <state code>": the code (tier ``major``), and the place when the
+    gazetteers did not find it there (tier ``town``: a PERSON of the model on it stands)."""
     if "," not in text:
         return found
     covered = bytearray(len(text))  # positions inside a place already found
@@ -227,20 +228,19 @@ def _with_state_codes(text: str, found: list[tuple[int, int, Tier]]) -> list[tup
         place_start, place_end = match.span(1)
         if in_organisation_name(text, place_start, place_end):
             continue
-        known = (
-            any(covered[place_start:place_end])
-            or " ".join(_WORD.findall(match.group(1).lower())) in known_places()
-        )
-        if not known and (code in STATE_WORDS or match.group(1).split()[0].lower() in common):
-            continue  # "Love, Mo", "Hello, Georgia", "Hi Mark, CA": not a place
+        found_place = any(covered[place_start:place_end])
+        if code in STATE_WORDS and not found_place:
+            continue  # "Love, Mo", "Austin, ID please", "Hello, Georgia": not a place
+        if not found_place and match.group(1).split()[0].lower() in common:
+            continue  # "Hi Mark, CA": a greeting
         out.append((match.start(2), match.end(2), "major"))
-        if not any(covered[place_start:place_end]):
+        if not found_place:
             out.append((place_start, place_end, "town"))
     return sorted(out)
 
 
 def _is_whole_place(text: str, start: int, end: int, name: str, tier: Tier) -> bool:
-    """The words stand as one place: on one line, only spaces, hyphens or dots between them,
+    """The words stand as one place: on one line, only blanks, hyphens, dots or apostrophes between them,
     not part of a handle, not in a team's or an organisation's name; a town or a
     CAPITALISED_ONLY name only capitalised (a town's first and last word)."""
     words = list(_WORD.finditer(text, start, end))
