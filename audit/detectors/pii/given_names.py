@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Final
 
+from audit.detectors.pii.names import wordlist
 from audit.detectors.pii.wordlists import read_list
 
 #: Model labels whose entities may be a mis-filed person. NORP ("Christian", "Tory") is not
@@ -24,59 +25,9 @@ RELABELLED: Final[frozenset[str]] = frozenset(
 )
 #: A later word that is one of these, in capitals, makes the entity "<town> <state>"
 #: ("Charlotte NC"; "Robert De Niro" stays a person).
-_STATE_CODES: Final[frozenset[str]] = frozenset(
-    [
-        "al",
-        "ak",
-        "az",
-        "ar",
-        "ca",
-        "co",
-        "ct",
-        "de",
-        "fl",
-        "ga",
-        "il",
-        "ia",
-        "ks",
-        "ky",
-        "la",
-        "md",
-        "ma",
-        "mi",
-        "mn",
-        "ms",
-        "mo",
-        "mt",
-        "ne",
-        "nv",
-        "nh",
-        "nj",
-        "nm",
-        "ny",
-        "nc",
-        "nd",
-        "oh",
-        "pa",
-        "ri",
-        "sc",
-        "sd",
-        "tn",
-        "tx",
-        "ut",
-        "vt",
-        "va",
-        "wa",
-        "wv",
-        "wi",
-        "wy",
-        "dc",
-        "nsw",
-        "qld",
-        "vic",
-        "uk",
-        "usa",
-    ]
+_STATE_CODES: Final[frozenset[str]] = wordlist(
+    """al ak az ar ca co ct de fl ga il ia ks ky la md ma mi mn ms mo mt ne nv nh nj
+    nm ny nc nd oh pa ri sc sd tn tx ut vt va wa wv wi wy dc nsw qld vic uk usa"""
 )
 #: Longest entity (in tokens) that is looked at: longer ones are titles and organisations.
 MAX_TOKENS: Final = 3

@@ -240,9 +240,9 @@ def _with_state_codes(text: str, found: list[tuple[int, int, Tier]]) -> list[tup
 
 
 def _is_whole_place(text: str, start: int, end: int, name: str, tier: Tier) -> bool:
-    """The words stand as one place: on one line, only blanks, hyphens, dots or apostrophes between them,
-    not part of a handle, not in a team's or an organisation's name; a town or a
-    CAPITALISED_ONLY name only capitalised (a town's first and last word)."""
+    """The words stand as one place: on one line, only blanks, hyphens, dots or apostrophes
+    between them, not part of a handle, not in a team's or an organisation's name; a town or
+    a CAPITALISED_ONLY name only capitalised (a town's first and last word)."""
     words = list(_WORD.finditer(text, start, end))
     gaps = (text[a.end() : b.start()] for a, b in zip(words, words[1:], strict=False))
     if "\n" in text[start:end] or not all(_WITHIN_NAME.fullmatch(g) for g in gaps):
