@@ -609,6 +609,15 @@ def test_ner_pipe_matches_spacy_on_generated_and_odd_texts() -> None:
     from audit.synth.corpus import labelled_captions
 
     odd = ["", " ", "🎉", "\n\n", "A", "Hi Bob", "x" * 3000, "Paris " * 400, "\x00\ufffd" * 20]
+    # whitespace tokens inside and around names (no entity may begin on one)
+    odd += ["Barack  Obama met  Angela Merkel", "New\n\nYork City", " \t John Smith \n", "Paris \n"]
+    odd += [  # multi-line postal addresses: "\n " tokens the model would like to start names on
+        "Maria Lindqvist\n\n12 Storgatan 4\n Apt. 31\n Kiruna\n Sweden 98131",
+        "please ship to 1200 Harbour Road\n Suite 9\n Dunmore\n United States",
+        "Arthur Pendle\n\n77 Mølleveien 3\n Apt. 12\n Halden\n\n Norway 17701",
+        "send it to 9 Calle Sol 4\n Piso 2\n Tarifa\n Spain 11380 please",
+        "Ines Borg\n\n5 Rua Nova 8\n Suite 40\n Braga\n Portugal 4700",
+    ]
     texts = [c.text for c in labelled_captions(600, seed=5)] + PROBE_TEXTS + odd
     assert _assert_ner_pipe_is_spacys(texts) > len(texts) // 2  # real entities compared
     assert _assert_ner_pipe_is_spacys(texts[:40] + odd, batch_size=5)  # many small batches
@@ -677,3 +686,69 @@ def test_ner_pipe_falls_back_to_nlp_pipe_for_other_pipelines() -> None:
     assert [d.text for d in ner.pipe(blank, ["a b", "c"])] == ["a b", "c"]
     blank.add_pipe("beam_ner")
     assert not ner.supported(blank)  # beam search, not greedy
+
+
+def test_vocabulary_stops_growing_past_the_permanent_lexemes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the limit a batch's new strings are freed after it, with the same entities."""
+    from audit.detectors.pii import vocab_memory
+    from audit.detectors.pii.detector import LANGUAGE
+
+    detector = pii_detector()
+    detector.setup()
+    assert detector._analyzer is not None
+    strings = detector._analyzer.nlp_engine.get_nlp(LANGUAGE).vocab.strings
+    texts = [f"Met Anna Kowalski in Leeds at qzv{i}wxk, call 415-867-2291" for i in range(40)]
+
+    def spans(results: list[list]) -> list[list[tuple]]:
+        return [[(r.entity_type, r.start, r.end, r.score) for r in rs] for rs in results]
+
+    monkeypatch.setattr(vocab_memory, "PERMANENT_LEXEMES", 0)
+    before = len(strings)
+    bounded = spans(detector.analyze_texts(texts))
+    assert len(strings) == before
+    assert "qzv7wxk" not in strings
+    monkeypatch.setattr(vocab_memory, "PERMANENT_LEXEMES", 10**12)
+    assert spans(detector.analyze_texts(texts)) == bounded
+    assert "qzv7wxk" in strings  # outside a zone the vocabulary keeps the new token
+    assert {"PERSON", "LOCATION", "PHONE_NUMBER"} <= {t for rs in bounded for t, *_ in rs}
+
+
+def test_ner_decoder_keeps_spacys_sentence_boundaries() -> None:
+    """Docs with sentence starts inside names: no entity crosses one, as in spaCy's code."""
+    from spacy.tokens import Doc
+
+    from audit.detectors.pii import ner
+
+    nlp = pii_detector()._analyzer.nlp_engine.get_nlp("en")
+    recognizer = nlp.get_pipe("ner")
+    words = [
+        "Yesterday",
+        "Barack",
+        "Obama",
+        "met",
+        "Angela",
+        "Merkel",
+        "in",
+        "New",
+        "York",
+        "City",
+        "with",
+        "John",
+        "Smith",
+    ]
+
+    def docs() -> list[Doc]:
+        # a sentence start on each word in turn: every name is cut somewhere
+        return [
+            Doc(nlp.vocab, words=words, sent_starts=[i in (0, cut) for i in range(len(words))])
+            for cut in range(1, len(words))
+        ]
+
+    ours = docs()
+    ner._set_entities(ours, ner._decode(recognizer, ours, ner._actions(recognizer)))
+    spacys = docs()
+    recognizer.set_annotations(spacys, recognizer.predict(spacys))
+    assert _ner_tags(ours) == _ner_tags(spacys)
+    assert any(len(d.ents) != len(ours[0].ents) for d in ours)  # the cuts changed entities

@@ -32,7 +32,7 @@ from audit.detectors.base import (
     FindingKind,
     Result,
 )
-from audit.detectors.pii import language, names, ner, prefilter
+from audit.detectors.pii import language, names, ner, prefilter, vocab_memory
 from audit.detectors.pii.categories import HEADLINE_TYPES
 
 if TYPE_CHECKING:
@@ -488,10 +488,16 @@ class PiiDetector:
         """
         self.setup()
         assert self._analyzer is not None
+        nlp = self._analyzer.nlp_engine.get_nlp(LANGUAGE)
+        # Every Doc made below is used up before the block ends: only offsets leave it.
+        with vocab_memory.bounded_vocab(nlp):
+            return self._analyze(texts, nlp)
+
+    def _analyze(self, texts: list[str], nlp: Any) -> list[list[RecognizerResult]]:
+        assert self._analyzer is not None
         from audit.detectors.pii import given_names, places
 
         engine = self._analyzer.nlp_engine
-        nlp = engine.get_nlp(LANGUAGE)
         languages = [language.detect_language(t) for t in texts]
         if self.use_prefilter:
             plans = [prefilter.possible_entities(t, self.entities) for t in texts]
