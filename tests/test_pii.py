@@ -253,7 +253,8 @@ def test_dropping_tok2vec_changes_no_entity() -> None:
 # Pieces that spell TLDs ("co", "com", "org"), digits, the separators the patterns use, and
 # Unicode that case-folds onto ASCII (Kelvin sign, long s, dotted I) or is a mark.
 _TRIGGER_PIECES = ["a", "co", "com", "org", "Z", "1", "0", "255", ".", "-", "@", ":", " ", "/",
-                   "_", "\u212a", "\u017f", "\u0130", "\u0301", "é", "\u00a0", "www"]  # fmt: skip
+                   "_", "\u212a", "\u017f", "\u0130", "\u0301", "é", "\u00a0", "www", "::",
+                   "fe80", "f", "ffff", "%", "g", "12", "2009", "MAR", "\u0663"]  # fmt: skip
 
 
 def _trigger_texts():  # type: ignore[no-untyped-def]
@@ -275,6 +276,8 @@ def _trigger_texts():  # type: ignore[no-untyped-def]
         ("IP_ADDRESS", "host 10.0.0.1", True),
         ("IP_ADDRESS", "::1", True),
         ("IP_ADDRESS", "I have 3 cats. 4 dogs", False),
+        ("IP_ADDRESS", "RT @sam: look http://t.co/x", False),  # a colon without hex beside it
+        ("IP_ADDRESS", "fe80::1%eth0", True),
         ("EMAIL_ADDRESS", "mail bo@x.org", True),
         ("EMAIL_ADDRESS", "thanks @maria. see you", False),
     ],
@@ -311,6 +314,49 @@ def test_trigger_is_necessary_for_presidio_pattern(entity: str) -> None:
             matched.append(text)
             assert trigger.search(text), text
     assert len(matched) >= 4  # the recognizers did match: the implication was exercised
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("DateRecognizer", "born 3/4/2009", True),
+        ("DateRecognizer", "on 04-MAR", True),
+        ("DateRecognizer", "MAR-09 it was", True),
+        ("DateRecognizer", "I was 14 in 2009", False),  # no date separator beside a digit
+    ],
+)
+def test_recognizer_triggers(name: str, text: str, expected: bool) -> None:
+    assert bool(prefilter.RECOGNIZER_TRIGGERS[name].search(text)) is expected
+
+
+@pytest.mark.parametrize("name", sorted(prefilter.RECOGNIZER_TRIGGERS))
+def test_recognizer_trigger_is_necessary_for_its_patterns(name: str) -> None:
+    """A gated recognizer (presidio's own patterns and flags, ungated here) never matches a
+    text without its trigger: on generated strings of digits, separators and month names."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    (gated,) = [
+        r for r in pii_detector()._analyzer.registry.recognizers if type(r).__name__ == name
+    ]
+    recognizer = type(gated)()
+    recognizer.global_regex_flags = gated.global_regex_flags
+    trigger = prefilter.RECOGNIZER_TRIGGERS[name]
+    pieces = ["1", "3", "12", "31", "2009", "09", "-", "/", ".", " ", "MAR", "dec", "T", ":",
+              "Z", "+", "\u0663", "\u212a", "a"]  # fmt: skip
+    matched = []
+
+    @settings(max_examples=3000, deadline=None, derandomize=True)
+    @given(st.lists(st.sampled_from(pieces), max_size=8).map("".join))
+    def check(text: str) -> None:
+        if recognizer.analyze(text, recognizer.supported_entities, None):
+            matched.append(text)
+            assert trigger.search(text), text
+            assert gated.analyze(text, recognizer.supported_entities, None)
+
+    check()
+    assert len(matched) >= 20  # the recognizer did match: the implication was exercised
+    assert gated.analyze("no dates, 2009 only", recognizer.supported_entities, None) == []
 
 
 _PIECES = ["a", "at", " at ", "dot", " dot ", "[at]", "(dot)", "@", ".", "gmail", "com", "1",

@@ -288,3 +288,38 @@ def test_organisation_context() -> None:
                           ("Miami", True), ("Texas", False)]:  # fmt: skip
         start = text.index(place)
         assert in_organisation_name(text, start, start + len(place)) is inside, place
+
+
+def test_address_shortcuts_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipping the map-link and continental regexes on texts without their words finds the
+    same addresses as running them (generated texts with those words in odd cases, the
+    characters that fold apart under re.IGNORECASE, and map links)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from audit.detectors.pii import addresses
+
+    pieces = ["Haupt", "STRASSE", "Straße", "straSSe", "weg", "WEG", "Vägen", "gade", "Bri",
+              "ntie", "Au", " ", "5", "12a", ", ", "10115 Berlin", "https://", "GOOGLE.de/maps",
+              "/place/", "Hauptstr.+5", "maps.APPLE.com", "?q=", "52.5200,13.4050", "\u0130",
+              "\u0131", "\u017f", "\u212a", "Waze.com", "Via Roma", "x", "Haupt\u017ftraße",
+              "Kirchga\u017f\u017fe"]  # fmt: skip
+    texts = st.lists(st.sampled_from(pieces), max_size=10).map("".join)
+    pairs: list[tuple[str, list[tuple[int, int, float]]]] = []
+
+    @settings(max_examples=2500, deadline=None, derandomize=True)
+    @given(texts)
+    def collect(text: str) -> None:
+        pairs.append((text, find_addresses(text)))
+
+    collect()
+    edges = ["Hauptſtraße 5", "Kirchgaſſe 3", "wohne HAUPTSTRASSE 7", "Brıdge Weg 4",
+             "https://waze.com/ul?q=Hauptstraße+5", "http://maps.apple.com/?address=10+Elm+St",
+             "https://www.openstreetmap.org/search?query=52.5200,13.4050"]  # fmt: skip
+    for text in edges:
+        pairs.append((text, find_addresses(text)))
+        assert pairs[-1][1], text
+    assert not addresses._may_contain("no street here, 5 cats", addresses._CONTINENTAL_WORDS)
+    monkeypatch.setattr(addresses, "_may_contain", lambda text, words: True)
+    assert all(find_addresses(text) == found for text, found in pairs)
+    assert sum(1 for _, found in pairs if found) > 20  # addresses were found and compared

@@ -142,6 +142,29 @@ MAP_LINK: Final = re.compile(
 _MAP_PLACE = re.compile(
     r"(?:/(?:place|search|dir)/|[?&](?:q|query|daddr|saddr|address|ll|destination)=)([^/?&#]+)"
 )
+#: What every map link holds (each MAP_LINK host alternative contains one).
+_MAP_HOSTS: Final = (
+    "google.", "goo.gl/maps", "maps.apple.com", "openstreetmap.org", "bing.com/maps", "waze.com",
+)  # fmt: skip
+#: The street words CONTINENTAL needs (its alternatives without their look-behinds).
+_CONTINENTAL_WORDS: Final = tuple(
+    sorted({re.sub(r"\(\?<!\w+\)", "", w).replace("\\.", ".") for w in
+            (_COMPOUND + "|" + _SEPARATE).split("|")})
+)  # fmt: skip
+#: Characters that re.IGNORECASE matches to an ASCII letter while str.lower() does not map
+#: them to it (dotted and dotless i, long s): with one of them, a substring test proves nothing.
+_FOLDS_APART: Final = re.compile("[\u0130\u0131\u017f]")
+
+
+def _may_contain(text: str, words: tuple[str, ...]) -> bool:
+    """False only if no case variant of any of ``words`` occurs in ``text`` (a cheap test
+    that lets a costly case-insensitive regex over the same words be skipped)."""
+    if _FOLDS_APART.search(text):
+        return True
+    lower = text.lower()
+    return any(word in lower for word in words)
+
+
 _COORDINATES = re.compile(r"-?\d{1,3}\.\d{3,}\s*,\s*-?\d{1,3}\.\d{3,}")
 _HOUSE_NUMBER = re.compile(r"\d")
 
@@ -162,10 +185,10 @@ CONTEXT_BOOST: Final = 0.25
 MAX_SCORE: Final = 0.95
 
 
-def _map_link_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the address / coordinates part of map links."""
+def _map_link_spans(links: list[re.Match[str]]) -> list[tuple[int, int]]:
+    """Spans of the address / coordinates part of the map links ``links``."""
     spans = []
-    for link in MAP_LINK.finditer(text):
+    for link in links:
         for place in _MAP_PLACE.finditer(link.group()):
             decoded = unquote_plus(place.group(1))
             if _COORDINATES.search(decoded) or (
@@ -177,9 +200,12 @@ def _map_link_spans(text: str) -> list[tuple[int, int]]:
 
 def find_addresses(text: str) -> list[tuple[int, int, float]]:
     """``(start, end, score)`` of every street address in ``text`` (longest wins on overlap)."""
-    candidates = [(s, e, SCORE_WITH_POSTCODE) for s, e in _map_link_spans(text)]
-    links = [m.span() for m in MAP_LINK.finditer(text)]
+    found = list(MAP_LINK.finditer(text)) if _may_contain(text, _MAP_HOSTS) else []
+    candidates = [(s, e, SCORE_WITH_POSTCODE) for s, e in _map_link_spans(found)]
+    links = [m.span() for m in found]
     for form in FORMS:
+        if form is CONTINENTAL and not _may_contain(text, _CONTINENTAL_WORDS):
+            continue
         for match in form.finditer(text):
             start, end = match.span()
             if any(ls <= start < le for ls, le in links):

@@ -127,6 +127,7 @@ def build_registry(entities: tuple[str, ...] = DEFAULT_ENTITIES) -> Any:
             # them); IbanRecognizer's default omits it, so "gb42nawi0445…" went unmatched.
             recognizer.global_regex_flags = registry.global_regex_flags
         if set(recognizer.supported_entities) & set(entities):
+            prefilter.gate_recognizer(recognizer)
             registry.add_recognizer(recognizer)
     return registry
 

@@ -11,8 +11,9 @@ DRIVER_LICENSE, NATIONAL_ID                           require one (a street addr
                                                       number or PIN, a map link its house number
                                                       or coordinates; a wallet its "1", "3",
                                                       "bc1" or "0x")
-IP_ADDRESS                                            digit ``.`` digit, or ``:`` (IPv4 needs
-                                                      dotted digits; every IPv6 pattern a ``:``)
+IP_ADDRESS                                            digit ``.`` digit, ``::`` or a hex digit
+                                                      beside ``:`` (IPv4 needs dotted digits;
+                                                      every IPv6 alternative one of the others)
 EMAIL_ADDRESS                                         ``@`` then non-space characters with a
                                                       ``.`` and one more (presidio's
                                                       ``@\w+([-.]\w+)*\.\w+``), a spaced `` @ ``
@@ -53,25 +54,30 @@ would lose recall (measured on the presidio-research set; see docs/DETECTORS.md)
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
+
+_ANY_DIGIT: Final = re.compile(r"\d")
+_ANY_LETTER: Final = re.compile(r"[^\W\d_]")
 
 #: entity type -> compiled "trigger present" test.
 TRIGGERS: Final[dict[str, re.Pattern[str]]] = {
-    "PERSON": re.compile(r"[^\W\d_]"),
-    "LOCATION": re.compile(r"[^\W\d_]"),
-    "DATE_TIME": re.compile(r"\d"),
-    "PHONE_NUMBER": re.compile(r"\d"),
-    "CREDIT_CARD": re.compile(r"\d"),
-    "US_SSN": re.compile(r"\d"),
-    "IBAN_CODE": re.compile(r"\d"),
-    "STREET_ADDRESS": re.compile(r"\d"),
-    "CRYPTO": re.compile(r"\d"),
-    "PASSPORT": re.compile(r"\d"),
-    "DRIVER_LICENSE": re.compile(r"\d"),
-    "NATIONAL_ID": re.compile(r"\d"),
+    "PERSON": _ANY_LETTER,
+    "LOCATION": _ANY_LETTER,
+    "DATE_TIME": _ANY_DIGIT,
+    "PHONE_NUMBER": _ANY_DIGIT,
+    "CREDIT_CARD": _ANY_DIGIT,
+    "US_SSN": _ANY_DIGIT,
+    "IBAN_CODE": _ANY_DIGIT,
+    "STREET_ADDRESS": _ANY_DIGIT,
+    "CRYPTO": _ANY_DIGIT,
+    "PASSPORT": _ANY_DIGIT,
+    "DRIVER_LICENSE": _ANY_DIGIT,
+    "NATIONAL_ID": _ANY_DIGIT,
     # The three below are supersets of presidio's patterns under its own regex flags
     # (IGNORECASE, the `regex` module's Unicode \w): \S and \w here admit at least as much.
-    "IP_ADDRESS": re.compile(r"\d\.\d|:"),
+    # IPv4: dotted digits; every IPv6 alternative holds "::" or a hex digit next to ":"
+    # ("fe80:", "a:b", "::1"), which "http://" and "RT @sam:" do not.
+    "IP_ADDRESS": re.compile(r"\d\.\d|::|[0-9A-Fa-f]:|:[0-9A-Fa-f]"),
     # presidio's pattern needs "@" then "."; a written-out address "at" (any case, also in
     # "[at]") or an "@" between spaces ("sam @ proton.me").
     "EMAIL_ADDRESS": re.compile(r"@\S*\.\S|\s@\s|at", re.IGNORECASE),
@@ -88,7 +94,6 @@ MIN_DIGITS: Final[dict[str, int]] = {
     "DRIVER_LICENSE": 4,
     "NATIONAL_ID": 4,
 }
-_DIGIT: Final = re.compile(r"\d")
 
 #: Types that come (at least partly) from the spaCy NER model; the model runs only when one
 #: of these is possible.
@@ -102,12 +107,43 @@ def possible_entities(text: str, entities: tuple[str, ...]) -> list[str]:
     """
     # Counted once per text, and only when a digit type is asked for: `\d` is Unicode
     # (Nd), a superset of what presidio's patterns and phonenumbers accept as digits.
-    digits = len(_DIGIT.findall(text)) if any(e in MIN_DIGITS for e in entities) else 0
-    return [
-        e
-        for e in entities
-        if (e not in TRIGGERS or TRIGGERS[e].search(text)) and digits >= MIN_DIGITS.get(e, 0)
-    ]
+    digits = len(_ANY_DIGIT.findall(text)) if any(e in MIN_DIGITS for e in entities) else 0
+    present: dict[re.Pattern[str], bool] = {}  # ten types share `\d`: searched once
+
+    def possible(entity: str) -> bool:
+        trigger = TRIGGERS.get(entity)
+        if trigger is None:
+            return True
+        if digits < MIN_DIGITS.get(entity, 0):
+            return False
+        if trigger not in present:
+            present[trigger] = trigger.search(text) is not None
+        return present[trigger]
+
+    return [e for e in entities if possible(e)]
+
+
+#: recognizer class name -> "trigger present" test, for a recognizer whose type has other
+#: sources (DATE_TIME also comes from the model, so its type trigger stays a digit).
+#: presidio's DateRecognizer: every pattern has a digit beside "-", "/" or "." ("3/4/2009",
+#: "2009-03-04", "4.3.09", "04-MAR", "MAR-09").
+RECOGNIZER_TRIGGERS: Final[dict[str, re.Pattern[str]]] = {
+    "DateRecognizer": re.compile(r"\d[-/.]|[-/.]\d"),
+}
+
+
+def gate_recognizer(recognizer: Any) -> None:
+    """Make ``recognizer.analyze`` return nothing at once for a text without its trigger
+    (:data:`RECOGNIZER_TRIGGERS`; recognizers without one are left as they are)."""
+    trigger = RECOGNIZER_TRIGGERS.get(type(recognizer).__name__)
+    if trigger is None:
+        return
+    analyze = recognizer.analyze
+
+    def gated(text: str, *args: Any, **kwargs: Any) -> Any:
+        return analyze(text, *args, **kwargs) if trigger.search(text) else []
+
+    recognizer.analyze = gated
 
 
 def needs_ner(possible: list[str]) -> bool:
