@@ -329,10 +329,25 @@ def test_recognizer_triggers(name: str, text: str, expected: bool) -> None:
     assert bool(prefilter.RECOGNIZER_TRIGGERS[name].search(text)) is expected
 
 
-@pytest.mark.parametrize("name", sorted(prefilter.RECOGNIZER_TRIGGERS))
-def test_recognizer_trigger_is_necessary_for_its_patterns(name: str) -> None:
-    """A gated recognizer (presidio's own patterns and flags, ungated here) never matches a
-    text without its trigger: on generated strings of digits, separators and month names."""
+#: Pieces of generated texts for each gated recognizer (what its patterns are made of).
+_GATE_PIECES = {
+    "DateRecognizer": ["1", "3", "12", "31", "2009", "09", "-", "/", ".", " ", "MAR", "dec",
+                       "T", ":", "Z", "+", "\u0663", "\u212a", "a"],
+    "UrlRecognizer": ["http", "HTTPS", "http\u017f", "://", "'", '"', "www.", "example",
+                      ".com", ".org", "t.co/x", " ", "-", "a", "1", "\u0130"],
+}  # fmt: skip
+
+
+def test_every_gated_recognizer_is_tested() -> None:
+    gated = set(prefilter.RECOGNIZER_TRIGGERS) | {n for n, _ in prefilter.PATTERN_TRIGGERS}
+    assert gated == set(_GATE_PIECES)
+
+
+@pytest.mark.parametrize("name", sorted(_GATE_PIECES))
+def test_gated_recognizer_finds_what_presidio_finds(name: str) -> None:
+    """A gated recognizer (a trigger for it or for some of its patterns) returns exactly what
+    presidio's own recognizer (same patterns and flags, ungated) returns: on generated
+    strings of digits, separators, month names, schemes, quotes and hosts."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -341,22 +356,27 @@ def test_recognizer_trigger_is_necessary_for_its_patterns(name: str) -> None:
     ]
     recognizer = type(gated)()
     recognizer.global_regex_flags = gated.global_regex_flags
-    trigger = prefilter.RECOGNIZER_TRIGGERS[name]
-    pieces = ["1", "3", "12", "31", "2009", "09", "-", "/", ".", " ", "MAR", "dec", "T", ":",
-              "Z", "+", "\u0663", "\u212a", "a"]  # fmt: skip
+    entities = recognizer.supported_entities
+    pieces = _GATE_PIECES[name]
     matched = []
+
+    def key(results: list) -> list[tuple]:
+        return sorted((r.entity_type, r.start, r.end, r.score) for r in results)
 
     @settings(max_examples=3000, deadline=None, derandomize=True)
     @given(st.lists(st.sampled_from(pieces), max_size=8).map("".join))
     def check(text: str) -> None:
-        if recognizer.analyze(text, recognizer.supported_entities, None):
-            matched.append(text)
-            assert trigger.search(text), text
-            assert gated.analyze(text, recognizer.supported_entities, None)
+        expected = key(recognizer.analyze(text, entities, None))
+        assert key(gated.analyze(text, entities, None)) == expected, text
+        matched.extend([text] if expected else [])
 
     check()
-    assert len(matched) >= 20  # the recognizer did match: the implication was exercised
-    assert gated.analyze("no dates, 2009 only", recognizer.supported_entities, None) == []
+    for text in ("see 'https://example.com' now", 'at "example.org"', "born 3/4/2009"):
+        assert key(gated.analyze(text, entities, None)) == key(
+            recognizer.analyze(text, entities, None)
+        )
+    assert len(matched) >= 10  # the recognizer did match: the equality was exercised
+    assert gated.analyze("no dates or links, 2009 only", entities, None) == []
 
 
 _PIECES = ["a", "at", " at ", "dot", " dot ", "[at]", "(dot)", "@", ".", "gmail", "com", "1",

@@ -53,6 +53,8 @@ would lose recall (measured on the presidio-research set; see docs/DETECTORS.md)
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from typing import Any, Final
 
@@ -132,16 +134,51 @@ RECOGNIZER_TRIGGERS: Final[dict[str, re.Pattern[str]]] = {
 }
 
 
+#: (recognizer class name, pattern name) -> trigger: the pattern runs only on texts holding
+#: it (the recognizer's other patterns run as usual). presidio's UrlRecognizer: "Standard
+#: Url" and "Quoted URL" require a scheme, the two quoted patterns a quote; "Non schema URL"
+#: always runs. Same flags as presidio's (it adds IGNORECASE; "httpſ://" is a scheme to it).
+PATTERN_TRIGGERS: Final[dict[tuple[str, str], re.Pattern[str]]] = {
+    ("UrlRecognizer", "Standard Url"): re.compile(r"https?://", re.IGNORECASE),
+    ("UrlRecognizer", "Quoted URL"): re.compile(r"[\"']https?://", re.IGNORECASE),
+    ("UrlRecognizer", "Quoted Non-schema URL"): re.compile(r"[\"']"),
+}
+
+
 def gate_recognizer(recognizer: Any) -> None:
-    """Make ``recognizer.analyze`` return nothing at once for a text without its trigger
-    (:data:`RECOGNIZER_TRIGGERS`; recognizers without one are left as they are)."""
-    trigger = RECOGNIZER_TRIGGERS.get(type(recognizer).__name__)
-    if trigger is None:
+    """Make ``recognizer.analyze`` skip what cannot match a text: everything without the
+    recognizer's trigger (:data:`RECOGNIZER_TRIGGERS`), each gated pattern without its own
+    (:data:`PATTERN_TRIGGERS`). Recognizers with neither are left as they are.
+
+    A pattern is skipped by calling a copy of the recognizer that lacks it (one per set of
+    skipped patterns, made once): the recognizer itself never changes, so this is safe in
+    threads, and a pattern that cannot match adds nothing to presidio's de-duplication.
+    """
+    name = type(recognizer).__name__
+    trigger = RECOGNIZER_TRIGGERS.get(name)
+    patterns = getattr(recognizer, "patterns", None) or []
+    gates = {
+        p.name: PATTERN_TRIGGERS[(name, p.name)]
+        for p in patterns
+        if (name, p.name) in PATTERN_TRIGGERS
+    }
+    if trigger is None and not gates:
         return
     analyze = recognizer.analyze
+    variants: dict[frozenset[str], Any] = {frozenset(): analyze}
+
+    def without(skipped: frozenset[str]) -> Any:
+        if skipped not in variants:
+            clone = copy.copy(recognizer)
+            clone.patterns = [p for p in patterns if p.name not in skipped]
+            variants[skipped] = functools.partial(type(recognizer).analyze, clone)
+        return variants[skipped]
 
     def gated(text: str, *args: Any, **kwargs: Any) -> Any:
-        return analyze(text, *args, **kwargs) if trigger.search(text) else []
+        if trigger is not None and not trigger.search(text):
+            return []
+        skipped = frozenset(p for p, gate in gates.items() if not gate.search(text))
+        return without(skipped)(text, *args, **kwargs)
 
     recognizer.analyze = gated
 
