@@ -818,3 +818,58 @@ def test_ner_decoder_keeps_spacys_sentence_boundaries() -> None:
     recognizer.set_annotations(spacys, recognizer.predict(spacys))
     assert _ner_tags(ours) == _ner_tags(spacys)
     assert any(len(d.ents) != len(ours[0].ents) for d in ours)  # the cuts changed entities
+
+
+def test_inference_ops_kernels_equal_thincs() -> None:
+    """maxout, seq2col and gather_add give thinc's values bit for bit (random arrays, odd
+    sequence lengths, wider windows, repeated keys, negative zeros)."""
+    import numpy as np
+    from thinc.api import NumpyOps
+
+    from audit.detectors.pii.inference_ops import InferenceOps
+
+    thinc_ops, ours = NumpyOps(use_blis=False), InferenceOps()
+    rng = np.random.default_rng(7)
+    pieces = rng.standard_normal((300, 96, 3)).astype("float32")
+    pieces[0, :, :] = -0.0
+    assert np.array_equal(ours.maxout(pieces)[0], thinc_ops.maxout(pieces)[0])
+    seq = rng.standard_normal((40, 6)).astype("float32")
+    for window in (1, 2):
+        for lengths in (None, np.array([3, 0, 1, 20, 16], dtype="int32")):
+            expected = thinc_ops.seq2col(seq, window, lengths=lengths)
+            assert np.array_equal(ours.seq2col(seq, window, lengths=lengths), expected)
+    table = rng.standard_normal((500, 96)).astype("float32")
+    table[4] = -0.0
+    keys = rng.integers(0, 500, (200, 4)).astype("uint32")
+    keys[:3] = 4
+    got, expected = ours.gather_add(table, keys), thinc_ops.gather_add(table, keys)
+    assert np.array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+    with pytest.raises(NotImplementedError):
+        ours.backprop_maxout(expected, None, 3)
+
+
+def test_ner_vectors_are_thincs_with_inference_ops() -> None:
+    """The NER's token vectors with InferenceOps (the detector's) and with thinc's own numpy
+    ops: bit for bit the same on generated captions and the probes."""
+    import numpy as np
+    from thinc.api import NumpyOps
+
+    from audit.synth.corpus import labelled_captions
+
+    nlp = pii_detector()._analyzer.nlp_engine.get_nlp("en")
+    tok2vec = nlp.get_pipe("ner").model.get_ref("tok2vec")
+    ours = tok2vec.ops
+    assert type(ours).__name__ == "InferenceOps"
+    docs = [nlp.make_doc(c.text) for c in labelled_captions(200, seed=9)]
+    docs += [nlp.make_doc(t) for t in PROBE_TEXTS]
+    fast = tok2vec.predict(docs)
+    try:
+        for layer in tok2vec.walk():
+            layer.ops = NumpyOps(use_blis=False)
+        reference = tok2vec.predict(docs)
+    finally:
+        for layer in tok2vec.walk():
+            layer.ops = ours
+    assert len(fast) == sum(len(d) for d in docs)  # one vector per token of the batch
+    assert np.array_equal(fast, reference)

@@ -141,15 +141,18 @@ def load_spacy_model() -> Any:
     blis: measured 1.55x more texts per CPU-second for spaCy on this machine, with
     identical entities on the benchmark and presidio-research texts (docs/DETECTORS.md).
     Every layer's ``ops`` is replaced after loading (layers take the current ops when
-    created, and the NER output layer is created after ``use_ops`` would have ended).
+    created, and the NER output layer is created after ``use_ops`` would have ended), by
+    :class:`~audit.detectors.pii.inference_ops.InferenceOps`: numpy's BLAS and numpy
+    kernels for maxout, seq2col and gather_add (the same values; inference only).
     """
     import spacy
     from spacy.util import get_model_meta, get_package_path
-    from thinc.api import NumpyOps
+
+    from audit.detectors.pii.inference_ops import InferenceOps
 
     meta = get_model_meta(get_package_path(MODEL_NAME))
     nlp = spacy.load(MODEL_NAME, exclude=[c for c in meta["components"] if c not in SPACY_KEEP])
-    ops = NumpyOps(use_blis=False)
+    ops = InferenceOps()
     for _, component in nlp.pipeline:
         for layer in component.model.walk():
             layer.ops = ops

@@ -1,0 +1,68 @@
+"""thinc's numpy ops for running (never training) the NER's tok2vec, with three kernels as
+plain numpy array operations that give the same values.
+
+thinc's own ``maxout``, ``seq2col`` and ``gather_add`` are Cython loops; in the wheels for
+Python < 3.12 they keep Cython's profiling hooks (see ``ner.py``), and ``gather_add`` makes
+one BLAS ``saxpy`` call per row and key. On tweets they were ~1.1 of the tok2vec's ~4.4
+CPU-seconds (the matrix products ~2.2). Here:
+
+- ``maxout``: the largest of the pieces, by ``np.maximum`` piece after piece (the same value
+  thinc's loop keeps). It returns no argmax: that is for the backward pass only, and
+  :class:`InferenceOps` must never be used to train (``backprop_maxout`` raises).
+- ``seq2col``: each row's window of neighbours, copied (zeros beyond a sequence's ends).
+- ``gather_add``: the embedding rows of each key added in key order onto zeros (``saxpy``
+  with alpha 1 adds each row exactly so).
+
+Copies and the same additions in the same order: the model's outputs are bit for bit the
+same (``tests/test_pii.py`` compares each kernel with thinc's, and the entities).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from thinc.api import NumpyOps
+
+
+class InferenceOps(NumpyOps):
+    """``NumpyOps(use_blis=False)`` with numpy kernels for maxout, seq2col and gather_add."""
+
+    def __init__(self) -> None:
+        super().__init__(use_blis=False)
+
+    def maxout(self, X: Any) -> tuple[np.ndarray, None]:  # noqa: N803 - thinc's names
+        """The largest piece per unit (``X``: rows × units × pieces); no argmax."""
+        best = np.array(X[:, :, 0])
+        for piece in range(1, X.shape[2]):
+            np.maximum(best, X[:, :, piece], out=best)
+        return best, None
+
+    def backprop_maxout(self, dY: Any, which: Any, P: int) -> Any:  # noqa: N803
+        raise NotImplementedError("InferenceOps runs models; it cannot train them")
+
+    def seq2col(self, seq: Any, nW: int, *, lengths: Any = None) -> np.ndarray:  # noqa: N803
+        """Each row with its ``nW`` neighbours on each side, in the order thinc
+        lays them out: ``[x(i-nW) … x(i) … x(i+nW)]``, zeros past a sequence's ends."""
+        seq = np.asarray(seq)
+        rows, width = seq.shape
+        sizes = np.asarray([rows] if lengths is None else lengths, dtype=np.int64)
+        out = np.zeros((rows, 2 * nW + 1, width), dtype=seq.dtype)
+        out[:, nW] = seq
+        position = np.arange(rows)
+        starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+        ends = starts + np.repeat(sizes, sizes)
+        for offset in range(1, nW + 1):
+            before = position - offset >= starts
+            out[before, nW - offset] = seq[position[before] - offset]
+            after = position + offset < ends
+            out[after, nW + offset] = seq[position[after] + offset]
+        return out.reshape(rows, -1)
+
+    def gather_add(self, table: Any, indices: Any) -> np.ndarray:
+        """Per row of ``indices``, the sum of those rows of ``table``, in key order."""
+        table, indices = np.asarray(table), np.asarray(indices)
+        out = np.zeros((indices.shape[0], table.shape[1]), dtype=table.dtype)
+        for key in range(indices.shape[1]):
+            out += table[indices[:, key]]
+        return out
