@@ -6,8 +6,8 @@ Python < 3.12 they keep Cython's profiling hooks (see ``ner.py``), and ``gather_
 one BLAS ``saxpy`` call per row and key. On tweets they were ~1.1 of the tok2vec's ~4.4
 CPU-seconds (the matrix products ~2.2). Here:
 
-- ``maxout``: the largest of the pieces, by ``np.maximum`` piece after piece (the same value
-  thinc's loop keeps). It returns no argmax: that is for the backward pass only, and
+- ``maxout``: the largest of the pieces, piece after piece, a later one taken only when
+  greater (thinc's value, signed zeros included; no NaN arises from finite weights). It returns no argmax: that is for the backward pass only, and
   :class:`InferenceOps` must never be used to train (``backprop_maxout`` raises).
 - ``seq2col``: each row's window of neighbours, copied (zeros beyond a sequence's ends).
 - ``gather_add``: the embedding rows of each key added in key order onto zeros (``saxpy``
@@ -35,7 +35,10 @@ class InferenceOps(NumpyOps):
         """The largest piece per unit (``X``: rows × units × pieces); no argmax."""
         best = np.array(X[:, :, 0])
         for piece in range(1, X.shape[2]):
-            np.maximum(best, X[:, :, piece], out=best)
+            # a later piece replaces the best only if greater, so the first of equal maxima
+            # stays (-0.0 before 0.0) as in thinc's kernel. NaN is not handled as thinc does,
+            # but finite weights on finite inputs never produce one.
+            np.copyto(best, X[:, :, piece], where=X[:, :, piece] > best)
         return best, None
 
     def backprop_maxout(self, dY: Any, which: Any, P: int) -> Any:  # noqa: N803

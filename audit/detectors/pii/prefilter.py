@@ -58,11 +58,15 @@ import functools
 import re
 from typing import Any, Final
 
-_ANY_DIGIT: Final = re.compile(r"\d")
+import regex
+
+# presidio compiles its patterns with the `regex` module, whose \d knows newer Unicode digits
+# than Python 3.11's `re` (Kawi, Garay, …): digit triggers use `regex` too, a superset.
+_ANY_DIGIT: Final = regex.compile(r"\d")
 _ANY_LETTER: Final = re.compile(r"[^\W\d_]")
 
 #: entity type -> compiled "trigger present" test.
-TRIGGERS: Final[dict[str, re.Pattern[str]]] = {
+TRIGGERS: Final[dict[str, Any]] = {
     "PERSON": _ANY_LETTER,
     "LOCATION": _ANY_LETTER,
     "DATE_TIME": _ANY_DIGIT,
@@ -107,10 +111,10 @@ def possible_entities(text: str, entities: tuple[str, ...]) -> list[str]:
 
     Types without a registered trigger are always kept (never filtered blindly).
     """
-    # Counted once per text, and only when a digit type is asked for: `\d` is Unicode
-    # (Nd), a superset of what presidio's patterns and phonenumbers accept as digits.
+    # Counted once per text, and only when a digit type is asked for: `regex`'s `\d` (Unicode
+    # Nd), a superset of what presidio's patterns and phonenumbers accept as digits.
     digits = len(_ANY_DIGIT.findall(text)) if any(e in MIN_DIGITS for e in entities) else 0
-    present: dict[re.Pattern[str], bool] = {}  # ten types share `\d`: searched once
+    present: dict[Any, bool] = {}  # ten types share `\d`: searched once
 
     def possible(entity: str) -> bool:
         trigger = TRIGGERS.get(entity)
@@ -129,8 +133,8 @@ def possible_entities(text: str, entities: tuple[str, ...]) -> list[str]:
 #: sources (DATE_TIME also comes from the model, so its type trigger stays a digit).
 #: presidio's DateRecognizer: every pattern has a digit beside "-", "/" or "." ("3/4/2009",
 #: "2009-03-04", "4.3.09", "04-MAR", "MAR-09").
-RECOGNIZER_TRIGGERS: Final[dict[str, re.Pattern[str]]] = {
-    "DateRecognizer": re.compile(r"\d[-/.]|[-/.]\d"),
+RECOGNIZER_TRIGGERS: Final[dict[str, Any]] = {
+    "DateRecognizer": regex.compile(r"\d[-/.]|[-/.]\d"),
 }
 
 

@@ -35,7 +35,7 @@ def bounded_vocab(nlp: Any) -> Iterator[None]:
     vocab = nlp.vocab
     # len(vocab) counts the lexemes ever made (spaCy 3.8 does not lower it when a zone frees
     # its own), so once past the limit every later batch runs in a zone.
-    if len(vocab) < PERMANENT_LEXEMES or vocab.in_memory_zone or not hasattr(nlp, "memory_zone"):
+    if not hasattr(nlp, "memory_zone") or len(vocab) < PERMANENT_LEXEMES or vocab.in_memory_zone:
         yield
         return
     with nlp.memory_zone():
