@@ -35,10 +35,17 @@ class InferenceOps(NumpyOps):
         """The largest piece per unit (``X``: rows × units × pieces); no argmax."""
         best = np.array(X[:, :, 0])
         for piece in range(1, X.shape[2]):
-            # a later piece replaces the best only if greater, so the first of equal maxima
-            # stays (-0.0 before 0.0) as in thinc's kernel. NaN is not handled as thinc does,
-            # but finite weights on finite inputs never produce one.
-            np.copyto(best, X[:, :, piece], where=X[:, :, piece] > best)
+            np.maximum(best, X[:, :, piece], out=best)
+        # np.maximum may return a later piece's -0.0 / 0.0 where thinc's kernel keeps the
+        # first of equal maxima: redo those (rare) units with thinc's "only if greater" rule.
+        # (NaN is not handled as thinc does; finite weights on finite inputs never give one.)
+        zeros = np.flatnonzero(best.ravel() == 0)
+        if zeros.size:
+            candidates = X.reshape(-1, X.shape[2])[zeros]
+            first = candidates[:, 0]
+            for piece in range(1, X.shape[2]):
+                first = np.where(candidates[:, piece] > first, candidates[:, piece], first)
+            best.ravel()[zeros] = first
         return best, None
 
     def backprop_maxout(self, dY: Any, which: Any, P: int) -> Any:  # noqa: N803
