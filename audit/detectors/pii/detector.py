@@ -143,7 +143,7 @@ def load_spacy_model() -> Any:
     Every layer's ``ops`` is replaced after loading (layers take the current ops when
     created, and the NER output layer is created after ``use_ops`` would have ended), by
     :class:`~audit.detectors.pii.inference_ops.InferenceOps`: numpy's BLAS and numpy
-    kernels for maxout, seq2col and gather_add (the same values; inference only).
+    kernels for maxout and gather_add (the same values; inference only).
     """
     import spacy
     from spacy.util import get_model_meta, get_package_path
