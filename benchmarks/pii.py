@@ -141,9 +141,9 @@ def pool_cpu_seconds() -> float:
     return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def interleaved_ratio(
+def interleaved_ratio(  # type: ignore[no-untyped-def]
     batch, ours, texts: list[str], entities: list[str], slices: int = 8
-) -> tuple[str, float]:  # type: ignore[no-untyped-def]
+) -> tuple[str, float]:
     """(c1)/(b) in CPU time with the two alternating over slices of the texts.
 
     The machine's speed drifts over seconds (other tenants): run one after the other, the

@@ -81,7 +81,7 @@ def _actions(ner: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(codes), np.asarray(labels, dtype=np.uint64)
 
 
-def _token_flags(docs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+def _token_flags(docs: list[Any], lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The batch's tokens, concatenated: whitespace tokens, and tokens whose *next* token
     starts a sentence (a doc's last token has none: spaCy's empty token)."""
     from spacy.attrs import IS_SPACE, SENT_START
@@ -91,7 +91,7 @@ def _token_flags(docs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     starts = flags[:, 1].astype(np.int64) == 1
     next_starts = np.zeros_like(starts)
     next_starts[:-1] = starts[1:]
-    next_starts[np.cumsum([len(doc) for doc in docs if len(doc)]) - 1] = False
+    next_starts[np.cumsum(lengths[lengths > 0]) - 1] = False
     return flags[:, 0] == 1, next_starts
 
 
@@ -119,7 +119,7 @@ def _decode(ner: Any, docs: list[Any], actions: tuple[np.ndarray, np.ndarray]) -
     if not lengths.any():
         return found
     offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    space, next_starts = _token_flags(docs)
+    space, next_starts = _token_flags(docs, lengths)
     step_model = ner.model.predict(docs)  # tok2vec and the precomputed hidden layer
     weights = step_model.vec2scores.get_param("W")
     bias = step_model.vec2scores.get_param("b")
@@ -148,9 +148,9 @@ def _decode(ner: Any, docs: list[Any], actions: tuple[np.ndarray, np.ndarray]) -
             (is_begin & not_last & ~blank & ~starts_next) | (is_unit & ~blank) | is_out,
         )
         best = np.where(valid, scores, -np.inf).argmax(axis=1)
-        if not np.isfinite(scores).all():  # NaN or ±inf: argmax would not be spaCy's choice
-            for row in np.flatnonzero(~np.isfinite(scores).all(axis=1)):
-                best[row] = _arg_max_if_valid(scores[row], valid[row])
+        # a row with NaN or ±inf: argmax would not be spaCy's choice there
+        for row in np.flatnonzero(~np.isfinite(scores).all(axis=1)):
+            best[row] = _arg_max_if_valid(scores[row], valid[row])
         moves, chosen = codes[best], labels[best]
         for i in np.flatnonzero(moves == _UNIT):
             found[rows[i]].append((k, k + 1, int(chosen[i])))

@@ -113,8 +113,10 @@ def possible_entities(text: str, entities: tuple[str, ...]) -> list[str]:
     """
     # Counted once per text, and only when a digit type is asked for: `regex`'s `\d` (Unicode
     # Nd), a superset of what presidio's patterns and phonenumbers accept as digits.
-    digits = len(_ANY_DIGIT.findall(text)) if any(e in MIN_DIGITS for e in entities) else 0
-    present: dict[Any, bool] = {}  # ten types share `\d`: searched once
+    counted = any(e in MIN_DIGITS for e in entities)
+    digits = len(_ANY_DIGIT.findall(text)) if counted else 0
+    # ten types share `\d`: searched once, or known from the count
+    present: dict[Any, bool] = {_ANY_DIGIT: digits > 0} if counted else {}
 
     def possible(entity: str) -> bool:
         trigger = TRIGGERS.get(entity)
