@@ -28,9 +28,13 @@ pytestmark = [
 ]
 
 
-def _uv(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def _uv(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     assert UV is not None
-    result = subprocess.run([UV, *args], cwd=cwd, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [UV, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
     assert result.returncode == 0, f"uv {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -41,15 +45,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     _uv("build", "--wheel", "--offline", "--out-dir", str(tmp / "dist"))
     [wheel] = (tmp / "dist").glob("corpus_audit-*.whl")
-    requirements = tmp / "requirements.txt"
-    exported = _uv("export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes")
-    requirements.write_text(exported.stdout)
     venv = tmp / "venv"
     _uv("venv", "--python", sys.executable, str(venv), cwd=tmp)
     python = str(venv / "bin" / "python")
-    # the export is the whole resolved lock: install it as is (--no-deps), as `uv sync` would
-    _uv("pip", "install", "--offline", "--no-deps", "--python", python, "-r", str(requirements),
-        cwd=tmp)  # fmt: skip
+    # The lock's runtime dependencies, installed by `uv sync` into that venv: it takes each
+    # wheel by the lock's URL, as the checkout's own sync did, so a cache filled by that sync
+    # is enough (`uv pip install -r` would need the index pages, which a fresh cache lacks).
+    _uv("sync", "--frozen", "--offline", "--no-dev", "--no-install-project", "--python", python,
+        env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)})  # fmt: skip
     _uv("pip", "install", "--offline", "--no-deps", "--python", python, str(wheel), cwd=tmp)
     return venv / "bin"
 
