@@ -323,10 +323,30 @@ def test_trigger_is_necessary_for_presidio_pattern(entity: str) -> None:
         ("DateRecognizer", "on 04-MAR", True),
         ("DateRecognizer", "MAR-09 it was", True),
         ("DateRecognizer", "I was 14 in 2009", False),  # no date separator beside a digit
+        ("IbanRecognizer", "iban gb82 west 1234", True),
+        ("IbanRecognizer", "room 12, floor 3 at 10:30", False),  # no 2 letters + 2 digits
+        ("CryptoWalletRecognizer", "send to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT", True),
+        ("CryptoWalletRecognizer", "order 123456 shipped", False),  # no 14 in a row
     ],
 )
 def test_recognizer_triggers(name: str, text: str, expected: bool) -> None:
     assert bool(prefilter.RECOGNIZER_TRIGGERS[name].search(text)) is expected
+
+
+def test_crypto_trigger_holds_for_the_shortest_address_of_each_pattern() -> None:
+    """The wallet trigger (14 letters/digits in a row) is in the shortest string each of
+    crypto.py's patterns admits (checksums aside), and those are the shortest."""
+    from audit.detectors.pii import crypto
+
+    trigger = prefilter.RECOGNIZER_TRIGGERS["CryptoWalletRecognizer"]
+    for pattern, shortest in (
+        (crypto.LEGACY, "1" + "2" * 25),
+        (crypto.SEGWIT, "bc1" + "q" * 11),
+        (crypto.ETHEREUM, "0x" + "a" * 40),
+    ):
+        assert pattern.fullmatch(shortest) and not pattern.fullmatch(shortest[:-1])
+        assert trigger.search(shortest)
+    assert not trigger.search("bc1" + "q" * 10)
 
 
 #: Pieces of generated texts for each gated recognizer (what its patterns are made of).
@@ -335,6 +355,15 @@ _GATE_PIECES = {
                        "T", ":", "Z", "+", "\u0663", "\u212a", "a", "\U00011f50"],
     "UrlRecognizer": ["http", "HTTPS", "http\u017f", "://", "'", '"', "www.", "example",
                       ".com", ".org", "t.co/x", " ", "-", "a", "1", "\u0130"],
+    "IbanRecognizer": ["GB82WEST12345698765432", "gb82 west 1234 5698 7654 32", "GB82",
+                       "DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "G", "B",
+                       "82", "WEST", "1234", "5698", "765432", " ", "-", "\u017f", "\u212a",
+                       "\u0663", "x"],
+    "CryptoWalletRecognizer": ["1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "1BoatSLRHtKNn",
+                               "gkdXEeobR76b53LETtpyT", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                               "bc1qar0srrr", "7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                               "0x52908400098527886E0F7030069857D2E4169EE7", "0x5290840009",
+                               " ", "/", "a", "\u0663"],
 }  # fmt: skip
 
 
@@ -355,7 +384,8 @@ def test_gated_recognizer_finds_what_presidio_finds(name: str) -> None:
         r for r in pii_detector()._analyzer.registry.recognizers if type(r).__name__ == name
     ]
     recognizer = type(gated)()
-    recognizer.global_regex_flags = gated.global_regex_flags
+    if hasattr(gated, "global_regex_flags"):  # presidio's pattern recognizers
+        recognizer.global_regex_flags = gated.global_regex_flags
     entities = recognizer.supported_entities
     pieces = _GATE_PIECES[name]
     matched = []

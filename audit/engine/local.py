@@ -27,6 +27,7 @@ from typing import Any
 
 from audit.detectors.base import Content, Detector, Result
 from audit.detectors.registry import create_detector, detector_class
+from audit.engine import heap
 from audit.errors import InputError
 from audit.offline import ensure_offline
 
@@ -66,6 +67,7 @@ def _init_worker(name: str, options: dict[str, Any]) -> None:
         _worker_setup_error = str(_setup_failure(name, exc))
         return
     _worker_detector = detector
+    heap.freeze_loaded_state()
 
 
 def _run_batch(batch: list[Content]) -> list[Result]:
@@ -82,6 +84,7 @@ def _local_detector(name: str, options: dict[str, Any]) -> Detector:
         detector.setup()
     except Exception as exc:
         raise _setup_failure(name, exc) from exc
+    heap.freeze_loaded_state()
     return detector
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from audit.detectors.base import Content, Finding, Result
 from audit.detectors.registry import create_detector
+from audit.engine import heap
 from audit.errors import InputError, UsageError
 
 #: Batches of the detector per shard (a shard is one Ray task and one commit).
@@ -93,6 +94,7 @@ def _worker_detector(name: str, options: dict[str, Any]) -> Any:
         detector = create_detector(name, **options)
         detector.setup()
         _WORKER_DETECTORS[key] = detector
+        heap.freeze_loaded_state()
     return _WORKER_DETECTORS[key]
 
 

@@ -131,12 +131,19 @@ def possible_entities(text: str, entities: tuple[str, ...]) -> list[str]:
     return [e for e in entities if possible(e)]
 
 
-#: recognizer class name -> "trigger present" test, for a recognizer whose type has other
-#: sources (DATE_TIME also comes from the model, so its type trigger stays a digit).
-#: presidio's DateRecognizer: every pattern has a digit beside "-", "/" or "." ("3/4/2009",
+#: recognizer class name -> "trigger present" test: narrower than its type's trigger, for a
+#: recognizer whose type has other sources (DATE_TIME also comes from the model, so its type
+#: trigger stays a digit) or whose type trigger is shared (a digit). presidio's
+#: DateRecognizer: every pattern has a digit beside "-", "/" or "." ("3/4/2009",
 #: "2009-03-04", "4.3.09", "04-MAR", "MAR-09").
 RECOGNIZER_TRIGGERS: Final[dict[str, Any]] = {
     "DateRecognizer": regex.compile(r"\d[-/.]|[-/.]\d"),
+    # presidio's IBAN pattern opens with [A-Z]{2}[0-9]{2} (under IGNORECASE, whose letters
+    # beyond ASCII, "ſ" and the Kelvin sign, are letters too).
+    "IbanRecognizer": regex.compile(r"[^\W\d_]{2}[0-9]{2}"),
+    # crypto.py: a legacy address has 26+ ASCII letters and digits in a row, a SegWit one
+    # "bc1" and 11 more, an Ethereum one "0x" and 40 hex digits.
+    "CryptoWalletRecognizer": regex.compile(r"[0-9A-Za-z]{14}"),
 }
 
 
