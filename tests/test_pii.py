@@ -357,7 +357,7 @@ _GATE_PIECES = {
                       ".com", ".org", "t.co/x", " ", "-", "a", "1", "\u0130"],
     "IbanRecognizer": ["GB82WEST12345698765432", "gb82 west 1234 5698 7654 32", "GB82",
                        "DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "G", "B",
-                       "82", "WEST", "1234", "5698", "765432", " ", "-", "\u017f", "\u212a",
+                       "82", "WEST", "1234", "5698", "765432", " ", "-", "\u017f", "\u212a", "\u0131",
                        "\u0663", "x"],
     "CryptoWalletRecognizer": ["1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "1BoatSLRHtKNn",
                                "gkdXEeobR76b53LETtpyT", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",

@@ -72,7 +72,14 @@ def test_lean_engine_calls_a_recognizers_own_context_step() -> None:
     seen: list[tuple[int, int]] = []
 
     class Boosting(PatternRecognizer):  # type: ignore[misc]
-        def enhance_using_context(self, text, raw_recognizer_results, other_raw_recognizer_results, nlp_artifacts, context=None):  # type: ignore[no-untyped-def]  # noqa: E501
+        def enhance_using_context(
+            self,
+            text,
+            raw_recognizer_results,
+            other_raw_recognizer_results,
+            nlp_artifacts,
+            context=None,
+        ):  # type: ignore[no-untyped-def]  # noqa: E501
             seen.append((len(raw_recognizer_results), len(other_raw_recognizer_results)))
             for r in raw_recognizer_results:
                 r.score = 0.99
@@ -135,14 +142,61 @@ def test_unmapped_model_labels_are_kept_without_warnings(caplog: pytest.LogCaptu
     assert not [r for r in caplog.records if "not mapped" in r.getMessage()]
 
 
-def test_engine_worker_freezes_its_loaded_state() -> None:
-    """After a detector is set up for the scan, its objects are out of the GC's generations."""
+def _worker_heap() -> tuple[str | None, bool, bool]:
+    """In a fresh process: set up a pool worker; is its analyzer frozen, a later object not?"""
     from audit.engine import local
 
-    gc.unfreeze()
-    try:
-        detector = local._local_detector("pii", {})
-        assert gc.get_freeze_count() > 10_000  # the model, vocabulary and recognizers
-        assert detector.analyze_texts(["call me at 415-867-2291"])[0]
-    finally:
-        gc.unfreeze()
+    local._init_worker("pii", {})
+    assert local._worker_detector is not None
+    analyzer = local._worker_detector._analyzer
+    later = type("Later", (), {})()
+    tracked = {id(o) for o in gc.get_objects()}  # frozen objects are in no generation
+    return local._worker_setup_error, id(analyzer) in tracked, id(later) in tracked
+
+
+def test_pool_worker_freezes_its_loaded_state() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        error, analyzer_tracked, later_tracked = pool.submit(_worker_heap).result()
+    assert error is None
+    assert not analyzer_tracked  # frozen with the model after setup
+    assert later_tracked
+
+
+def test_in_process_detector_leaves_the_callers_heap_alone() -> None:
+    """An in-process scan's detector is dropped after it: nothing of it may be frozen."""
+    from audit.engine import local
+
+    before = gc.get_freeze_count()
+    detector = local._local_detector("pii", {})
+    assert gc.get_freeze_count() == before
+    assert any(o is detector._analyzer for o in gc.get_objects())
+
+
+def test_cached_registry_is_not_fooled_by_a_reused_address() -> None:
+    """A recognizer removed and freed may leave its address to a new one: the cache must
+    still see the new one (the key holds the recognizers, not their addresses)."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    from audit.detectors.pii.analyzer import CachedRegistry
+
+    def make(name: str, language: str) -> PatternRecognizer:
+        return PatternRecognizer(
+            supported_entity="X", name=name, supported_language=language,
+            patterns=[Pattern(name, "x", 0.5)],
+        )  # fmt: skip
+
+    registry = CachedRegistry(supported_languages=["en", "es"])
+    registry.add_recognizer(make("A", "en"))
+    registry.add_recognizer(make("B", "es"))
+    assert [r.name for r in registry.get_recognizers("en", ["X"])] == ["A"]
+    freed = id(registry.recognizers[1])
+    registry.remove_recognizer("B")
+    for _ in range(100):  # CPython soon hands B's memory to a new recognizer
+        newcomer = make("C", "en")
+        if id(newcomer) == freed:
+            break
+    registry.add_recognizer(newcomer)
+    assert sorted(r.name for r in registry.get_recognizers("en", ["X"])) == ["A", "C"]

@@ -84,7 +84,8 @@ def _local_detector(name: str, options: dict[str, Any]) -> Detector:
         detector.setup()
     except Exception as exc:
         raise _setup_failure(name, exc) from exc
-    heap.freeze_loaded_state()
+    # No heap.freeze_loaded_state() here: this is the caller's process, which outlives the
+    # detector (each in-process scan builds its own); frozen cycles would never be freed.
     return detector
 
 

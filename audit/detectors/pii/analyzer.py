@@ -9,8 +9,10 @@ input). On tweets that was ~7 % of the detector's CPU. The two classes below ret
 what presidio's return (tests/test_pii.py compares them on generated and real-shaped texts):
 
 * :class:`CachedRegistry` remembers the recognizer list per (language, entity types); the key
-  includes the identity of every registered recognizer, so adding or removing one (through
-  the registry's methods or its ``recognizers`` list) is seen.
+  holds the registered recognizers themselves (so none of them can be freed and its address
+  reused while the answer is kept), and adding or removing one, through the registry's methods
+  or its ``recognizers`` list, is seen. Changing a registered recognizer's supported entities
+  or language after its first use is not: the detector builds its registry once and never does.
 * :class:`LeanAnalyzerEngine` groups the results by recognizer once and calls a recognizer's
   own context step only where it has one; the result order is presidio's (recognizer order,
   then each recognizer's own order).
@@ -46,7 +48,7 @@ class CachedRegistry(RecognizerRegistry):  # type: ignore[misc]
             language,
             None if entities is None else tuple(entities),
             all_fields,
-            tuple(map(id, self.recognizers)),
+            tuple(self.recognizers),  # recognizers hash and compare by identity
         )
         answer = self._answers.get(key)
         if answer is None:

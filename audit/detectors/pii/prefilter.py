@@ -138,8 +138,8 @@ def possible_entities(text: str, entities: tuple[str, ...]) -> list[str]:
 #: "2009-03-04", "4.3.09", "04-MAR", "MAR-09").
 RECOGNIZER_TRIGGERS: Final[dict[str, Any]] = {
     "DateRecognizer": regex.compile(r"\d[-/.]|[-/.]\d"),
-    # presidio's IBAN pattern opens with [A-Z]{2}[0-9]{2} (under IGNORECASE, whose letters
-    # beyond ASCII, "ſ" and the Kelvin sign, are letters too).
+    # presidio's IBAN pattern opens with [A-Z]{2}[0-9]{2} (under IGNORECASE, whose matches
+    # beyond ASCII, "ı", "ſ" and the Kelvin sign, are letters too).
     "IbanRecognizer": regex.compile(r"[^\W\d_]{2}[0-9]{2}"),
     # crypto.py: a legacy address has 26+ ASCII letters and digits in a row, a SegWit one
     # "bc1" and 11 more, an Ethereum one "0x" and 40 hex digits.
