@@ -143,11 +143,13 @@ def load_spacy_model() -> Any:
     Every layer's ``ops`` is replaced after loading (layers take the current ops when
     created, and the NER output layer is created after ``use_ops`` would have ended), by
     :class:`~audit.detectors.pii.inference_ops.InferenceOps`: numpy's BLAS and numpy
-    kernels for maxout and gather_add (the same values; inference only).
+    kernels for maxout and gather_add (the same values; inference only). Then the NER's
+    token embeddings are remembered per token form (``embed_cache.py``; the same values).
     """
     import spacy
     from spacy.util import get_model_meta, get_package_path
 
+    from audit.detectors.pii import embed_cache
     from audit.detectors.pii.inference_ops import InferenceOps
 
     meta = get_model_meta(get_package_path(MODEL_NAME))
@@ -156,6 +158,7 @@ def load_spacy_model() -> Any:
     for _, component in nlp.pipeline:
         for layer in component.model.walk():
             layer.ops = ops
+    embed_cache.install(nlp)
     return nlp
 
 
