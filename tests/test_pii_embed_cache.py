@@ -92,12 +92,13 @@ def test_tiny_batches_give_the_numbers_of_a_usual_batch() -> None:
 
 def test_products_of_min_rows_or_more_give_each_row_the_same_bits() -> None:
     """What the memory rests on, on this machine's BLAS: a row's output does not depend on
-    the other rows of the product once it has MIN_ROWS rows."""
+    the other rows of the product once it has 5 rows (the memory computes with MIN_ROWS)."""
+    assert embed_cache.MIN_ROWS >= 5
     original = _cached_layer().layers[0]
     _, _, hashed, mixed, _ = original.layers
     keys = np.random.default_rng(3).integers(0, 2**63, size=(600, 4), dtype=np.uint64)
     full = mixed.predict(hashed.predict(keys))
-    for rows in [*range(embed_cache.MIN_ROWS, 40), 64, 257, 599]:
+    for rows in [*range(5, 40), 64, 257, 599]:  # 5: where the docs say it starts
         part = np.ascontiguousarray(keys[600 - rows :])
         assert np.array_equal(mixed.predict(hashed.predict(part)), full[600 - rows :]), rows
 
@@ -129,6 +130,20 @@ def test_form_memory_find_and_add() -> None:
     memory.add(np.zeros((4, 2), dtype=np.uint64), np.arange(4, dtype=np.uint64),
                np.zeros((4, 2), dtype=np.float32))  # fmt: skip
     assert memory.size == 0  # more than it can hold: nothing kept
+
+
+def test_the_wrapped_model_pickles_and_copies() -> None:
+    """No closures: the NER model still pickles, and a copy computes the same vectors."""
+    import pickle
+
+    original = _cached_layer().layers[0]
+    layer = embed_cache.cached_embed(original)
+    docs = _docs(["Anna flew to Rome on Monday with Bob"])
+    expected = layer.predict(docs)
+    clone = pickle.loads(pickle.dumps(layer))
+    assert clone.layers[0] is not original
+    assert _same(clone.predict(docs), expected)
+    assert _same(layer.copy().predict(docs), expected)
 
 
 def test_refuses_to_train_and_other_pipelines() -> None:

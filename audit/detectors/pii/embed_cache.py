@@ -10,7 +10,7 @@ about a quarter of the tok2vec's matrix products.
 
 Same values: the maxout's matrix product gives each row the same bits whatever the other
 rows are, as long as the product has at least :data:`MIN_ROWS` rows (numpy's BLAS takes other
-kernels below 5 rows; measured, and ``tests/test_pii.py`` checks it), so forms are always
+kernels below 5 rows; measured, and ``tests/test_pii_embed_cache.py`` checks it), so forms are always
 computed in products of at least that many rows. A batch's own product has one row per token
 of the batch, so a model batch of fewer than 5 tokens in all is the one case where
 spaCy's own numbers differ from these (in the last bits); the cached ones are those of the
@@ -95,11 +95,16 @@ def fold(keys: np.ndarray) -> np.ndarray:
 
 
 def supported(embed: Any) -> bool:
-    """Whether ``embed`` is spaCy's MultiHashEmbed without static vectors."""
+    """Whether ``embed`` is spaCy's MultiHashEmbed without static vectors (on at most as many
+    attribute columns as :func:`fold` folds)."""
     names = [layer.name for layer in embed.layers]
-    return len(names) == len(_EMBED_LAYERS) and all(
-        name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1]))
-        for name, pattern in zip(names, _EMBED_LAYERS, strict=True)
+    return (
+        len(names) == len(_EMBED_LAYERS)
+        and all(
+            name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1]))
+            for name, pattern in zip(names, _EMBED_LAYERS, strict=True)
+        )
+        and 0 < len(embed.layers[0].attrs["columns"]) <= len(_FOLD)
     )
 
 
@@ -107,46 +112,52 @@ def cached_embed(embed: Any, capacity: int = CAPACITY) -> Any:
     """A thinc layer with ``embed``'s outputs, remembering each form's row (see module doc)."""
     from thinc.api import Model
 
-    extract, _, hashed, mixed, _ = embed.layers
-    columns = extract.attrs["columns"]
     width = embed.get_dim("nO")
-    memory = FormMemory(width, len(columns), capacity)
-
-    def compute(keys: np.ndarray) -> np.ndarray:
-        padded = keys
-        if len(keys) < MIN_ROWS:  # never a small product: other kernels, other last bits
-            padded = np.concatenate([keys, np.repeat(keys[:1], MIN_ROWS - len(keys), axis=0)])
-        return mixed.predict(hashed.predict(padded))[: len(keys)]
-
-    def forward(model: Any, docs: list[Any], is_train: bool) -> tuple[list[Any], Callable]:
-        if is_train:
-            raise NotImplementedError("the cached embedding runs models; it cannot train them")
-        per_doc = [doc.to_array(columns).reshape(len(doc), len(columns)) for doc in docs]
-        keys = np.concatenate(per_doc).astype(np.uint64, copy=False) if per_doc else None
-        if keys is None or not len(keys):
-            return [np.zeros((len(doc), width), dtype=np.float32) for doc in docs], _no_backprop
-        folded = fold(keys)
-        rows = memory.find(keys, folded)
-        out = np.empty((len(keys), width), dtype=np.float32)
-        found = np.flatnonzero(rows >= 0)
-        out[found] = memory.vectors[rows[found]]  # before add(), which may start over
-        missing = np.flatnonzero(rows < 0)
-        if missing.size:
-            distinct, first, inverse = np.unique(
-                folded[missing], return_index=True, return_inverse=True
-            )
-            forms = keys[missing[first]]
-            if (keys[missing] == forms[inverse]).all():
-                vectors = compute(forms)
-                out[missing] = vectors[inverse]
-                memory.add(forms, distinct, vectors)
-            else:  # two forms folded alike in one batch: compute each token as it is
-                out[missing] = compute(keys[missing])
-        return np.split(out, np.cumsum([len(d) for d in docs])[:-1]), _no_backprop
-
+    memory = FormMemory(width, len(embed.layers[0].attrs["columns"]), capacity)
     return Model(
-        "cached_embed", forward, layers=[embed], dims={"nO": width}, attrs={"memory": memory}
+        "cached_embed", _forward, layers=[embed], dims={"nO": width}, attrs={"memory": memory}
     )
+
+
+def _compute(embed: Any, keys: np.ndarray) -> np.ndarray:
+    """``embed``'s rows for these attribute keys, in a product of at least MIN_ROWS rows."""
+    _, _, hashed, mixed, _ = embed.layers
+    padded = keys
+    if len(keys) < MIN_ROWS:  # never a small product: other kernels, other last bits
+        padded = np.concatenate([keys, np.repeat(keys[:1], MIN_ROWS - len(keys), axis=0)])
+    return mixed.predict(hashed.predict(padded))[: len(keys)]
+
+
+def _forward(model: Any, docs: list[Any], is_train: bool) -> tuple[list[Any], Callable]:
+    # Module-level (not a closure), so the model still pickles and copies: everything it
+    # needs is the wrapped layer and the memory in the model's attrs.
+    if is_train:
+        raise NotImplementedError("the cached embedding runs models; it cannot train them")
+    embed, memory = model.layers[0], model.attrs["memory"]
+    columns = embed.layers[0].attrs["columns"]
+    width = model.get_dim("nO")
+    per_doc = [doc.to_array(columns).reshape(len(doc), len(columns)) for doc in docs]
+    keys = np.concatenate(per_doc).astype(np.uint64, copy=False) if per_doc else None
+    if keys is None or not len(keys):
+        return [np.zeros((len(doc), width), dtype=np.float32) for doc in docs], _no_backprop
+    folded = fold(keys)
+    rows = memory.find(keys, folded)
+    out = np.empty((len(keys), width), dtype=np.float32)
+    found = np.flatnonzero(rows >= 0)
+    out[found] = memory.vectors[rows[found]]  # before add(), which may start over
+    missing = np.flatnonzero(rows < 0)
+    if missing.size:
+        distinct, first, inverse = np.unique(
+            folded[missing], return_index=True, return_inverse=True
+        )
+        forms = keys[missing[first]]
+        if (keys[missing] == forms[inverse]).all():
+            vectors = _compute(embed, forms)
+            out[missing] = vectors[inverse]
+            memory.add(forms, distinct, vectors)
+        else:  # two forms folded alike in one batch: compute each token as it is
+            out[missing] = _compute(embed, keys[missing])
+    return np.split(out, np.cumsum([len(d) for d in docs])[:-1]), _no_backprop
 
 
 def _no_backprop(d_output: Any) -> list[Any]:
