@@ -38,7 +38,7 @@ def _same(got: list[np.ndarray], expected: list[np.ndarray]) -> bool:
 
 def test_the_detector_runs_the_cached_embedding() -> None:
     layer = _cached_layer()
-    assert layer.name == "cached_embed"
+    assert layer.name == embed_cache.LAYER_NAME
     assert embed_cache.supported(layer.layers[0])  # spaCy's own MultiHashEmbed, kept inside
 
 

@@ -6,7 +6,7 @@ filters its recognizers by language and entity types again, and the recognizer-l
 step scans the text's results twice per recognizer and calls every recognizer's
 ``enhance_using_context``, which for all but a few is ``EntityRecognizer``'s (it returns its
 input). On tweets that was ~7 % of the detector's CPU. The two classes below return exactly
-what presidio's return (tests/test_pii.py compares them on generated and real-shaped texts):
+what presidio's return (tests/test_pii_analyzer.py compares them on real-shaped texts):
 
 * :class:`CachedRegistry` remembers the recognizer list per (language, entity types); the key
   holds the registered recognizers themselves (so none of them can be freed and its address

@@ -10,8 +10,8 @@ about a quarter of the tok2vec's matrix products.
 
 Same values: the maxout's matrix product gives each row the same bits whatever the other
 rows are, as long as the product has at least :data:`MIN_ROWS` rows (numpy's BLAS takes other
-kernels below 5 rows; measured, and ``tests/test_pii_embed_cache.py`` checks it), so forms are always
-computed in products of at least that many rows. A batch's own product has one row per token
+kernels below 5 rows; measured, and ``tests/test_pii_embed_cache.py`` checks it), so forms
+are always computed in products of at least that many rows. A batch's own product has one row per token
 of the batch, so a model batch of fewer than 5 tokens in all is the one case where
 spaCy's own numbers differ from these (in the last bits); the cached ones are those of the
 usual batch.
@@ -48,6 +48,8 @@ _EMBED_LAYERS: Final = (
     "with_array(maxout>>layernorm*",
     "ragged2list",
 )
+#: The thinc name of the layer :func:`cached_embed` makes.
+LAYER_NAME: Final = "cached_embed"
 
 
 class FormMemory:
@@ -114,9 +116,7 @@ def cached_embed(embed: Any, capacity: int = CAPACITY) -> Any:
 
     width = embed.get_dim("nO")
     memory = FormMemory(width, len(embed.layers[0].attrs["columns"]), capacity)
-    return Model(
-        "cached_embed", _forward, layers=[embed], dims={"nO": width}, attrs={"memory": memory}
-    )
+    return Model(LAYER_NAME, _forward, layers=[embed], dims={"nO": width}, attrs={"memory": memory})
 
 
 def _compute(embed: Any, keys: np.ndarray) -> np.ndarray:
@@ -176,7 +176,7 @@ def _embed_encode(nlp: Any) -> Any:
 def forget(nlp: Any) -> None:
     """Empty the form memory of ``nlp``'s NER (benchmarks: each round starts cold)."""
     embed_encode = _embed_encode(nlp)
-    if embed_encode is not None and embed_encode.layers[0].name == "cached_embed":
+    if embed_encode is not None and embed_encode.layers[0].name == LAYER_NAME:
         embed_encode.layers[0].attrs["memory"].clear()
 
 
