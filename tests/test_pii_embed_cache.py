@@ -103,6 +103,29 @@ def test_products_of_min_rows_or_more_give_each_row_the_same_bits() -> None:
         assert np.array_equal(mixed.predict(hashed.predict(part)), full[600 - rows :]), rows
 
 
+def test_install_checks_the_blas_gives_rows_their_own_bits() -> None:
+    """install() wraps the layer only where products keep each row's bits: true of the real
+    layer here, false of a computation whose rows depend on the product's size."""
+    _, _, hashed, mixed, _ = _cached_layer().layers[0].layers
+    assert embed_cache.rows_independent(lambda keys: mixed.predict(hashed.predict(keys)), 4)
+
+    def size_dependent(keys: np.ndarray) -> np.ndarray:
+        return np.full((len(keys), 3), 1.0 + len(keys) * 1e-6, dtype=np.float32)
+
+    assert not embed_cache.rows_independent(size_dependent, 4)
+
+
+def test_install_leaves_spacys_layer_where_the_check_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from audit.detectors.pii.detector import load_spacy_model
+
+    monkeypatch.setattr(embed_cache, "rows_independent", lambda compute, columns: False)
+    nlp = load_spacy_model()
+    first = nlp.get_pipe("ner").model.get_ref("tok2vec").layers[0].layers[0]
+    assert first.name != embed_cache.LAYER_NAME and embed_cache.supported(first)
+
+
 def test_forms_folded_alike_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every form folded to one key: the memory checks the four hashes, so each token still
     gets its own vector (within a batch and across batches)."""

@@ -11,7 +11,9 @@ about a quarter of the tok2vec's matrix products.
 Same values: the maxout's matrix product gives each row the same bits whatever the other
 rows are, as long as the product has at least :data:`MIN_ROWS` rows (numpy's BLAS takes other
 kernels below 5 rows; measured, and ``tests/test_pii_embed_cache.py`` checks it), so forms
-are always computed in products of at least that many rows. A batch's own product has one row per token
+are always computed in products of at least that many rows. It is a property of the BLAS, so
+:func:`install` checks it on the machine (at setup) and leaves spaCy's layer in place where it
+does not hold. A batch's own product has one row per token
 of the batch, so a model batch of fewer than 5 tokens in all is the one case where
 spaCy's own numbers differ from these (in the last bits); the cached ones are those of the
 usual batch.
@@ -180,10 +182,30 @@ def forget(nlp: Any) -> None:
         embed_encode.layers[0].attrs["memory"].clear()
 
 
+def rows_independent(compute: Callable[[np.ndarray], np.ndarray], columns: int) -> bool:
+    """Whether ``compute`` gives each row the same bits in a product of 256 rows and in
+    products of MIN_ROWS to 40 of them (what the memory rests on; it depends on the BLAS)."""
+    keys = np.random.default_rng(0).integers(0, 2**63, size=(256, columns), dtype=np.uint64)
+    whole = compute(keys)
+    return all(
+        np.array_equal(compute(np.ascontiguousarray(keys[:rows])), whole[:rows])
+        for rows in range(MIN_ROWS, 41)
+    )
+
+
 def install(nlp: Any) -> bool:
-    """Put :func:`cached_embed` in front of the ``ner`` tok2vec's CNN; whether it could."""
+    """Put :func:`cached_embed` in front of the ``ner`` tok2vec's CNN; whether it could.
+
+    Not where this machine's BLAS gives a row other bits in a product of other rows (checked
+    here, ~20 ms): there the memory's numbers would not be spaCy's.
+    """
     embed_encode = _embed_encode(nlp)
     if embed_encode is None or not supported(embed_encode.layers[0]):
         return False
-    embed_encode.layers[0] = cached_embed(embed_encode.layers[0])
+    embed = embed_encode.layers[0]
+    _, _, hashed, mixed, _ = embed.layers
+    columns = len(embed.layers[0].attrs["columns"])
+    if not rows_independent(lambda keys: mixed.predict(hashed.predict(keys)), columns):
+        return False
+    embed_encode.layers[0] = cached_embed(embed)
     return True
