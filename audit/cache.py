@@ -16,8 +16,9 @@ import duckdb
 import pyarrow as pa
 
 from audit.detectors.base import Content, InputKind, Result
+from audit.item_rows import writable_items
 from audit.media import local_path
-from audit.store import query
+from audit.store import fill, query
 
 #: Rows pulled from DuckDB per fetch when streaming pending contents or media URIs.
 FETCH_ROWS = 4096
@@ -54,10 +55,11 @@ def hash_texts(
     Works through rowid ranges of ``chunk_rows``, one transaction each (bounded memory, and a
     killed run keeps the chunks already done); ``progress(rows_done, rows_total)``.
     """
-    end = con.execute(query("detect.sql", "item_rowid_end")).fetchall()[0][0]
+    table = writable_items(con, ["text_sha256"])
+    end = con.execute(fill(query("detect.sql", "item_rowid_end"), ITEMS=table)).fetchall()[0][0]
+    sql = fill(query("detect.sql", "hash_texts"), ITEMS=table)
     hashed = 0
     for start in range(0, end, chunk_rows):
-        sql = query("detect.sql", "hash_texts")
         hashed += con.execute(sql, [start, start + chunk_rows]).fetchall()[0][0]
         if progress:
             progress(min(start + chunk_rows, end), end)

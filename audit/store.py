@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 #: Memory limit of the store's read-write connection (DuckDB size text, e.g. ``3GB``); unset:
 #: :data:`DEFAULT_STORE_MEMORY`. The rules sandbox has its own (AUDIT_RULES_MEMORY).
@@ -29,7 +29,9 @@ STORE_TEMP_ENV = "AUDIT_STORE_TEMP"
 #: Older schema versions this tool upgrades in place: every change since was additive (new
 #: tables, created by schema.sql when missing), so opening such a store read-write only
 #: records the new version. 1 → 2: the review-sample and review-answer tables (assurance).
-UPGRADABLE_FROM: frozenset[str] = frozenset({"1"})
+#: 2 → 3: an ingest stores `item_rows` and makes `items` a view (audit/item_rows.py), which a
+#: version-2 tool could not open for writing.
+UPGRADABLE_FROM: frozenset[str] = frozenset({"1", "2"})
 
 _NAMED_BLOCK = re.compile(r"^--\s*name:\s*([\w.-]+)\s*$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"/\*([A-Z][A-Z0-9_]*)\*/")
@@ -81,9 +83,11 @@ def fill(sql: str, **parts: str) -> str:
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table and view if missing and record the schema version (idempotent)."""
+    from audit import item_rows  # imports this module
     from audit.declared_sql import views_sql  # reads the detector registry
 
     con.execute(sql_file("schema.sql"))
+    item_rows.upgrade(con)
     con.execute(views_sql())
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None:

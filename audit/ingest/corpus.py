@@ -32,6 +32,7 @@ from typing import TypeVar
 import duckdb
 import polars as pl
 
+from audit import item_rows
 from audit.errors import InputError
 from audit.ingest import notes as ingest_notes
 from audit.ingest import shards
@@ -48,6 +49,7 @@ from audit.ingest.read import discover, file_digest
 from audit.ingest.records import ROW_GROUP_ROWS
 from audit.ingest.sniff import Plan
 from audit.ingest.source import LineBatch, Reject, Source
+from audit.schema import MAPPED_PROVENANCE, all_item_columns
 from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]
@@ -110,6 +112,7 @@ class _Run:
 
     con: duckdb.DuckDBPyConnection
     media_cache: Path
+    stored: tuple[str, ...]  # the item columns _ca_items holds (stored_columns)
     extra_types: dict[str, set[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     pending: int = 0  # rows in _ca_items since the last commit
@@ -158,10 +161,8 @@ def ingest_corpus(
             replace(s, mapping=s.mapping.model_copy(update={"keep_unmapped": False}))
             for s in plan.sources
         ]
-    run = _Run(con, media_cache or default_media_cache(con))
-    con.execute(query(_SQL, "macros"))
-    con.execute(query(_SQL, "temp_tables"))
-    con.execute(query(_SQL, "new_items_table"))
+    run = _Run(con, media_cache or default_media_cache(con), stored_columns(plan.sources))
+    begin_staging(con, run.stored)
     con.execute("BEGIN TRANSACTION")
     try:
         groups = plan.shard_groups()
@@ -190,7 +191,7 @@ def ingest_corpus(
         rows = [(k, _merge_type(v)) for k, v in sorted(run.extra_types.items()) if v]
         if rows:
             con.executemany("INSERT INTO extra_columns VALUES (?, ?)", rows)
-        con.execute(query(_SQL, "swap_items"))
+        item_rows.install(con, "_ca_items")
         summary = _summary(run, stats, plan, started, run_id)
         con.execute(query(_SQL, "write_notes"))
         if strict and summary.warnings:
@@ -223,7 +224,7 @@ def _ingest_shards(
     sources = [(name, [plan.sources[i] for i in idx]) for name, idx in groups]
     try:
         outputs = shards.stage_shards(
-            sources, folder, run.media_cache,
+            sources, folder, run.media_cache, run.stored,
             workers=workers or os.cpu_count() or 1, engine=engine,
             progress=(lambda done: progress("ingest shards", done, len(groups)))
             if progress else None,
@@ -244,6 +245,28 @@ def _ingest_shards(
     finally:
         shards.remove_folder(folder)
     return staged, digests
+
+
+def stored_columns(sources: list[Source]) -> tuple[str, ...]:
+    """The item columns an ingest of ``sources`` stores (in schema order): those every ingest
+    stores, the mapped provenance columns some source fills, and ``media_uri`` where a source
+    resolves media paths against another folder than its file's. The ``items`` view computes
+    the others (audit/item_rows.py), text_sha256 included (the detect stage stores it)."""
+    cols = set(item_rows.ALWAYS_STORED)
+    for src in sources:
+        cols.update(c for c in MAPPED_PROVENANCE if src.mapping.spec(c) is not None)
+        if src.base != src.path.parent:
+            cols.add("media_uri")
+    return tuple(c for c in all_item_columns() if c in cols)
+
+
+def begin_staging(con: duckdb.DuckDBPyConnection, stored: tuple[str, ...]) -> None:
+    """The macros, staging tables and an empty ``_ca_items`` holding the ``stored`` columns."""
+    item_rows.create_macros(con)
+    con.execute(query(_SQL, "macros"))
+    con.execute(query(_SQL, "temp_tables"))
+    con.execute(query(_SQL, "drop_new_items"))
+    con.execute(item_rows.table_ddl("_ca_items", stored, query(_SQL, "working_columns")))
 
 
 def _committed(run: _Run, rows: int) -> None:
@@ -307,8 +330,12 @@ def _stage(run: _Run, sql: str, src: Source) -> tuple[int, int]:
     batch = run.batches
     try:
         # The batch number first: the compiled SELECT holds user text (paths, constants).
+        columns = ", ".join(f'"{c}"' for c in run.stored)
         con.execute(
-            query(_SQL, "insert_batch").replace("__BATCH__", str(batch)).replace("__SOURCE__", sql)
+            query(_SQL, "insert_batch")
+            .replace("__BATCH__", str(batch))
+            .replace("__COLUMNS__", columns)
+            .replace("__SOURCE__", sql)
         )
     except duckdb.Error as exc:
         # A mapping can still be wrong in ways only DuckDB sees (e.g. a bad regex).
@@ -513,7 +540,8 @@ def _finish(
         [(str(s.path), i) for i, s in enumerate(sources)],
     )
     if _may_have_duplicates(con):
-        con.execute(query(_SQL, "duplicates"))
+        edited = "edited_at" if "edited_at" in run.stored else "NULL::TIMESTAMP"
+        con.execute(query(_SQL, "duplicates").replace("__EDITED_AT__", edited))
     rejects = dict(con.execute(query(_SQL, "reject_counts")).fetchall())
     stats = []
     for s in sources:

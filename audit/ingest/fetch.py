@@ -37,8 +37,9 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from audit.item_rows import writable_items
 from audit.media import cache_bytes
-from audit.store import query
+from audit.store import fill, query
 
 _SQL = "ingest.sql"
 USER_AGENT = "corpus-audit"
@@ -234,9 +235,10 @@ def fetch_media(
             done += 1
             if progress:
                 progress("fetch media", done, len(todo))
-    con.execute(query(_SQL, "fetch_apply_noai"))
+    items = writable_items(con, ["media_uri"])  # a fetched image's path replaces its URL
+    con.execute(fill(query(_SQL, "fetch_apply_noai"), ITEMS=items))
     con.execute(query(_SQL, "fetch_apply_notes"), [run_id])
-    con.execute(query(_SQL, "fetch_apply_paths"))
+    con.execute(fill(query(_SQL, "fetch_apply_paths"), ITEMS=items))
     for status, n in con.execute(query(_SQL, "fetch_outcomes")).fetchall():
         summary.outcomes[status] = n
     summary.seconds = time.perf_counter() - started

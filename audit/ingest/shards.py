@@ -50,20 +50,21 @@ class ShardOutput:
     not_items: int = 0  # rows of the shard's _ca_items that are not items (already rejected)
 
 
-def stage_shard(name: str, db: str, sources: list[Source], media_cache: str) -> ShardOutput:
-    """Stage one shard's sources into a fresh database file at ``db`` (a worker's job)."""
-    from audit.ingest.corpus import _ingest_source, _Run
+def stage_shard(
+    name: str, db: str, sources: list[Source], media_cache: str, stored: tuple[str, ...]
+) -> ShardOutput:
+    """Stage one shard's sources into a fresh database file at ``db`` (a worker's job), with
+    the item columns the whole ingest stores (``stored``: every shard has the same layout)."""
+    from audit.ingest.corpus import _ingest_source, _Run, begin_staging
     from audit.store import open_store
 
     Path(db).unlink(missing_ok=True)  # a retried task starts again
     con = open_store(db)
     try:
         con.execute("SET enable_progress_bar = false")
-        con.execute(query(_SQL, "macros"))
-        con.execute(query(_SQL, "temp_tables"))
-        con.execute(query(_SQL, "new_items_table"))
+        begin_staging(con, stored)
         con.execute("BEGIN TRANSACTION")
-        run = _Run(con, Path(media_cache))
+        run = _Run(con, Path(media_cache), stored)
         out = ShardOutput(name, db)
         for src in sources:
             out.staged[str(src.path)] = _ingest_source(run, src)
@@ -112,6 +113,7 @@ def stage_shards(
     groups: list[tuple[str, list[Source]]],
     folder: Path,
     media_cache: Path,
+    stored: tuple[str, ...],
     *,
     workers: int,
     engine: str,
@@ -119,7 +121,7 @@ def stage_shards(
 ) -> list[ShardOutput]:
     """Stage every shard in parallel; return their outputs in spec order."""
     jobs = [
-        (name, str(folder / f"shard-{i:04d}.duckdb"), sources, str(media_cache))
+        (name, str(folder / f"shard-{i:04d}.duckdb"), sources, str(media_cache), stored)
         for i, (name, sources) in enumerate(groups)
     ]
     if engine == "ray":
@@ -128,7 +130,7 @@ def stage_shards(
 
 
 def _on_pool(
-    jobs: list[tuple[str, str, list[Source], str]],
+    jobs: list[tuple[str, str, list[Source], str, tuple[str, ...]]],
     workers: int,
     progress: Callable[[int], None] | None,
 ) -> list[ShardOutput]:
@@ -146,7 +148,7 @@ def _on_pool(
 
 
 def _on_ray(
-    jobs: list[tuple[str, str, list[Source], str]],
+    jobs: list[tuple[str, str, list[Source], str, tuple[str, ...]]],
     workers: int,
     progress: Callable[[int], None] | None,
 ) -> list[ShardOutput]:

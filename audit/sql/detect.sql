@@ -15,14 +15,15 @@ INSERT OR REPLACE INTO media_files
 SELECT media_uri, content_sha256, size_bytes, status, error, checked_at FROM _media_batch;
 
 -- name: item_rowid_end
-SELECT coalesce(max(rowid) + 1, 0) FROM items;
+-- /*ITEMS*/: the table the item rows are stored in (audit/item_rows.writable_items).
+SELECT coalesce(max(rowid) + 1, 0) FROM /*ITEMS*/;
 
 -- name: hash_texts
 -- Content hashes of the texts ($1 <= rowid < $2), the cache key of the text detectors.
 -- Computed here rather than at ingest, so the metadata load stays a plain copy; in rowid
 -- chunks, each its own transaction, so memory stays bounded (one UPDATE of every row holds
 -- ~110 bytes per row until it commits).
-UPDATE items SET text_sha256 = sha256(text)
+UPDATE /*ITEMS*/ SET text_sha256 = sha256(text)
 WHERE rowid >= $1 AND rowid < $2
   AND text_sha256 IS NULL AND text IS NOT NULL AND text <> '';
 

@@ -57,33 +57,7 @@ CREATE OR REPLACE TEMP MACRO _ca_fix_mojibake(s) AS
          ELSE coalesce(try(decode(unhex(array_to_string(
              list_transform(string_split(s, ''), lambda c: printf('%02x', ord(c))), '')))), s)
     END;
--- Collapse "/./" and "dir/../" in an absolute path (a few levels; enough for "../images/x").
-CREATE OR REPLACE TEMP MACRO _ca_dotdot(p) AS
-    regexp_replace(p, '/([^/.][^/]*|\.[^/.][^/]*|\.\.[^/]+)/\.\./', '/', 'g');
-CREATE OR REPLACE TEMP MACRO _ca_normpath(p) AS
-    CASE WHEN contains(p, '/.')
-         THEN _ca_dotdot(_ca_dotdot(_ca_dotdot(_ca_dotdot(_ca_dotdot(_ca_dotdot(
-                  regexp_replace(p, '/(\./)+', '/', 'g')))))))
-         ELSE p END;
--- media_path → media_uri: URIs with a scheme and absolute paths stay, relative paths are
--- resolved against the folder of the corpus file.
--- (Cheap tests first: the regex runs only on paths with a ":", trim only on a leading blank.)
-CREATE OR REPLACE TEMP MACRO _ca_media_uri(p, base) AS
-    CASE WHEN p IS NULL OR p = '' OR (ascii(p) <= 32 AND trim(p) = '') THEN NULL
-         WHEN contains(p, ':') AND regexp_matches(p, '^[A-Za-z][A-Za-z0-9+.-]*:') THEN p
-         WHEN starts_with(p, '/') THEN _ca_normpath(p)
-         ELSE _ca_normpath(base || '/' || p) END;
--- Host of an http(s) URL, lower-case, without "www.", user info or port (NULL otherwise).
--- _ca_host_part(url) is the third "/" part of an http(s) URL; _ca_host_clean(part) takes the
--- slow path only for hosts with "@", ":", "www." or capitals. Two macros so that the compiled
--- SELECT computes the part once, as a column (a macro argument is repeated where it is used).
-CREATE OR REPLACE TEMP MACRO _ca_host_part(u) AS
-    CASE WHEN starts_with(u, 'http') OR starts_with(u, 'HTTP') THEN split_part(u, '/', 3) END;
-CREATE OR REPLACE TEMP MACRO _ca_host_clean(h) AS
-    CASE WHEN h = '' THEN NULL
-         WHEN contains(h, '@') OR contains(h, ':') OR starts_with(h, 'www.') OR h <> lower(h)
-         THEN nullif(regexp_replace(lower(split_part(split_part(h, '@', -1), ':', 1)), '^www\.', ''), '')
-         ELSE h END;
+-- (The media path and URL host macros are persistent: audit/sql/item_rows.sql.)
 -- A mapped row without an item_id (rejected as missing_id, never an item).
 CREATE OR REPLACE TEMP MACRO _ca_no_id(id) AS id IS NULL OR id = '';
 -- Full years between birth date and post time.
@@ -105,30 +79,23 @@ DROP TABLE IF EXISTS _ca_notes;
 DROP TABLE IF EXISTS _ca_source_order;
 DROP TABLE IF EXISTS _ca_dup_hashes
 
--- name: new_items_table
+-- name: working_columns
 -- The ingest builds the new items in _ca_items (a table of the database, committed every few
--- hundred thousand rows so that memory stays flat however large the input) and swaps it for
--- `items` at the end in one transaction (swap_items): until then the previous items, errors
--- and notes stay as they were, and a failure only drops _ca_items.
+-- hundred thousand rows so that memory stays flat however large the input), with the item
+-- columns this ingest stores (audit/item_rows.py) and these working columns, and makes it the
+-- store's items at the end in one transaction (item_rows.install): until then the previous
+-- items, errors and notes stay as they were, and a failure only drops _ca_items.
 -- Every mapped record is written once, straight from the mapping (insert_batch), with three
 -- working columns: why it is not an item (_ca_skip), its value errors (_ca_errs) and the
 -- batch it came in (_ca_batch: a batch's checks read only its own row groups). Records that
 -- are not items are removed and the working columns dropped at the end (drop_not_items,
 -- drop_working_columns): a staging table copied every row a second time (~a third of a JSON
 -- ingest's wall time), and tabular sources needed a second pass over the file for errors.
-CREATE OR REPLACE TABLE _ca_items AS
-    SELECT *, NULL::STRUCT(code VARCHAR, message VARCHAR) AS _ca_skip,
-           []::STRUCT(code VARCHAR, message VARCHAR)[] AS _ca_errs, 0::INTEGER AS _ca_batch
-    FROM items LIMIT 0
+_ca_skip STRUCT(code VARCHAR, message VARCHAR), _ca_errs STRUCT(code VARCHAR, message VARCHAR)[],
+_ca_batch INTEGER
 
 -- name: drop_new_items
 DROP TABLE IF EXISTS _ca_items
-
--- name: swap_items
--- Runs inside the final transaction, after write_errors / write_notes / extra columns.
-ALTER TABLE items RENAME TO _ca_items_old;
-ALTER TABLE _ca_items RENAME TO items;
-DROP TABLE _ca_items_old
 
 -- name: clear_previous
 -- In the final transaction: the previous ingest's errors, notes and extra columns.
@@ -177,9 +144,10 @@ WHERE json_valid(line) AND json_type(line, $2) = 'ARRAY' AND json_array_length(l
 
 -- name: insert_batch
 -- One source (tabular) or batch of records (JSON), mapped by the compiled SELECT substituted
--- for the SOURCE placeholder, into _ca_items under batch number __BATCH__.
+-- for the SOURCE placeholder, into _ca_items under batch number __BATCH__: the __COLUMNS__
+-- this ingest stores (DuckDB drops the computation of the others from the plan).
 INSERT INTO _ca_items BY NAME
-SELECT * EXCLUDE (_ca_sub), __BATCH__ AS _ca_batch FROM (__SOURCE__)
+SELECT __COLUMNS__, _ca_skip, _ca_errs, __BATCH__ AS _ca_batch FROM (__SOURCE__)
 
 -- name: batch_rejects
 -- The problems of batch $1, in one scan of its rows: a skipped row (the mapping's `skip:`
@@ -232,21 +200,23 @@ SELECT hash(item_id) AS h FROM _ca_items
 -- page); every other row is rejected and removed, with its row errors, naming the row kept.
 -- Run only when item_id_hashes could not prove the ids distinct. Candidates by 64-bit hash:
 -- aggregating fixed-width hashes is cheaper than aggregating the strings; a collision only
--- adds a candidate, the window below compares exact ids.
+-- adds a candidate, the window below compares exact ids. __EDITED_AT__: the column, or NULL
+-- where no source fills it (the column is not stored then).
 CREATE OR REPLACE TEMP TABLE _ca_dup_hashes AS
 SELECT hash(item_id) AS h FROM _ca_items GROUP BY 1 HAVING count(*) > 1;
 CREATE OR REPLACE TEMP TABLE _ca_dups AS
 SELECT rid, item_id, source_file, source_row, kept_file, kept_row, kept_edit, edited_at
 FROM (
-    SELECT i.rowid AS rid, i.item_id, i.source_file, i.source_row, i.edited_at,
+    SELECT i.rid, i.item_id, i.source_file, i.source_row, i.edited_at,
            first_value(i.source_file) OVER w AS kept_file,
            first_value(i.source_row) OVER w AS kept_row,
            first_value(i.edited_at) OVER w AS kept_edit,
            row_number() OVER w AS rn
-    FROM _ca_items i JOIN _ca_source_order o USING (source_file)
-    WHERE hash(i.item_id) IN (SELECT h FROM _ca_dup_hashes)
+    FROM (SELECT rowid AS rid, item_id, source_file, source_row, __EDITED_AT__ AS edited_at
+          FROM _ca_items WHERE hash(item_id) IN (SELECT h FROM _ca_dup_hashes)) i
+    JOIN _ca_source_order o USING (source_file)
     WINDOW w AS (PARTITION BY i.item_id
-                 ORDER BY i.edited_at DESC NULLS LAST, o.idx, i.source_row, i.rowid)
+                 ORDER BY i.edited_at DESC NULLS LAST, o.idx, i.source_row, i.rid)
 )
 WHERE rn > 1;
 DELETE FROM _ca_rejects r USING _ca_dups d
@@ -360,7 +330,7 @@ INSERT OR REPLACE INTO media_fetch VALUES ($1, $2, $3, $4, $5, $6, $7)
 -- signal on the item: noai = true, and (fetch_apply_notes) a note saying why; a failed
 -- fetch is an error of the item; a fetched image replaces the URL in media_uri by the
 -- cached file (fetch_apply_paths).
-UPDATE items SET noai = true
+UPDATE /*ITEMS*/ SET noai = true
 WHERE media_uri IN (SELECT url FROM media_fetch
                     WHERE status IN ('refused_robots', 'refused_noai')
                        OR reason LIKE 'robots.txt disallows AI%')
@@ -381,9 +351,9 @@ FROM items i JOIN media_fetch f ON f.url = i.media_uri
 WHERE f.status <> 'ok' OR f.reason LIKE 'robots.txt disallows AI%'
 
 -- name: fetch_apply_paths
-UPDATE items SET media_uri = f.path
+UPDATE /*ITEMS*/ AS i SET media_uri = f.path
 FROM media_fetch f
-WHERE items.media_uri = f.url AND f.status = 'ok' AND f.path IS NOT NULL
+WHERE i.media_uri = f.url AND f.status = 'ok' AND f.path IS NOT NULL
 
 -- name: fetch_outcomes
 SELECT status, count(*) FROM media_fetch

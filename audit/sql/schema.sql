@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS meta (
     value VARCHAR
 );
 
--- One row per corpus item, canonical schema (audit/schema.py) + provenance.
+-- One row per corpus item, canonical schema (audit/schema.py) + provenance (until an ingest).
 CREATE TABLE IF NOT EXISTS items (
     item_id            VARCHAR NOT NULL,
     platform           VARCHAR,
@@ -32,11 +32,8 @@ CREATE TABLE IF NOT EXISTS items (
     visibility_basis   VARCHAR,
     edited_at          TIMESTAMP
 );
--- Stores made before these provenance columns get them (appended, in the same order).
-ALTER TABLE items ADD COLUMN IF NOT EXISTS source_domain VARCHAR;
-ALTER TABLE items ADD COLUMN IF NOT EXISTS community VARCHAR;
-ALTER TABLE items ADD COLUMN IF NOT EXISTS visibility_basis VARCHAR;
-ALTER TABLE items ADD COLUMN IF NOT EXISTS edited_at TIMESTAMP;
+-- After an ingest, `items` is a view over `item_rows` instead (audit/item_rows.py); stores made
+-- before the provenance columns get them there (item_rows.sql upgrade_items_table).
 
 -- Names and types of the extra source columns kept in items.extra (rules may name them).
 CREATE TABLE IF NOT EXISTS extra_columns (

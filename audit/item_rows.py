@@ -1,0 +1,115 @@
+"""Where item rows are stored, and the ``items`` relation every stage reads.
+
+A store that was never ingested into (a fresh schema, a test fixture, a rule self-test)
+keeps ``items`` as a table with every column of audit/schema.py. An ingest stores its rows
+in ``item_rows`` with only the columns its corpus fills, and makes ``items`` a view over it
+that gives every column, the missing ones computed where they are read (the URL's host,
+the media path resolved against the corpus file's folder, NULL). Every column a DuckDB load
+writes costs it ~4 % of a bare copy, constant NULLs included, and DuckDB computes generated
+columns while inserting; a view is what keeps the load close to a plain copy
+(docs/SCALE.md). Readers see the same columns either way; writers of a column the view
+computes call :func:`writable_items` first, which stores that column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+from audit.schema import CANONICAL_COLUMNS, all_item_columns
+from audit.store import query
+
+_SQL = "item_rows.sql"
+#: The table an ingest stores item rows in (``items`` is then a view over it).
+STORED_TABLE = "item_rows"
+#: Columns an ingest always stores: the canonical ones, the row's provenance, its unmapped
+#: fields, and visibility_basis (which depends on each row's exported visibility).
+ALWAYS_STORED: tuple[str, ...] = (
+    *CANONICAL_COLUMNS, "source_file", "source_row", "extra", "visibility_basis",
+)  # fmt: skip
+#: Columns stored only when the corpus fills them (the view computes them otherwise).
+OPTIONAL: tuple[str, ...] = tuple(c for c in all_item_columns() if c not in ALWAYS_STORED)
+
+
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the persistent macros the view and the ingest's SELECT call."""
+    con.execute(query(_SQL, "macros"))
+
+
+def derived_sql(column: str) -> str:
+    """The SQL the view computes ``column`` with when it is not stored (over item_rows)."""
+    try:
+        block = query(_SQL, f"derived.{column}")
+    except KeyError:
+        return f"NULL::{all_item_columns()[column]}"
+    return " ".join(ln for ln in block.splitlines() if not ln.lstrip().startswith("--")).strip()
+
+
+def table_ddl(name: str, stored: Iterable[str], working: str = "") -> str:
+    """``CREATE TABLE name`` with the ``stored`` item columns (in schema order) and the
+    ``working`` column definitions after them."""
+    types = all_item_columns()
+    wanted = set(stored)
+    unknown = wanted - set(types)
+    if unknown:
+        raise ValueError(f"not item columns: {sorted(unknown)}")
+    cols = [f'"{c}" {t}' for c, t in types.items() if c in wanted]
+    return f"CREATE TABLE {name} ({', '.join(cols + ([working] if working else []))})"
+
+
+def items_is_view(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``items`` is the view over ``item_rows`` (an ingest ran on this store)."""
+    rows = con.execute(query(_SQL, "relation_kind"), ["items"]).fetchall()
+    return bool(rows) and rows[0][0] == "VIEW"
+
+
+def stored_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The columns ``item_rows`` holds (empty where there is no such table)."""
+    return [r[0] for r in con.execute(query(_SQL, "stored_columns")).fetchall()]
+
+
+def create_view(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create ``items`` over ``item_rows``: every item column in schema order, stored
+    or computed."""
+    have = set(stored_columns(con))
+    cols = [f'"{c}"' if c in have else f'{derived_sql(c)} AS "{c}"' for c in all_item_columns()]
+    con.execute(f"CREATE OR REPLACE VIEW items AS SELECT {', '.join(cols)} FROM {STORED_TABLE}")
+
+
+def install(con: duckdb.DuckDBPyConnection, staged: str) -> None:
+    """Make the rows of table ``staged`` the store's items (run inside the caller's
+    transaction): the previous items (table, or view and item_rows) are dropped, ``staged``
+    becomes ``item_rows`` and ``items`` the view over it."""
+    create_macros(con)
+    if items_is_view(con):
+        con.execute("DROP VIEW items")
+    else:
+        con.execute("DROP TABLE IF EXISTS items")
+    con.execute(f"DROP TABLE IF EXISTS {STORED_TABLE}")
+    con.execute(f"ALTER TABLE {staged} RENAME TO {STORED_TABLE}")
+    create_view(con)
+
+
+def writable_items(con: duckdb.DuckDBPyConnection, columns: Iterable[str] = ()) -> str:
+    """The table to UPDATE item ``columns`` in: ``items`` where it is a table, else
+    ``item_rows``, after storing any of ``columns`` it lacks (filled with what the view
+    computed for them, so no value changes) and re-creating the view over them."""
+    if not items_is_view(con):
+        return "items"
+    have = set(stored_columns(con))
+    missing = [c for c in all_item_columns() if c in set(columns) - have]
+    for col in missing:
+        con.execute(f'ALTER TABLE {STORED_TABLE} ADD COLUMN "{col}" {all_item_columns()[col]}')
+        fill = derived_sql(col)
+        if not fill.startswith("NULL::"):
+            con.execute(f'UPDATE {STORED_TABLE} SET "{col}" = {fill}')
+    if missing:
+        create_view(con)
+    return STORED_TABLE
+
+
+def upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Give an ``items`` table of an older store the provenance columns added since."""
+    if not items_is_view(con):
+        con.execute(query(_SQL, "upgrade_items_table"))
