@@ -506,9 +506,9 @@ def _stage_select(
     err_list = ", ".join(errs)
     sql = (
         f"SELECT {', '.join(final)}, _ca_sub, _ca_skip, "
-        # The error list is built only for the (few) rows with a problem.
+        # The error list is built only for the (few) rows with a problem (NULL otherwise).
         f"CASE WHEN {' OR '.join(guards)} THEN "
-        f"list_filter([{err_list}], lambda e: e IS NOT NULL) ELSE [] END AS _ca_errs\n"
+        f"list_filter([{err_list}], lambda e: e IS NOT NULL) END AS _ca_errs\n"
         f"FROM (SELECT *, {', '.join(conv)}, "
         f"_ca_host_part({ident('_ca_r_url')}) AS _ca_host0\n"
         f"      FROM (SELECT _ca_file, _ca_base, _ca_row, _ca_sub, {extra_sql} AS _ca_extra, "

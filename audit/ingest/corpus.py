@@ -44,12 +44,12 @@ from audit.ingest.compile import (
     lit,
 )
 from audit.ingest.formats import car, csvfile, jsondoc, ndjson, webdataset
+from audit.ingest.layout import Layout, begin_staging, plan_layout
 from audit.ingest.mapping import as_spec, spec_paths
 from audit.ingest.read import discover, file_digest
 from audit.ingest.records import ROW_GROUP_ROWS
 from audit.ingest.sniff import Plan
 from audit.ingest.source import LineBatch, Reject, Source
-from audit.schema import MAPPED_PROVENANCE, all_item_columns
 from audit.store import query
 
 Progress = Callable[[str, int, int | None], None]
@@ -112,7 +112,7 @@ class _Run:
 
     con: duckdb.DuckDBPyConnection
     media_cache: Path
-    stored: tuple[str, ...]  # the item columns _ca_items holds (stored_columns)
+    layout: Layout  # what _ca_items holds
     extra_types: dict[str, set[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     pending: int = 0  # rows in _ca_items since the last commit
@@ -161,8 +161,8 @@ def ingest_corpus(
             replace(s, mapping=s.mapping.model_copy(update={"keep_unmapped": False}))
             for s in plan.sources
         ]
-    run = _Run(con, media_cache or default_media_cache(con), stored_columns(plan.sources))
-    begin_staging(con, run.stored)
+    run = _Run(con, media_cache or default_media_cache(con), plan_layout(plan.sources))
+    begin_staging(con, run.layout)
     con.execute("BEGIN TRANSACTION")
     try:
         groups = plan.shard_groups()
@@ -224,7 +224,7 @@ def _ingest_shards(
     sources = [(name, [plan.sources[i] for i in idx]) for name, idx in groups]
     try:
         outputs = shards.stage_shards(
-            sources, folder, run.media_cache, run.stored,
+            sources, folder, run.media_cache, run.layout,
             workers=workers or os.cpu_count() or 1, engine=engine,
             progress=(lambda done: progress("ingest shards", done, len(groups)))
             if progress else None,
@@ -247,28 +247,6 @@ def _ingest_shards(
     return staged, digests
 
 
-def stored_columns(sources: list[Source]) -> tuple[str, ...]:
-    """The item columns an ingest of ``sources`` stores (in schema order): those every ingest
-    stores, the mapped provenance columns some source fills, and ``media_uri`` where a source
-    resolves media paths against another folder than its file's. The ``items`` view computes
-    the others (audit/item_rows.py), text_sha256 included (the detect stage stores it)."""
-    cols = set(item_rows.ALWAYS_STORED)
-    for src in sources:
-        cols.update(c for c in MAPPED_PROVENANCE if src.mapping.spec(c) is not None)
-        if src.base != src.path.parent:
-            cols.add("media_uri")
-    return tuple(c for c in all_item_columns() if c in cols)
-
-
-def begin_staging(con: duckdb.DuckDBPyConnection, stored: tuple[str, ...]) -> None:
-    """The macros, staging tables and an empty ``_ca_items`` holding the ``stored`` columns."""
-    item_rows.create_macros(con)
-    con.execute(query(_SQL, "macros"))
-    con.execute(query(_SQL, "temp_tables"))
-    con.execute(query(_SQL, "drop_new_items"))
-    con.execute(item_rows.table_ddl("_ca_items", stored, query(_SQL, "working_columns")))
-
-
 def _committed(run: _Run, rows: int) -> None:
     """Count rows written into _ca_items; commit every COMMIT_ROWS of them. DuckDB keeps a
     transaction's appended rows in memory until it commits: committing every few row groups
@@ -288,7 +266,7 @@ def _ingest_source(run: _Run, src: Source) -> int:
     if src.format == "parquet":
         relation, schema = _parquet_relation(run.con, src)
         compiled = _compile_table(run, src, relation, schema)
-        n, _ = _stage(run, compiled.sql, src)
+        n, _ = _stage_table(run, compiled.sql, src)
         return n
     if src.format == "csv":
         return _ingest_csv(run, src)
@@ -322,31 +300,50 @@ def _compile_table(run: _Run, src: Source, relation: str, schema: dict[str, str]
 
 
 def _stage(run: _Run, sql: str, src: Source) -> tuple[int, int]:
-    """Write one mapped source or batch (the compiled SELECT ``sql``) into ``_ca_items`` and
+    """Write one mapped batch of records (the compiled SELECT ``sql``) into ``_ca_items`` and
     its problems into ``_ca_rejects``. Returns (records that are items or have no id, those
     without an id); skipped records are counted with the rejects."""
-    con = run.con
     run.batches += 1
     batch = run.batches
+    # The batch number and columns first: the compiled SELECT holds user text (paths, ...).
+    insert = query(_SQL, "insert_batch").replace("__BATCH__", str(batch))
+    _apply(run, insert.replace("__COLUMNS__", run.layout.column_list), sql, src)
+    rows = f"_ca_items WHERE _ca_batch = {batch}"
+    staged, missing, written = _problems(run, rows)
+    run.not_items += written - staged + missing
+    _committed(run, written)  # skipped rows are written too, until the end
+    return staged, missing
+
+
+def _stage_table(run: _Run, sql: str, src: Source) -> tuple[int, int]:
+    """Write the items of a mapped tabular source or batch (the compiled SELECT ``sql``) into
+    ``_ca_items``, and its problems, read by a second pass that DuckDB narrows to the columns
+    the checks read, into ``_ca_rejects``. Returns what :func:`_stage` returns."""
+    insert = query(_SQL, "insert_items").replace("__COLUMNS__", run.layout.column_list)
+    items = _apply(run, insert, sql, src)
+    _apply(run, query(_SQL, "table_problems"), sql, src)
+    _, missing, _ = _problems(run, "_ca_problems")
+    _committed(run, items)
+    return items + missing, missing
+
+
+def _apply(run: _Run, statement: str, sql: str, src: Source) -> int:
+    """Run ``statement`` with the compiled SELECT ``sql`` for its SOURCE; the rows it wrote."""
     try:
-        # The batch number first: the compiled SELECT holds user text (paths, constants).
-        columns = ", ".join(f'"{c}"' for c in run.stored)
-        con.execute(
-            query(_SQL, "insert_batch")
-            .replace("__BATCH__", str(batch))
-            .replace("__COLUMNS__", columns)
-            .replace("__SOURCE__", sql)
-        )
+        return run.con.execute(statement.replace("__SOURCE__", sql)).fetchall()[0][0]
     except duckdb.Error as exc:
         # A mapping can still be wrong in ways only DuckDB sees (e.g. a bad regex).
         raise InputError(
             f"{src.path}: mapping {src.mapping_ref} cannot be applied: {exc}".replace("\n", " ")
         ) from exc
-    con.execute(query(_SQL, "batch_rejects"), [batch])
-    staged, missing, written = con.execute(query(_SQL, "batch_counts"), [batch]).fetchall()[0]
-    run.not_items += written - staged + missing
-    _committed(run, written)  # skipped rows are written too, until the end
-    return staged, missing
+
+
+def _problems(run: _Run, rows: str) -> tuple[int, int, int]:
+    """Reject and report the problems of the mapped ``rows`` (a relation with the working
+    columns); return their counts: not skipped, without an id (and not skipped), all."""
+    run.con.execute(query(_SQL, "batch_rejects").replace("__ROWS__", rows))
+    counts = run.con.execute(query(_SQL, "batch_counts").replace("__ROWS__", rows)).fetchall()
+    return counts[0]
 
 
 def _parquet_relation(con: duckdb.DuckDBPyConnection, src: Source) -> tuple[str, dict[str, str]]:
@@ -375,7 +372,7 @@ def _ingest_csv(run: _Run, src: Source) -> int:
             continue
         con.register("_ca_csv_batch", batch.table)
         try:
-            n, _ = _stage(run, compiled.sql, src)
+            n, _ = _stage_table(run, compiled.sql, src)
         finally:
             con.unregister("_ca_csv_batch")
         total += n
@@ -540,7 +537,7 @@ def _finish(
         [(str(s.path), i) for i, s in enumerate(sources)],
     )
     if _may_have_duplicates(con):
-        edited = "edited_at" if "edited_at" in run.stored else "NULL::TIMESTAMP"
+        edited = "edited_at" if "edited_at" in run.layout.stored else "NULL::TIMESTAMP"
         con.execute(query(_SQL, "duplicates").replace("__EDITED_AT__", edited))
     rejects = dict(con.execute(query(_SQL, "reject_counts")).fetchall())
     stats = []
@@ -561,7 +558,8 @@ def _keep_items_only(run: _Run) -> None:
     columns."""
     if run.not_items:
         run.con.execute(query(_SQL, "drop_not_items"))
-    run.con.execute(query(_SQL, "drop_working_columns"))
+    if run.layout.working:
+        run.con.execute(query(_SQL, "drop_working_columns"))
 
 
 def _summary(

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from audit.errors import AuditError
+from audit.ingest.layout import Layout, begin_staging
 from audit.ingest.read import file_digest
 from audit.ingest.source import Source
 from audit.store import query
@@ -51,20 +52,20 @@ class ShardOutput:
 
 
 def stage_shard(
-    name: str, db: str, sources: list[Source], media_cache: str, stored: tuple[str, ...]
+    name: str, db: str, sources: list[Source], media_cache: str, layout: Layout
 ) -> ShardOutput:
-    """Stage one shard's sources into a fresh database file at ``db`` (a worker's job), with
-    the item columns the whole ingest stores (``stored``: every shard has the same layout)."""
-    from audit.ingest.corpus import _ingest_source, _Run, begin_staging
+    """Stage one shard's sources into a fresh database file at ``db`` (a worker's job), in
+    the ``layout`` of the whole ingest (every shard's _ca_items has the same columns)."""
+    from audit.ingest.corpus import _ingest_source, _Run
     from audit.store import open_store
 
     Path(db).unlink(missing_ok=True)  # a retried task starts again
     con = open_store(db)
     try:
         con.execute("SET enable_progress_bar = false")
-        begin_staging(con, stored)
+        begin_staging(con, layout)
         con.execute("BEGIN TRANSACTION")
-        run = _Run(con, Path(media_cache), stored)
+        run = _Run(con, Path(media_cache), layout)
         out = ShardOutput(name, db)
         for src in sources:
             out.staged[str(src.path)] = _ingest_source(run, src)
@@ -113,7 +114,7 @@ def stage_shards(
     groups: list[tuple[str, list[Source]]],
     folder: Path,
     media_cache: Path,
-    stored: tuple[str, ...],
+    layout: Layout,
     *,
     workers: int,
     engine: str,
@@ -121,7 +122,7 @@ def stage_shards(
 ) -> list[ShardOutput]:
     """Stage every shard in parallel; return their outputs in spec order."""
     jobs = [
-        (name, str(folder / f"shard-{i:04d}.duckdb"), sources, str(media_cache), stored)
+        (name, str(folder / f"shard-{i:04d}.duckdb"), sources, str(media_cache), layout)
         for i, (name, sources) in enumerate(groups)
     ]
     if engine == "ray":
@@ -130,7 +131,7 @@ def stage_shards(
 
 
 def _on_pool(
-    jobs: list[tuple[str, str, list[Source], str, tuple[str, ...]]],
+    jobs: list[tuple[str, str, list[Source], str, Layout]],
     workers: int,
     progress: Callable[[int], None] | None,
 ) -> list[ShardOutput]:
@@ -148,7 +149,7 @@ def _on_pool(
 
 
 def _on_ray(
-    jobs: list[tuple[str, str, list[Source], str, tuple[str, ...]]],
+    jobs: list[tuple[str, str, list[Source], str, Layout]],
     workers: int,
     progress: Callable[[int], None] | None,
 ) -> list[ShardOutput]:

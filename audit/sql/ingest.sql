@@ -77,20 +77,25 @@ DROP TABLE IF EXISTS _ca_rejects;
 DROP TABLE IF EXISTS _ca_extra_types;
 DROP TABLE IF EXISTS _ca_notes;
 DROP TABLE IF EXISTS _ca_source_order;
-DROP TABLE IF EXISTS _ca_dup_hashes
+DROP TABLE IF EXISTS _ca_dup_hashes;
+DROP TABLE IF EXISTS _ca_problems
 
 -- name: working_columns
 -- The ingest builds the new items in _ca_items (a table of the database, committed every few
 -- hundred thousand rows so that memory stays flat however large the input), with the item
--- columns this ingest stores (audit/item_rows.py) and these working columns, and makes it the
--- store's items at the end in one transaction (item_rows.install): until then the previous
--- items, errors and notes stay as they were, and a failure only drops _ca_items.
--- Every mapped record is written once, straight from the mapping (insert_batch), with three
--- working columns: why it is not an item (_ca_skip), its value errors (_ca_errs) and the
--- batch it came in (_ca_batch: a batch's checks read only its own row groups). Records that
--- are not items are removed and the working columns dropped at the end (drop_not_items,
--- drop_working_columns): a staging table copied every row a second time (~a third of a JSON
--- ingest's wall time), and tabular sources needed a second pass over the file for errors.
+-- columns this ingest stores (audit/ingest/layout.py), and makes it the store's items at the
+-- end in one transaction (item_rows.install): until then the previous items, errors and notes
+-- stay as they were, and a failure only drops _ca_items.
+-- A record source (JSON ...) writes every mapped record once, straight from the mapping
+-- (insert_batch), with these working columns: why it is not an item (_ca_skip), its value
+-- errors (_ca_errs; both NULL for the usual row) and the batch it came in (_ca_batch: a
+-- batch's checks read only its own row groups; rowid ranges cannot say it, as uncommitted
+-- rows have rowids of their own). Records that are not items are removed and the working
+-- columns dropped at the end (drop_not_items, drop_working_columns): a staging table copied
+-- every row a second time (~a third of a JSON ingest's wall time). A tabular source writes
+-- only its items (insert_items) and maps its rows a second time for their problems
+-- (table_problems): DuckDB reads only the columns the checks need, cheaper for Parquet than
+-- three more columns in every row.
 _ca_skip STRUCT(code VARCHAR, message VARCHAR), _ca_errs STRUCT(code VARCHAR, message VARCHAR)[],
 _ca_batch INTEGER
 
@@ -149,8 +154,22 @@ WHERE json_valid(line) AND json_type(line, $2) = 'ARRAY' AND json_array_length(l
 INSERT INTO _ca_items BY NAME
 SELECT __COLUMNS__, _ca_skip, _ca_errs, __BATCH__ AS _ca_batch FROM (__SOURCE__)
 
+-- name: insert_items
+-- The items of one tabular source or batch: the compiled SELECT's rows that are not skipped
+-- and have an id (their problems: table_problems).
+INSERT INTO _ca_items BY NAME
+SELECT __COLUMNS__ FROM (__SOURCE__) WHERE _ca_skip IS NULL AND NOT _ca_no_id(item_id)
+
+-- name: table_problems
+-- The same source's rows that are skipped, lack an id or have value errors, for
+-- batch_rejects / batch_counts.
+CREATE OR REPLACE TEMP TABLE _ca_problems AS
+SELECT source_file, source_row, item_id, _ca_skip, _ca_errs FROM (__SOURCE__)
+WHERE _ca_skip IS NOT NULL OR _ca_errs IS NOT NULL OR _ca_no_id(item_id)
+
 -- name: batch_rejects
--- The problems of batch $1, in one scan of its rows: a skipped row (the mapping's `skip:`
+-- The problems of __ROWS__ (a batch of _ca_items, or _ca_problems), in one scan of its rows:
+-- a skipped row (the mapping's `skip:`
 -- says it is not an item) or a row without an item_id is rejected (and only that is
 -- reported for it); any other row contributes its value errors.
 INSERT INTO _ca_rejects
@@ -164,16 +183,16 @@ FROM (SELECT source_file, source_row, item_id, _ca_missing, _ca_skip,
                          ELSE _ca_errs END) AS e
       FROM (SELECT source_file, source_row, item_id, _ca_skip, _ca_errs,
                    _ca_no_id(item_id) AS _ca_missing
-            FROM _ca_items WHERE _ca_batch = $1)
+            FROM __ROWS__)
       WHERE _ca_skip IS NOT NULL OR len(_ca_errs) > 0 OR _ca_missing)
 
 -- name: batch_counts
--- Rows of batch $1 that are items or missing-id rejects (skipped ones count as rejects), the
+-- Rows of __ROWS__ that are items or missing-id rejects (skipped ones count as rejects), the
 -- missing-id ones, and all of them.
 SELECT count(*) FILTER (WHERE _ca_skip IS NULL),
        count(*) FILTER (WHERE _ca_no_id(item_id) AND _ca_skip IS NULL),
        count(*)
-FROM _ca_items WHERE _ca_batch = $1
+FROM __ROWS__
 
 -- name: drop_not_items
 -- After the last batch, when a batch had any: the rows that are not items (already rejected).
