@@ -1,0 +1,184 @@
+"""`items` after an ingest: a view over the columns the corpus filled (audit/item_rows.py)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from audit import item_rows
+from audit.cache import hash_texts
+from audit.ingest import ingest_corpus
+from audit.schema import all_item_columns
+from audit.store import open_memory, open_store
+
+# (item_id, url, media_path, source_domain and media_uri as the view must give them;
+# "{dir}" is the corpus file's folder)
+ROWS = [
+    ("a", "https://WWW.Example.org:8080/p/1", "img/a.jpg", "example.org", "{dir}/img/a.jpg"),
+    ("b", "http://user@news.example.net/x", "../b.jpg", "news.example.net", "{up}/b.jpg"),
+    ("c", "ftp://files.example/x", "https://cdn.example/c.jpg", None, "https://cdn.example/c.jpg"),
+    ("d", "", "/abs/./d.jpg", None, "/abs/d.jpg"),
+    ("e", "https://www.example.org/", " ", "example.org", None),
+]
+
+
+def write_csv(path: Path, rows: list[tuple[str, ...]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["item_id", "text", "url", "media_path", "visibility"])
+        for item_id, url, media, *_ in rows:
+            out.writerow([item_id, f"post {item_id}", url, media, "public"])
+    return path
+
+
+def expected(folder: Path) -> dict[str, tuple[str | None, str | None]]:
+    fill = {"dir": str(folder), "up": str(folder.parent)}
+    return {r[0]: (r[3], r[4].format(**fill) if r[4] else None) for r in ROWS}
+
+
+@pytest.fixture
+def ingested(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    con = open_store(tmp_path / "audit.duckdb")
+    ingest_corpus(con, write_csv(folder / "posts.csv", ROWS))
+    return con, folder
+
+
+def test_only_filled_columns_are_stored_and_the_view_shows_every_column(ingested):
+    con, folder = ingested
+    assert item_rows.items_is_view(con)
+    stored = set(item_rows.stored_columns(con))
+    assert stored == set(item_rows.ALWAYS_STORED)  # nothing optional in this corpus
+    assert not {"_ca_skip", "_ca_errs", "_ca_batch"} & stored
+    described = [(r[0], r[1]) for r in con.execute("DESCRIBE items").fetchall()]
+    assert described == list(all_item_columns().items())
+    got = {
+        r[0]: (r[1], r[2])
+        for r in con.execute("SELECT item_id, source_domain, media_uri FROM items").fetchall()
+    }
+    assert got == expected(folder)
+    assert con.execute(
+        "SELECT count(*) FROM items WHERE community IS NULL AND edited_at IS NULL "
+        "AND text_sha256 IS NULL"
+    ).fetchone() == (len(ROWS),)
+
+
+def test_a_mapped_provenance_column_is_stored_and_computed_ones_agree(tmp_path: Path):
+    """One source maps source_domain, so the load computes it for every row (the stored
+    path); the other source's rows must get what the view computes in the derived path."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_csv(folder / "posts.csv", ROWS)
+    (folder / "forum.jsonl").write_text(
+        json.dumps({"id": "f1", "body": "hi", "host": "Forum.Example"}) + "\n", encoding="utf-8"
+    )
+    mapping = tmp_path / "forum.yaml"
+    mapping.write_text(
+        "fields:\n  item_id: id\n  text: body\n  source_domain: host\n", encoding="utf-8"
+    )
+    spec = tmp_path / "corpus.yaml"
+    spec.write_text(
+        "sources:\n"
+        f"  - path: {folder / 'posts.csv'}\n"
+        f"  - {{path: {folder / 'forum.jsonl'}, mapping: {mapping}}}\n",
+        encoding="utf-8",
+    )
+    con = open_memory()
+    ingest_corpus(con, spec)
+    assert "source_domain" in item_rows.stored_columns(con)
+    got = dict(con.execute("SELECT item_id, source_domain FROM items").fetchall())
+    assert got.pop("f1") == "forum.example"
+    assert got == {k: v[0] for k, v in expected(folder).items()}
+
+
+def test_writers_store_a_computed_column_without_changing_its_values(ingested):
+    con, _ = ingested
+    before = con.execute("SELECT item_id, media_uri FROM items ORDER BY 1").fetchall()
+    assert item_rows.writable_items(con, ["media_uri"]) == item_rows.STORED_TABLE
+    assert "media_uri" in item_rows.stored_columns(con)
+    assert con.execute("SELECT item_id, media_uri FROM items ORDER BY 1").fetchall() == before
+    con.execute("UPDATE item_rows SET media_uri = 'x' WHERE item_id = 'a'")
+    assert con.execute("SELECT media_uri FROM items WHERE item_id = 'a'").fetchone() == ("x",)
+    # The detect stage's first step stores and fills text_sha256.
+    assert hash_texts(con) == len(ROWS)
+    digest = hashlib.sha256(b"post c").hexdigest()
+    assert con.execute("SELECT text_sha256 FROM items WHERE item_id = 'c'").fetchone() == (digest,)
+    assert [r[0] for r in con.execute("DESCRIBE items").fetchall()] == list(all_item_columns())
+
+
+def test_a_store_never_ingested_keeps_a_table(tmp_path: Path):
+    con = open_memory()
+    assert not item_rows.items_is_view(con)
+    assert item_rows.writable_items(con, ["media_uri", "text_sha256"]) == "items"
+    con.execute("INSERT INTO items (item_id, text) VALUES ('x', 'y')")
+    folder = tmp_path / "c"
+    folder.mkdir()
+    ingest_corpus(con, write_csv(folder / "posts.csv", ROWS[:2]))
+    assert item_rows.items_is_view(con)
+    assert sorted(r[0] for r in con.execute("SELECT item_id FROM items").fetchall()) == ["a", "b"]
+    # Re-ingesting replaces item_rows and the view.
+    ingest_corpus(con, write_csv(folder / "posts.csv", ROWS[2:]))
+    assert sorted(r[0] for r in con.execute("SELECT item_id FROM items").fetchall()) == [
+        "c", "d", "e",
+    ]  # fmt: skip
+
+
+def test_the_view_reads_in_other_connections(ingested, tmp_path: Path):
+    """The macros the view calls persist in the file: a read-only open and an ATTACH (audit
+    diff) read the computed columns too."""
+    con, folder = ingested
+    con.close()
+    want = expected(folder)
+    ro = open_store(tmp_path / "audit.duckdb", read_only=True)
+    got = dict(ro.execute("SELECT item_id, media_uri FROM items").fetchall())
+    assert got == {k: v[1] for k, v in want.items()}
+    ro.close()
+    other = duckdb.connect()
+    other.execute(f"ATTACH '{tmp_path / 'audit.duckdb'}' AS a (READ_ONLY)")
+    got = dict(other.execute("SELECT item_id, source_domain FROM a.items").fetchall())
+    assert got == {k: v[0] for k, v in want.items()}
+
+
+def test_mixed_record_and_table_sources_report_every_problem(tmp_path: Path):
+    """A JSON source writes every record with working columns, a CSV source only its items
+    (its problems from a second pass): both in one ingest, each row an item or a reject."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a.csv").write_text(
+        "item_id,text,visibility\nc1,ok,public\n,no id,public\nc3,bad vis,sometimes\n",
+        encoding="utf-8",
+    )
+    (folder / "b.jsonl").write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in (
+                {"item_id": "j1", "text": "ok", "visibility": "public"},
+                {"text": "no id", "visibility": "public"},
+                {"item_id": "j3", "text": "bad vis", "visibility": "sometimes"},
+            )
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    con = open_memory()
+    summary = ingest_corpus(con, folder)
+    items = dict(con.execute("SELECT item_id, visibility FROM items").fetchall())
+    assert items == {"c1": "public", "c3": "unknown", "j1": "public", "j3": "unknown"}
+    problems = con.execute(
+        "SELECT parse_filename(source_file), source_row, code, rejected FROM errors "
+        "WHERE stage = 'ingest' ORDER BY 1, 2"
+    ).fetchall()
+    assert problems == [
+        ("a.csv", 2, "missing_id", True),
+        ("a.csv", 3, "bad_visibility", False),
+        ("b.jsonl", 2, "missing_id", True),
+        ("b.jsonl", 3, "bad_visibility", False),
+    ]
+    assert (summary.items, summary.rejected) == (4, 2)
+    assert not {"_ca_skip", "_ca_errs", "_ca_batch"} & set(item_rows.stored_columns(con))
