@@ -23,13 +23,14 @@ from audit.store import query
 _SQL = "item_rows.sql"
 #: The table an ingest stores item rows in (``items`` is then a view over it).
 STORED_TABLE = "item_rows"
-#: Columns an ingest always stores: the canonical ones, the row's provenance, its unmapped
-#: fields, and visibility_basis (which depends on each row's exported visibility).
-ALWAYS_STORED: tuple[str, ...] = (
-    *CANONICAL_COLUMNS, "source_file", "source_row", "extra", "visibility_basis",
-)  # fmt: skip
+#: Columns an ingest always stores: the canonical ones, the row's provenance and its
+#: unmapped fields.
+ALWAYS_STORED: tuple[str, ...] = (*CANONICAL_COLUMNS, "source_file", "source_row", "extra")
 #: Columns stored only when the corpus fills them (the view computes them otherwise).
 OPTIONAL: tuple[str, ...] = tuple(c for c in all_item_columns() if c not in ALWAYS_STORED)
+#: Stored columns the view reads through an expression: item_rows.visibility is NULL where
+#: the export gave none, so that visibility_basis ('not in the export') need not be stored.
+STORED_READS: dict[str, str] = {"visibility": "coalesce(visibility, 'unknown')"}
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -73,7 +74,12 @@ def create_view(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``items`` over ``item_rows``: every item column in schema order, stored
     or computed."""
     have = set(stored_columns(con))
-    cols = [f'"{c}"' if c in have else f'{derived_sql(c)} AS "{c}"' for c in all_item_columns()]
+    cols = [
+        (f'{STORED_READS[c]} AS "{c}"' if c in STORED_READS else f'"{c}"')
+        if c in have
+        else f'{derived_sql(c)} AS "{c}"'
+        for c in all_item_columns()
+    ]
     con.execute(f"CREATE OR REPLACE VIEW items AS SELECT {', '.join(cols)} FROM {STORED_TABLE}")
 
 

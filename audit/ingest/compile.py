@@ -480,10 +480,12 @@ def _stage_select(
             extra_sql = f"nullif('{{' || concat_ws(',', {members}) || '}}', '{{}}')"
     derived = {
         # Canonical values (the usual case after a preset's mapping) skip lower(trim()).
+        # NULL where the export has none: the items view reads it as 'unknown', with the
+        # basis 'not in the export' (one column fewer to store, audit/item_rows.py).
         "visibility": (
             f"CASE WHEN {one_of('visibility', vis_values)} THEN visibility "
             f"WHEN {one_of('lower(trim(visibility))', vis_values)} "
-            "THEN lower(trim(visibility)) ELSE 'unknown' END"
+            "THEN lower(trim(visibility)) WHEN visibility IS NOT NULL THEN 'unknown' END"
         ),
         "author_age_at_post": (
             "coalesce(author_age_at_post, _ca_age(author_birth_date, created_at))"

@@ -2,7 +2,8 @@
 sources (every shard of a sharded ingest gets the same layout, so shards merge as they are).
 
 - The item columns it stores: every ingest stores the canonical ones and the row's
-  provenance; a mapped provenance column only where some source fills it, ``media_uri`` only
+  provenance; a mapped provenance column (visibility_basis included: the view derives
+  'not in the export' from a NULL visibility) only where some source fills it, ``media_uri`` only
   where a source resolves media paths against another folder than its file's. The ``items``
   view computes the rest (audit/item_rows.py); each stored column costs a load ~4 %.
 - Whether it has the working columns (audit/sql/ingest.sql ``working_columns``): a record

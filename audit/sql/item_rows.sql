@@ -47,6 +47,10 @@ _ca_media_uri(media_path, _ca_folder(source_file))
 -- name: derived.source_domain
 _ca_host_clean(_ca_host_part(url))
 
+-- name: derived.visibility_basis
+-- (item_rows.visibility is NULL where the export has no visibility; the view shows 'unknown'.)
+CASE WHEN visibility IS NULL THEN 'not in the export' END
+
 -- name: relation_kind
 -- 'BASE TABLE' or 'VIEW' for a name of the main schema (no row: neither).
 SELECT table_type FROM information_schema.tables
