@@ -13,7 +13,8 @@ computes call :func:`writable_items` first, which stores that column.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import duckdb
 
@@ -103,16 +104,35 @@ def writable_items(con: duckdb.DuckDBPyConnection, columns: Iterable[str] = ()) 
     computed for them, so no value changes) and re-creating the view over them."""
     if not items_is_view(con):
         return "items"
-    have = set(stored_columns(con))
-    missing = [c for c in all_item_columns() if c in set(columns) - have]
-    for col in missing:
-        con.execute(f'ALTER TABLE {STORED_TABLE} ADD COLUMN "{col}" {all_item_columns()[col]}')
-        fill = derived_sql(col)
-        if not fill.startswith("NULL::"):
-            con.execute(f'UPDATE {STORED_TABLE} SET "{col}" = {fill}')
-    if missing:
-        create_view(con)
+    # All or nothing: a column added but not filled, or not yet read by the view, would
+    # hide the values the view computed (the fill is one UPDATE of every row).
+    with _atomic(con):
+        have = set(stored_columns(con))
+        missing = [c for c in all_item_columns() if c in set(columns) - have]
+        for col in missing:
+            con.execute(f'ALTER TABLE {STORED_TABLE} ADD COLUMN "{col}" {all_item_columns()[col]}')
+            fill = derived_sql(col)
+            if not fill.startswith("NULL::"):
+                con.execute(f'UPDATE {STORED_TABLE} SET "{col}" = {fill}')
+        if missing:
+            create_view(con)
     return STORED_TABLE
+
+
+@contextmanager
+def _atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A transaction of its own, or the caller's where one is open (DuckDB does not nest)."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def upgrade(con: duckdb.DuckDBPyConnection) -> None:

@@ -182,3 +182,62 @@ def test_mixed_record_and_table_sources_report_every_problem(tmp_path: Path):
     ]
     assert (summary.items, summary.rejected) == (4, 2)
     assert not {"_ca_skip", "_ca_errs", "_ca_batch"} & set(item_rows.stored_columns(con))
+
+
+def test_storing_a_column_is_all_or_nothing(ingested, monkeypatch):
+    """A writer interrupted after the column was added must not leave a stored, empty
+    column that the view ignores (or one it reads before it is filled)."""
+    con, folder = ingested
+
+    def interrupted(_con):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(item_rows, "create_view", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        item_rows.writable_items(con, ["media_uri"])
+    assert "media_uri" not in item_rows.stored_columns(con)
+    monkeypatch.undo()
+    assert item_rows.writable_items(con, ["media_uri"]) == item_rows.STORED_TABLE
+    got = dict(con.execute("SELECT item_id, media_uri FROM item_rows").fetchall())
+    assert got == {k: v[1] for k, v in expected(folder).items()}
+
+
+def test_tabular_shards_equal_one_database(tmp_path: Path):
+    """Shards of CSV and Parquet files (no working columns in their staging tables) give the
+    items and problems of the same sources ingested in one database."""
+    root = tmp_path / "shards"
+    root.mkdir()
+    (root / "a.csv").write_text(
+        "item_id,text,visibility\nx1,first,public\n,no id,public\ndup,older,sometimes\n",
+        encoding="utf-8",
+    )
+    duckdb.sql(
+        "COPY (SELECT * FROM (VALUES ('x2', 'second', 'public'), ('dup', 'newer', 'private'),"
+        " (NULL, 'none', 'public')) t(item_id, text, visibility)) "
+        f"TO '{root / 'b.parquet'}' (FORMAT parquet)"
+    )
+    (root / "single.yaml").write_text("sources: [{path: a.csv}, {path: b.parquet}]\n")
+    (root / "sharded.yaml").write_text(
+        "shards:\n  - {name: a, sources: [{path: a.csv}]}\n"
+        "  - {name: b, sources: [{path: b.parquet}]}\n"
+    )
+    results = []
+    for spec in ("single.yaml", "sharded.yaml"):
+        con = open_memory()
+        summary = ingest_corpus(con, root / spec, workers=2)
+        results.append(
+            (
+                con.execute("SELECT * EXCLUDE (source_file) FROM items ORDER BY ALL").fetchall(),
+                con.execute(
+                    "SELECT parse_filename(source_file), source_row, item_id, code, rejected "
+                    "FROM errors WHERE stage = 'ingest' ORDER BY ALL"
+                ).fetchall(),
+                (summary.items, summary.rejected, summary.duplicates),
+            )
+        )
+    assert results[0] == results[1]
+    items, problems, counts = results[0]
+    assert sorted(r[0] for r in items) == ["dup", "x1", "x2"]
+    assert counts == (3, 3, 1)
+    assert ("a.csv", 2, None, "missing_id", True) in problems
+    assert ("b.parquet", 3, None, "missing_id", True) in problems

@@ -235,10 +235,12 @@ def fetch_media(
             done += 1
             if progress:
                 progress("fetch media", done, len(todo))
-    items = writable_items(con, ["media_uri"])  # a fetched image's path replaces its URL
-    con.execute(fill(query(_SQL, "fetch_apply_noai"), ITEMS=items))
+    con.execute(fill(query(_SQL, "fetch_apply_noai"), ITEMS=writable_items(con)))
     con.execute(query(_SQL, "fetch_apply_notes"), [run_id])
-    con.execute(fill(query(_SQL, "fetch_apply_paths"), ITEMS=items))
+    if con.execute(query(_SQL, "fetch_any_path")).fetchone()[0]:
+        # A fetched image's cached file replaces its URL: media_uri becomes a stored column.
+        items = writable_items(con, ["media_uri"])
+        con.execute(fill(query(_SQL, "fetch_apply_paths"), ITEMS=items))
     for status, n in con.execute(query(_SQL, "fetch_outcomes")).fetchall():
         summary.outcomes[status] = n
     summary.seconds = time.perf_counter() - started

@@ -349,10 +349,12 @@ INSERT OR REPLACE INTO media_fetch VALUES ($1, $2, $3, $4, $5, $6, $7)
 -- signal on the item: noai = true, and (fetch_apply_notes) a note saying why; a failed
 -- fetch is an error of the item; a fetched image replaces the URL in media_uri by the
 -- cached file (fetch_apply_paths).
+-- (/*ITEMS*/ is the table the rows are stored in; the view gives their media_uri.)
 UPDATE /*ITEMS*/ SET noai = true
-WHERE media_uri IN (SELECT url FROM media_fetch
-                    WHERE status IN ('refused_robots', 'refused_noai')
-                       OR reason LIKE 'robots.txt disallows AI%')
+WHERE item_id IN (SELECT item_id FROM items
+                  WHERE media_uri IN (SELECT url FROM media_fetch
+                                      WHERE status IN ('refused_robots', 'refused_noai')
+                                         OR reason LIKE 'robots.txt disallows AI%'))
 
 -- name: fetch_apply_notes
 -- $1 run_id (errors only; the consent notes belong to the corpus, like the ingest notes).
@@ -368,6 +370,11 @@ SELECT CASE WHEN f.status IN ('refused_robots', 'refused_noai') OR f.reason LIKE
        false
 FROM items i JOIN media_fetch f ON f.url = i.media_uri
 WHERE f.status <> 'ok' OR f.reason LIKE 'robots.txt disallows AI%'
+
+-- name: fetch_any_path
+-- Whether some item's remote image was fetched into the cache (fetch_apply_paths has work).
+SELECT count(*) > 0 FROM media_fetch
+WHERE status = 'ok' AND path IS NOT NULL AND url IN (SELECT media_uri FROM items)
 
 -- name: fetch_apply_paths
 UPDATE /*ITEMS*/ AS i SET media_uri = f.path
