@@ -241,3 +241,15 @@ def test_tabular_shards_equal_one_database(tmp_path: Path):
     assert counts == (3, 3, 1)
     assert ("a.csv", 2, None, "missing_id", True) in problems
     assert ("b.parquet", 3, None, "missing_id", True) in problems
+
+
+def test_the_load_and_the_view_resolve_media_paths_alike_at_the_root():
+    """The load passes the file's folder ("/" for a file at the root), the view the path
+    with its file name cut ("" there): both give one slash."""
+    con = open_memory()
+    item_rows.create_macros(con)
+    got = con.execute(
+        "SELECT _ca_media_uri('a.jpg', '/'), _ca_media_uri('a.jpg', _ca_folder('/posts.csv')),"
+        " _ca_media_uri('../a.jpg', '/data/x'), _ca_media_uri('a.jpg', _ca_folder('/data/x/p.csv'))"
+    ).fetchone()
+    assert got == ("/a.jpg", "/a.jpg", "/data/a.jpg", "/data/x/a.jpg")

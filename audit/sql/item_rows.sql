@@ -17,13 +17,13 @@ CREATE OR REPLACE MACRO _ca_normpath(p) AS
                   regexp_replace(p, '/(\./)+', '/', 'g')))))))
          ELSE p END;
 -- media_path → media_uri: URIs with a scheme and absolute paths stay, relative paths are
--- resolved against the folder of the corpus file.
+-- resolved against the folder of the corpus file ("/" and "" alike for a file at the root).
 -- (Cheap tests first: the regex runs only on paths with a ":", trim only on a leading blank.)
 CREATE OR REPLACE MACRO _ca_media_uri(p, base) AS
     CASE WHEN p IS NULL OR p = '' OR (ascii(p) <= 32 AND trim(p) = '') THEN NULL
          WHEN contains(p, ':') AND regexp_matches(p, '^[A-Za-z][A-Za-z0-9+.-]*:') THEN p
          WHEN starts_with(p, '/') THEN _ca_normpath(p)
-         ELSE _ca_normpath(base || '/' || p) END;
+         ELSE _ca_normpath(rtrim(base, '/') || '/' || p) END;
 -- The folder of a corpus file's absolute path, as the ingest's base for relative media paths
 -- ("/data/x/posts.json" → "/data/x"; "/posts.json" → "", which resolves "a.jpg" to "/a.jpg").
 CREATE OR REPLACE MACRO _ca_folder(f) AS regexp_replace(f, '/[^/]*$', '');
