@@ -27,8 +27,6 @@ STORED_TABLE = "item_rows"
 #: Columns an ingest always stores: the canonical ones, the row's provenance and its
 #: unmapped fields.
 ALWAYS_STORED: tuple[str, ...] = (*CANONICAL_COLUMNS, "source_file", "source_row", "extra")
-#: Columns stored only when the corpus fills them (the view computes them otherwise).
-OPTIONAL: tuple[str, ...] = tuple(c for c in all_item_columns() if c not in ALWAYS_STORED)
 #: Stored columns the view reads through an expression: item_rows.visibility is NULL where
 #: the export gave none, so that visibility_basis ('not in the export') need not be stored.
 STORED_READS: dict[str, str] = {"visibility": "coalesce(visibility, 'unknown')"}
@@ -48,15 +46,22 @@ def derived_sql(column: str) -> str:
     return " ".join(ln for ln in block.splitlines() if not ln.lstrip().startswith("--")).strip()
 
 
-def table_ddl(name: str, stored: Iterable[str], working: str = "") -> str:
-    """``CREATE TABLE name`` with the ``stored`` item columns (in schema order) and the
-    ``working`` column definitions after them."""
+def table_ddl(
+    name: str, stored: Iterable[str], working: str = "", *, not_null: Iterable[str] = ()
+) -> str:
+    """``CREATE TABLE name`` with the ``stored`` item columns (in schema order; those in
+    ``not_null`` declared NOT NULL) and the ``working`` column definitions after them."""
     types = all_item_columns()
     wanted = set(stored)
     unknown = wanted - set(types)
     if unknown:
         raise ValueError(f"not item columns: {sorted(unknown)}")
-    cols = [f'"{c}" {t}' for c, t in types.items() if c in wanted]
+    required = set(not_null)
+    cols = [
+        f'"{c}" {t}' + (" NOT NULL" if c in required else "")
+        for c, t in types.items()
+        if c in wanted
+    ]
     return f"CREATE TABLE {name} ({', '.join(cols + ([working] if working else []))})"
 
 

@@ -56,6 +56,9 @@ def test_only_filled_columns_are_stored_and_the_view_shows_every_column(ingested
     stored = set(item_rows.stored_columns(con))
     assert stored == set(item_rows.ALWAYS_STORED)  # nothing optional in this corpus
     assert not {"_ca_skip", "_ca_errs", "_ca_batch"} & stored
+    nullable = dict(con.execute("SELECT column_name, is_nullable FROM information_schema.columns"
+                                " WHERE table_name = 'item_rows'").fetchall())  # fmt: skip
+    assert nullable["item_id"] == "NO"
     described = [(r[0], r[1]) for r in con.execute("DESCRIBE items").fetchall()]
     assert described == list(all_item_columns().items())
     got = {

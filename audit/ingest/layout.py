@@ -57,8 +57,7 @@ def begin_staging(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
     con.execute(query(_SQL, "macros"))
     con.execute(query(_SQL, "temp_tables"))
     con.execute(query(_SQL, "drop_new_items"))
-    working = query(_SQL, "working_columns") if layout.working else ""
-    ddl = item_rows.table_ddl("_ca_items", layout.stored, working)
-    if not layout.working:  # only items are written: no row without an id, ever
-        ddl = ddl.replace('"item_id" VARCHAR', '"item_id" VARCHAR NOT NULL', 1)
-    con.execute(ddl)
+    if layout.working:  # records without an id are written too, until the end
+        con.execute(item_rows.table_ddl("_ca_items", layout.stored, query(_SQL, "working_columns")))
+    else:  # only items are written: no row without an id, ever
+        con.execute(item_rows.table_ddl("_ca_items", layout.stored, not_null=["item_id"]))

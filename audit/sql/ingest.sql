@@ -148,9 +148,9 @@ FROM _ca_lines
 WHERE json_valid(line) AND json_type(line, $2) = 'ARRAY' AND json_array_length(line, $2) = 0
 
 -- name: insert_batch
--- One source (tabular) or batch of records (JSON), mapped by the compiled SELECT substituted
--- for the SOURCE placeholder, into _ca_items under batch number __BATCH__: the __COLUMNS__
--- this ingest stores (DuckDB drops the computation of the others from the plan).
+-- One batch of records (JSON ...), mapped by the compiled SELECT substituted for the SOURCE
+-- placeholder, into _ca_items under batch number __BATCH__: the __COLUMNS__ this ingest
+-- stores (DuckDB drops the computation of the others from the plan), every record.
 INSERT INTO _ca_items BY NAME
 SELECT __COLUMNS__, _ca_skip, _ca_errs, __BATCH__ AS _ca_batch FROM (__SOURCE__)
 
@@ -169,9 +169,8 @@ WHERE _ca_skip IS NOT NULL OR _ca_errs IS NOT NULL OR _ca_no_id(item_id)
 
 -- name: batch_rejects
 -- The problems of __ROWS__ (a batch of _ca_items, or _ca_problems), in one scan of its rows:
--- a skipped row (the mapping's `skip:`
--- says it is not an item) or a row without an item_id is rejected (and only that is
--- reported for it); any other row contributes its value errors.
+-- a skipped row (the mapping's `skip:` says it is not an item) or a row without an item_id
+-- is rejected (and only that is reported for it); any other row contributes its value errors.
 INSERT INTO _ca_rejects
 SELECT source_file, source_row, CASE WHEN NOT _ca_missing OR _ca_skip IS NOT NULL THEN nullif(item_id, '') END,
        e.code, e.message, _ca_missing OR _ca_skip IS NOT NULL
