@@ -45,7 +45,9 @@ def plan_layout(sources: list[Source]) -> Layout:
     cols = set(item_rows.ALWAYS_STORED)
     for src in sources:
         cols.update(c for c in MAPPED_PROVENANCE if src.mapping.spec(c) is not None)
-        if src.base != src.path.parent:
+        # The view resolves media paths against the file's path cut at its last "/"
+        # (_ca_folder): stored wherever the load's base differs from that.
+        if str(src.base).rstrip("/") != str(src.path).rpartition("/")[0]:
             cols.add("media_uri")
     stored = tuple(c for c in all_item_columns() if c in cols)
     return Layout(stored, any(src.format not in TABLE_READERS for src in sources))
