@@ -79,14 +79,35 @@ def stored_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
 def create_view(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``items`` over ``item_rows``: every item column in schema order, stored
     or computed."""
-    have = set(stored_columns(con))
-    cols = [
+    select = view_select(all_item_columns(), set(stored_columns(con)))
+    con.execute(f"CREATE OR REPLACE VIEW items AS SELECT {select} FROM {STORED_TABLE}")
+
+
+def view_select(columns: Iterable[str], stored: set[str]) -> str:
+    """The select list giving item ``columns`` as the ``items`` view shows them, over a
+    relation with item_rows' ``stored`` columns (item_rows itself, or a grouping of it)."""
+    return ", ".join(
         (f'{STORED_READS[c]} AS "{c}"' if c in STORED_READS else f'"{c}"')
-        if c in have
+        if c in stored
         else f'{derived_sql(c)} AS "{c}"'
-        for c in all_item_columns()
-    ]
-    con.execute(f"CREATE OR REPLACE VIEW items AS SELECT {', '.join(cols)} FROM {STORED_TABLE}")
+        for c in columns
+    )
+
+
+def counts_by(con: duckdb.DuckDBPyConnection, columns: list[str]) -> str:
+    """A query: item ``columns`` as ``items`` shows them, and ``n``, the items with each
+    combination. item_rows is grouped on its stored ``columns`` first, so the view's
+    expressions run once per group, not once per item (what ``columns`` the view computes
+    must derive from the stored ones among them). Where ``items`` is a table, it is grouped."""
+    if not items_is_view(con):
+        keys = ", ".join(f'"{c}"' for c in columns)
+        return f"SELECT {keys}, count(*) AS n FROM items GROUP BY ALL"
+    have = set(stored_columns(con))
+    keys = "".join(f'"{c}", ' for c in columns if c in have)
+    grouped = f"(SELECT {keys}count(*) AS _ca_n FROM {STORED_TABLE} GROUP BY ALL)"
+    return (
+        f"SELECT {view_select(columns, have)}, sum(_ca_n)::BIGINT AS n FROM {grouped} GROUP BY ALL"
+    )
 
 
 def install(con: duckdb.DuckDBPyConnection, staged: str) -> None:

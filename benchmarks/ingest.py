@@ -3,7 +3,8 @@
 Prints rows/s, CPU seconds and peak RSS of the ingest, next to a baseline measured in the same
 run: a bare ``CREATE TABLE AS SELECT * FROM read_parquet(...)`` into a new DuckDB file. The
 baseline and the ingest alternate for ``--repeat`` rounds and the fastest round of each is
-reported (the least disturbed by other load); the ratio ingest/baseline is what stays
+reported (the least disturbed by other load), and so is the median of the per-round ratios
+(each ingest against the baseline just before it); the ratio ingest/baseline is what stays
 comparable on a shared machine. Each phase runs in a
 fresh process so its peak RSS is its own. Target (2 cores): >= 1 M rows/s, peak RSS < 4 GB.
 
@@ -23,6 +24,7 @@ import argparse
 import multiprocessing
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -202,6 +204,15 @@ def main() -> None:
     )
     print(
         f"ratio ingest/base   {ing.seconds / base.seconds:.2f} wall, {ing.cpu / base.cpu:.2f} CPU"
+        " (fastest round of each)"
+    )
+    # Each round's ingest against the baseline run just before it: a slow spell of the host
+    # (a shared VM here) weighs on both, so the median of these is the steadier figure.
+    paired = [i.seconds / b.seconds for b, i in zip(bases, ingests, strict=True)]
+    paired_cpu = [i.cpu / b.cpu for b, i in zip(bases, ingests, strict=True)]
+    print(
+        f"ratio per round     {' / '.join(f'{r:.2f}' for r in paired)} wall; median "
+        f"{statistics.median(paired):.2f} wall, {statistics.median(paired_cpu):.2f} CPU"
     )
 
 

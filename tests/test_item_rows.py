@@ -256,3 +256,45 @@ def test_the_load_and_the_view_resolve_media_paths_alike_at_the_root():
         " _ca_media_uri('../a.jpg', '/data/x'), _ca_media_uri('a.jpg', _ca_folder('/data/x/p.csv'))"
     ).fetchone()
     assert got == ("/a.jpg", "/a.jpg", "/data/a.jpg", "/data/x/a.jpg")
+
+
+def test_counts_by_groups_stored_columns_as_the_view_shows_them(tmp_path: Path):
+    """Stored groups that the view shows alike (a NULL visibility and 'unknown') are one
+    group, and a computed column (visibility_basis) is computed per group as per item."""
+    path = tmp_path / "posts.jsonl"
+    visibilities = ["public", None, "unknown", "private", None, "public", "bogus"]
+    path.write_text(
+        "".join(
+            json.dumps({"item_id": f"i{i}", "text": "t"} | ({"visibility": v} if v else {})) + "\n"
+            for i, v in enumerate(visibilities)
+        ),
+        encoding="utf-8",
+    )
+    columns = ["source_file", "visibility", "visibility_basis"]
+
+    def direct(con: duckdb.DuckDBPyConnection, columns: list[str] = columns) -> list[tuple]:
+        keys = ", ".join(columns)
+        rows = con.execute(f"SELECT {keys}, count(*) FROM items GROUP BY ALL").fetchall()
+        return sorted(rows, key=str)
+
+    def grouped(con: duckdb.DuckDBPyConnection, columns: list[str] = columns) -> list[tuple]:
+        return sorted(con.execute(item_rows.counts_by(con, columns)).fetchall(), key=str)
+
+    con = open_memory()
+    ingest_corpus(con, path)
+    assert item_rows.items_is_view(con)
+    assert "visibility_basis" not in item_rows.stored_columns(con)
+    got = grouped(con)
+    assert got == direct(con)
+    assert sum(n for *_, n in got) == 7
+    stored = dict(con.execute("SELECT item_id, visibility FROM item_rows").fetchall())
+    assert stored["i1"] is None and stored["i2"] == "unknown"  # two stored groups ...
+    by_visibility = grouped(con, ["visibility"])
+    assert by_visibility == direct(con, ["visibility"])
+    assert ("unknown", 4) in by_visibility  # ... one group as the view shows them (+ bogus)
+    # A store whose items is a table gives the same through a plain GROUP BY.
+    table = open_memory()
+    table.execute(
+        "INSERT INTO items (item_id, source_file, visibility) VALUES ('x', 'f', 'public')"
+    )
+    assert grouped(table) == direct(table) == [("f", "public", None, 1)]

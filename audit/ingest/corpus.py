@@ -568,7 +568,10 @@ def _summary(
     """Totals, the notes on inferred visibility and duplicates; InputError when no item."""
     con = run.con
     items, rejected, row_errors = con.execute(query(_SQL, "totals")).fetchall()[0]
-    basis = con.execute(query(_SQL, "visibility_basis_counts")).fetchall()
+    counts = item_rows.counts_by(con, ["source_file", "visibility", "visibility_basis"])
+    basis = con.execute(
+        query(_SQL, "visibility_basis_counts").replace("__COUNTS__", counts)
+    ).fetchall()
     visibility: dict[str, int] = {}
     for _, vis, _why, n in basis:
         visibility[vis] = visibility.get(vis, 0) + n

@@ -313,10 +313,12 @@ GROUP BY ALL
 SELECT name, list(DISTINCT duck_type) FROM _ca_extra_types GROUP BY name ORDER BY name
 
 -- name: visibility_basis_counts
--- Items per file, visibility and the reason for it (one scan of items).
+-- Items per file, visibility and the reason for it, summed over the counts query of
+-- item_rows.counts_by (stored columns grouped in one scan; the view's expressions then run
+-- once per group, not per item).
 SELECT source_file, coalesce(visibility, 'unknown'), coalesce(visibility_basis, 'as exported'),
-       count(*)
-FROM items GROUP BY ALL ORDER BY 1, 4 DESC
+       sum(n)::BIGINT
+FROM (__COUNTS__) GROUP BY ALL ORDER BY 1, 4 DESC
 
 -- name: fetch_table
 -- --fetch-media (audit/ingest/fetch.py): the outcome of every remote media URL, kept across
