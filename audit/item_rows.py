@@ -13,6 +13,7 @@ computes call :func:`writable_items` first, which stores that column.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -96,18 +97,32 @@ def view_select(columns: Iterable[str], stored: set[str]) -> str:
 
 def counts_by(con: duckdb.DuckDBPyConnection, columns: list[str]) -> str:
     """A query: item ``columns`` as ``items`` shows them, and ``n``, the items with each
-    combination. item_rows is grouped on its stored ``columns`` first, so the view's
-    expressions run once per group, not once per item (what ``columns`` the view computes
-    must derive from the stored ones among them). Where ``items`` is a table, it is grouped."""
+    combination (no row for no item). item_rows is grouped first, on the stored ``columns``
+    and the stored columns the view computes the others from, so the view's expressions run
+    once per group, not once per item. Where ``items`` is a table, it is grouped."""
+    if not columns:
+        raise ValueError("counts_by needs at least one column")
     if not items_is_view(con):
         keys = ", ".join(f'"{c}"' for c in columns)
         return f"SELECT {keys}, count(*) AS n FROM items GROUP BY ALL"
-    have = set(stored_columns(con))
-    keys = "".join(f'"{c}", ' for c in columns if c in have)
+    have = stored_columns(con)
+    computed = " ".join(derived_sql(c) for c in columns if c not in have)
+    needed = set(columns) | _read_by(computed, have)
+    keys = "".join(f'"{c}", ' for c in have if c in needed)
     grouped = f"(SELECT {keys}count(*) AS _ca_n FROM {STORED_TABLE} GROUP BY ALL)"
-    return (
-        f"SELECT {view_select(columns, have)}, sum(_ca_n)::BIGINT AS n FROM {grouped} GROUP BY ALL"
-    )
+    select = view_select(columns, set(have))
+    # HAVING: without a key column, an aggregate over no row would still give one (n = 0).
+    return f"SELECT {select}, sum(_ca_n)::BIGINT AS n FROM {grouped} GROUP BY ALL HAVING n > 0"
+
+
+def _read_by(sql: str, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` the expression ``sql`` reads (as identifiers, not in literals)."""
+    code = re.sub(r"'(?:[^']|'')*'", "''", sql)
+    return {
+        n
+        for n in names
+        if re.search(rf'(?<![\w."]){re.escape(n)}(?![\w"(])|"{re.escape(n)}"', code)
+    }
 
 
 def install(con: duckdb.DuckDBPyConnection, staged: str) -> None:

@@ -292,6 +292,12 @@ def test_counts_by_groups_stored_columns_as_the_view_shows_them(tmp_path: Path):
     by_visibility = grouped(con, ["visibility"])
     assert by_visibility == direct(con, ["visibility"])
     assert ("unknown", 4) in by_visibility  # ... one group as the view shows them (+ bogus)
+    # Computed from stored columns not asked for (grouped on them first), or from none.
+    for alone in (["visibility_basis"], ["media_uri"], ["source_domain"], ["text_sha256"]):
+        assert grouped(con, alone) == direct(con, alone)
+    assert grouped(con, ["visibility_basis"]) == [("not in the export", 2), (None, 5)]
+    con.execute("DELETE FROM item_rows")
+    assert grouped(con, ["text_sha256"]) == grouped(con) == []  # no item, no row
     # A store whose items is a table gives the same through a plain GROUP BY.
     table = open_memory()
     table.execute(
