@@ -50,7 +50,7 @@ from audit.ingest.read import discover, file_digest
 from audit.ingest.records import ROW_GROUP_ROWS
 from audit.ingest.sniff import Plan
 from audit.ingest.source import LineBatch, Reject, Source
-from audit.store import query
+from audit.store import fill, query
 
 Progress = Callable[[str, int, int | None], None]
 T = TypeVar("T")
@@ -306,8 +306,8 @@ def _stage(run: _Run, sql: str, src: Source) -> tuple[int, int]:
     run.batches += 1
     batch = run.batches
     # The batch number and columns first: the compiled SELECT holds user text (paths, ...).
-    insert = query(_SQL, "insert_batch").replace("__BATCH__", str(batch))
-    _apply(run, insert.replace("__COLUMNS__", run.layout.column_list), sql, src)
+    insert = fill(query(_SQL, "insert_batch"), BATCH=str(batch), COLUMNS=run.layout.column_list)
+    _apply(run, insert, sql, src)
     rows = f"_ca_items WHERE _ca_batch = {batch}"
     staged, missing, written = _problems(run, rows)
     run.not_items += written - staged + missing
@@ -319,7 +319,7 @@ def _stage_table(run: _Run, sql: str, src: Source) -> tuple[int, int]:
     """Write the items of a mapped tabular source or batch (the compiled SELECT ``sql``) into
     ``_ca_items``, and its problems, read by a second pass that DuckDB narrows to the columns
     the checks read, into ``_ca_rejects``. Returns what :func:`_stage` returns."""
-    insert = query(_SQL, "insert_items").replace("__COLUMNS__", run.layout.column_list)
+    insert = fill(query(_SQL, "insert_items"), COLUMNS=run.layout.column_list)
     items = _apply(run, insert, sql, src)
     _apply(run, query(_SQL, "table_problems"), sql, src)
     _, missing, _ = _problems(run, "_ca_problems")
@@ -341,8 +341,8 @@ def _apply(run: _Run, statement: str, sql: str, src: Source) -> int:
 def _problems(run: _Run, rows: str) -> tuple[int, int, int]:
     """Reject and report the problems of the mapped ``rows`` (a relation with the working
     columns); return their counts: not skipped, without an id (and not skipped), all."""
-    run.con.execute(query(_SQL, "batch_rejects").replace("__ROWS__", rows))
-    counts = run.con.execute(query(_SQL, "batch_counts").replace("__ROWS__", rows)).fetchall()
+    run.con.execute(fill(query(_SQL, "batch_rejects"), ROWS=rows))
+    counts = run.con.execute(fill(query(_SQL, "batch_counts"), ROWS=rows)).fetchall()
     return counts[0]
 
 
@@ -538,7 +538,7 @@ def _finish(
     )
     if _may_have_duplicates(con):
         edited = "edited_at" if "edited_at" in run.layout.stored else "NULL::TIMESTAMP"
-        con.execute(query(_SQL, "duplicates").replace("__EDITED_AT__", edited))
+        con.execute(fill(query(_SQL, "duplicates"), EDITED_AT=edited))
     rejects = dict(con.execute(query(_SQL, "reject_counts")).fetchall())
     stats = []
     for s in sources:
@@ -569,9 +569,7 @@ def _summary(
     con = run.con
     items, rejected, row_errors = con.execute(query(_SQL, "totals")).fetchall()[0]
     counts = item_rows.counts_by(con, ["source_file", "visibility", "visibility_basis"])
-    basis = con.execute(
-        query(_SQL, "visibility_basis_counts").replace("__COUNTS__", counts)
-    ).fetchall()
+    basis = con.execute(fill(query(_SQL, "visibility_basis_counts"), COUNTS=counts)).fetchall()
     visibility: dict[str, int] = {}
     for _, vis, _why, n in basis:
         visibility[vis] = visibility.get(vis, 0) + n

@@ -15,7 +15,7 @@ INSERT OR REPLACE INTO media_files
 SELECT media_uri, content_sha256, size_bytes, status, error, checked_at FROM _media_batch;
 
 -- name: item_rowid_end
--- /*ITEMS*/: the table the item rows are stored in (audit/item_rows.writable_items).
+-- ITEMS: the table the item rows are stored in (audit/item_rows.writable_items).
 SELECT coalesce(max(rowid) + 1, 0) FROM /*ITEMS*/;
 
 -- name: hash_texts

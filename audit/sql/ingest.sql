@@ -149,16 +149,16 @@ WHERE json_valid(line) AND json_type(line, $2) = 'ARRAY' AND json_array_length(l
 
 -- name: insert_batch
 -- One batch of records (JSON ...), mapped by the compiled SELECT substituted for the SOURCE
--- placeholder, into _ca_items under batch number __BATCH__: the __COLUMNS__ this ingest
+-- placeholder, into _ca_items under the BATCH number: the COLUMNS this ingest
 -- stores (DuckDB drops the computation of the others from the plan), every record.
 INSERT INTO _ca_items BY NAME
-SELECT __COLUMNS__, _ca_skip, _ca_errs, __BATCH__ AS _ca_batch FROM (__SOURCE__)
+SELECT /*COLUMNS*/, _ca_skip, _ca_errs, /*BATCH*/ AS _ca_batch FROM (__SOURCE__)
 
 -- name: insert_items
 -- The items of one tabular source or batch: the compiled SELECT's rows that are not skipped
 -- and have an id (their problems: table_problems).
 INSERT INTO _ca_items BY NAME
-SELECT __COLUMNS__ FROM (__SOURCE__) WHERE _ca_skip IS NULL AND NOT _ca_no_id(item_id)
+SELECT /*COLUMNS*/ FROM (__SOURCE__) WHERE _ca_skip IS NULL AND NOT _ca_no_id(item_id)
 
 -- name: table_problems
 -- The same source's rows that are skipped, lack an id or have value errors, for
@@ -168,7 +168,7 @@ SELECT source_file, source_row, item_id, _ca_skip, _ca_errs FROM (__SOURCE__)
 WHERE _ca_skip IS NOT NULL OR _ca_errs IS NOT NULL OR _ca_no_id(item_id)
 
 -- name: batch_rejects
--- The problems of __ROWS__ (a batch of _ca_items, or _ca_problems), in one scan of its rows:
+-- The problems of ROWS (a batch of _ca_items, or _ca_problems), in one scan of its rows:
 -- a skipped row (the mapping's `skip:` says it is not an item) or a row without an item_id
 -- is rejected (and only that is reported for it); any other row contributes its value errors.
 INSERT INTO _ca_rejects
@@ -182,16 +182,16 @@ FROM (SELECT source_file, source_row, item_id, _ca_missing, _ca_skip,
                          ELSE _ca_errs END) AS e
       FROM (SELECT source_file, source_row, item_id, _ca_skip, _ca_errs,
                    _ca_no_id(item_id) AS _ca_missing
-            FROM __ROWS__)
+            FROM /*ROWS*/)
       WHERE _ca_skip IS NOT NULL OR len(_ca_errs) > 0 OR _ca_missing)
 
 -- name: batch_counts
--- Rows of __ROWS__ that are items or missing-id rejects (skipped ones count as rejects), the
+-- Rows of ROWS that are items or missing-id rejects (skipped ones count as rejects), the
 -- missing-id ones, and all of them.
 SELECT count(*) FILTER (WHERE _ca_skip IS NULL),
        count(*) FILTER (WHERE _ca_no_id(item_id) AND _ca_skip IS NULL),
        count(*)
-FROM __ROWS__
+FROM /*ROWS*/
 
 -- name: drop_not_items
 -- After the last batch, when a batch had any: the rows that are not items (already rejected).
@@ -218,7 +218,7 @@ SELECT hash(item_id) AS h FROM _ca_items
 -- page); every other row is rejected and removed, with its row errors, naming the row kept.
 -- Run only when item_id_hashes could not prove the ids distinct. Candidates by 64-bit hash:
 -- aggregating fixed-width hashes is cheaper than aggregating the strings; a collision only
--- adds a candidate, the window below compares exact ids. __EDITED_AT__: the column, or NULL
+-- adds a candidate, the window below compares exact ids. EDITED_AT: the column, or NULL
 -- where no source fills it (the column is not stored then).
 CREATE OR REPLACE TEMP TABLE _ca_dup_hashes AS
 SELECT hash(item_id) AS h FROM _ca_items GROUP BY 1 HAVING count(*) > 1;
@@ -230,7 +230,7 @@ FROM (
            first_value(i.source_row) OVER w AS kept_row,
            first_value(i.edited_at) OVER w AS kept_edit,
            row_number() OVER w AS rn
-    FROM (SELECT rowid AS rid, item_id, source_file, source_row, __EDITED_AT__ AS edited_at
+    FROM (SELECT rowid AS rid, item_id, source_file, source_row, /*EDITED_AT*/ AS edited_at
           FROM _ca_items WHERE hash(item_id) IN (SELECT h FROM _ca_dup_hashes)) i
     JOIN _ca_source_order o USING (source_file)
     WINDOW w AS (PARTITION BY i.item_id
@@ -318,7 +318,7 @@ SELECT name, list(DISTINCT duck_type) FROM _ca_extra_types GROUP BY name ORDER B
 -- once per group, not per item).
 SELECT source_file, coalesce(visibility, 'unknown'), coalesce(visibility_basis, 'as exported'),
        sum(n)::BIGINT
-FROM (__COUNTS__) GROUP BY ALL ORDER BY 1, 4 DESC
+FROM (/*COUNTS*/) GROUP BY ALL ORDER BY 1, 4 DESC
 
 -- name: fetch_table
 -- --fetch-media (audit/ingest/fetch.py): the outcome of every remote media URL, kept across
@@ -350,7 +350,7 @@ INSERT OR REPLACE INTO media_fetch VALUES ($1, $2, $3, $4, $5, $6, $7)
 -- signal on the item: noai = true, and (fetch_apply_notes) a note saying why; a failed
 -- fetch is an error of the item; a fetched image replaces the URL in media_uri by the
 -- cached file (fetch_apply_paths).
--- (/*ITEMS*/ is the table the rows are stored in; the view gives their media_uri.)
+-- (ITEMS is the table the rows are stored in; the view gives their media_uri.)
 UPDATE /*ITEMS*/ SET noai = true
 WHERE item_id IN (SELECT item_id FROM items
                   WHERE media_uri IN (SELECT url FROM media_fetch
