@@ -304,3 +304,32 @@ def test_counts_by_groups_stored_columns_as_the_view_shows_them(tmp_path: Path):
         "INSERT INTO items (item_id, source_file, visibility) VALUES ('x', 'f', 'public')"
     )
     assert grouped(table) == direct(table) == [("f", "public", None, 1)]
+
+
+def test_the_age_is_stored_as_exported_and_derived_from_the_birth_date_where_read(
+    tmp_path: Path,
+):
+    """item_rows keeps author_age_at_post as the export gave it (NULL where it gave a birth
+    date only); items shows the given age, else the full years from birth date to post."""
+    path = tmp_path / "posts.jsonl"
+    rows = [
+        {"item_id": "given", "created_at": "2024-05-01T00:00:00Z", "author_age_at_post": 40,
+         "author_birth_date": "2010-01-01"},  # the given age wins over the birth date
+        {"item_id": "born", "created_at": "2024-05-01T00:00:00Z",
+         "author_birth_date": "2010-06-01"},  # 13 (not yet 14 on the day of the post)
+        {"item_id": "birthday", "created_at": "2024-06-01T08:00:00Z",
+         "author_birth_date": "2010-06-01"},  # 14 on the day
+        {"item_id": "no_date", "author_birth_date": "2010-06-01"},  # no post time: no age
+        {"item_id": "nothing", "created_at": "2024-05-01T00:00:00Z"},
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    con = open_memory()
+    ingest_corpus(con, path)
+    stored = dict(con.execute("SELECT item_id, author_age_at_post FROM item_rows").fetchall())
+    assert stored == {"given": 40, "born": None, "birthday": None, "no_date": None,
+                      "nothing": None}  # fmt: skip
+    shown = dict(con.execute("SELECT item_id, author_age_at_post FROM items").fetchall())
+    assert shown == {"given": 40, "born": 13, "birthday": 14, "no_date": None, "nothing": None}
+    by_age = sorted(con.execute(item_rows.counts_by(con, ["author_age_at_post"])).fetchall(),
+                    key=str)  # fmt: skip
+    assert by_age == [(13, 1), (14, 1), (40, 1), (None, 2)]

@@ -487,9 +487,6 @@ def _stage_select(
             f"WHEN {one_of('lower(trim(visibility))', vis_values)} "
             "THEN lower(trim(visibility)) WHEN visibility IS NOT NULL THEN 'unknown' END"
         ),
-        "author_age_at_post": (
-            "coalesce(author_age_at_post, _ca_age(author_birth_date, created_at))"
-        ),
         "media_uri": "_ca_media_uri(media_path, _ca_base)",
         # Hashed by the detect stage (cache.hash_texts): sha256 here would double the cost of
         # the load, and a source column of that name must not pose as a content hash.

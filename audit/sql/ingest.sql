@@ -57,13 +57,9 @@ CREATE OR REPLACE TEMP MACRO _ca_fix_mojibake(s) AS
          ELSE coalesce(try(decode(unhex(array_to_string(
              list_transform(string_split(s, ''), lambda c: printf('%02x', ord(c))), '')))), s)
     END;
--- (The media path and URL host macros are persistent: audit/sql/item_rows.sql.)
+-- (The media path, URL host and age macros are persistent: audit/sql/item_rows.sql.)
 -- A mapped row without an item_id (rejected as missing_id, never an item).
 CREATE OR REPLACE TEMP MACRO _ca_no_id(id) AS id IS NULL OR id = '';
--- Full years between birth date and post time.
-CREATE OR REPLACE TEMP MACRO _ca_age(birth, posted) AS
-    CASE WHEN birth IS NOT NULL AND posted IS NOT NULL
-         THEN CAST(date_sub('year', birth, CAST(posted AS DATE)) AS INTEGER) END
 
 -- name: temp_tables
 CREATE OR REPLACE TEMP TABLE _ca_rejects (

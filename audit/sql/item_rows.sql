@@ -27,6 +27,11 @@ CREATE OR REPLACE MACRO _ca_media_uri(p, base) AS
 -- The folder of a corpus file's absolute path, as the ingest's base for relative media paths
 -- ("/data/x/posts.json" → "/data/x"; "/posts.json" → "", which resolves "a.jpg" to "/a.jpg").
 CREATE OR REPLACE MACRO _ca_folder(f) AS regexp_replace(f, '/[^/]*$', '');
+-- Full years between birth date and post time: the items view's author_age_at_post where the
+-- export gives a birth date but no age (item_rows keeps the age as exported).
+CREATE OR REPLACE MACRO _ca_age(birth, posted) AS
+    CASE WHEN birth IS NOT NULL AND posted IS NOT NULL
+         THEN CAST(date_sub('year', birth, CAST(posted AS DATE)) AS INTEGER) END;
 -- Host of an http(s) URL, lower-case, without "www.", user info or port (NULL otherwise).
 -- _ca_host_part(url) is the third "/" part of an http(s) URL; _ca_host_clean(part) takes the
 -- slow path only for hosts with "@", ":", "www." or capitals. Two macros so that the compiled
