@@ -85,7 +85,9 @@ def stored_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def create_view(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``items`` over ``item_rows``: every item column in schema order, stored
-    or computed."""
+    or computed, with this version's macros (a store ingested by an older one may lack
+    some that the view now calls)."""
+    create_macros(con)
     select = view_select(all_item_columns(), set(stored_columns(con)))
     con.execute(f"CREATE OR REPLACE VIEW items AS SELECT {select} FROM {STORED_TABLE}")
 
@@ -135,7 +137,6 @@ def install(con: duckdb.DuckDBPyConnection, staged: str) -> None:
     """Make the rows of table ``staged`` the store's items (run inside the caller's
     transaction): the previous items (table, or view and item_rows) are dropped, ``staged``
     becomes ``item_rows`` and ``items`` the view over it."""
-    create_macros(con)
     if items_is_view(con):
         con.execute("DROP VIEW items")
     else:

@@ -333,3 +333,20 @@ def test_the_age_is_stored_as_exported_and_derived_from_the_birth_date_where_rea
     by_age = sorted(con.execute(item_rows.counts_by(con, ["author_age_at_post"])).fetchall(),
                     key=str)  # fmt: skip
     assert by_age == [(13, 1), (14, 1), (40, 1), (None, 2)]
+
+
+def test_a_view_recreated_on_an_older_store_gets_the_macros_it_calls(tmp_path: Path):
+    """A store ingested before the view derived the age has no ``_ca_age`` macro: storing a
+    computed column re-creates the view, which must not then fail on the missing macro."""
+    path = tmp_path / "posts.jsonl"
+    path.write_text(
+        json.dumps({"item_id": "a", "text": "hi", "created_at": "2024-05-01T00:00:00Z",
+                    "author_birth_date": "2010-06-01"}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    con = open_memory()
+    ingest_corpus(con, path)
+    con.execute("CREATE OR REPLACE VIEW items AS SELECT * FROM item_rows")  # an older view
+    con.execute("DROP MACRO _ca_age")
+    assert item_rows.writable_items(con, ["text_sha256"]) == item_rows.STORED_TABLE
+    assert con.execute("SELECT author_age_at_post FROM items").fetchall() == [(13,)]
