@@ -4,9 +4,10 @@ A store that was never ingested into (a fresh schema, a test fixture, a rule sel
 keeps ``items`` as a table with every column of audit/schema.py. An ingest stores its rows
 in ``item_rows`` with only the columns its corpus fills, and makes ``items`` a view over it
 that gives every column, the missing ones computed where they are read (the URL's host,
-the media path resolved against the corpus file's folder, NULL). Every column a DuckDB load
-writes costs it ~4 % of a bare copy, constant NULLs included, and DuckDB computes generated
-columns while inserting; a view is what keeps the load close to a plain copy
+the media path resolved against the corpus file's folder, NULL) and some stored ones
+completed there (:data:`STORED_READS`: the age from the birth date). Every column a DuckDB
+load writes costs it ~4 % of a bare copy, constant NULLs included, and DuckDB computes
+generated columns while inserting; a view is what keeps the load close to a plain copy
 (docs/SCALE.md). Readers see the same columns either way; writers of a column the view
 computes call :func:`writable_items` first, which stores that column.
 """
@@ -95,12 +96,15 @@ def create_view(con: duckdb.DuckDBPyConnection) -> None:
 def view_select(columns: Iterable[str], stored: set[str]) -> str:
     """The select list giving item ``columns`` as the ``items`` view shows them, over a
     relation with item_rows' ``stored`` columns (item_rows itself, or a grouping of it)."""
-    return ", ".join(
-        (f'{STORED_READS[c]} AS "{c}"' if c in STORED_READS else f'"{c}"')
-        if c in stored
-        else f'{derived_sql(c)} AS "{c}"'
-        for c in columns
-    )
+    return ", ".join(f'{read_sql(c, stored)} AS "{c}"' for c in columns)
+
+
+def read_sql(column: str, stored: set[str]) -> str:
+    """The expression the view reads item ``column`` with, over item_rows' ``stored``
+    columns: the stored column (through its STORED_READS expression), else computed."""
+    if column in stored:
+        return STORED_READS.get(column, f'"{column}"')
+    return derived_sql(column)
 
 
 def counts_by(con: duckdb.DuckDBPyConnection, columns: list[str]) -> str:
@@ -114,8 +118,8 @@ def counts_by(con: duckdb.DuckDBPyConnection, columns: list[str]) -> str:
         keys = ", ".join(f'"{c}"' for c in columns)
         return f"SELECT {keys}, count(*) AS n FROM items GROUP BY ALL"
     have = stored_columns(con)
-    computed = " ".join(STORED_READS.get(c, c) if c in have else derived_sql(c) for c in columns)
-    needed = set(columns) | _read_by(computed, have)
+    reads = " ".join(read_sql(c, set(have)) for c in columns)
+    needed = set(columns) | _read_by(reads, have)
     keys = "".join(f'"{c}", ' for c in have if c in needed)
     grouped = f"(SELECT {keys}count(*) AS _ca_n FROM {STORED_TABLE} GROUP BY ALL)"
     select = view_select(columns, set(have))
