@@ -25,11 +25,12 @@ python3 -m uv sync --locked --all-extras --quiet
 python3 -m uv run --locked --all-extras ruff check .
 
 # From here on nothing may be downloaded: uv works from its cache and the synced venv.
-# One pytest-xdist worker per core (at most 4), a test file's tests on one worker (its module
-# fixtures built once): many tests wait on subprocesses, Ray or a browser, so two workers on
-# two cores take ~8 min where one took ~14. `-n 0` among the arguments runs them serially.
+# One pytest-xdist worker per logical CPU (at most 4; "logical": a VM's 2 vCPUs can count as
+# one physical core), a test file's tests on one worker (its module fixtures built once):
+# many tests wait on subprocesses, Ray or a browser, so two workers on two cores take ~8.5 min
+# where one took ~14. `-n 0` among the arguments runs them serially.
 PYTEST=(python3 -m uv run --offline --locked --all-extras pytest -q
-        -n auto --maxprocesses=4 --dist loadfile)
+        -n logical --maxprocesses=4 --dist loadfile)
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 \
    && unshare --net true 2>/dev/null; then
   echo "running the tests offline: network namespace with loopback only" >&2
