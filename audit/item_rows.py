@@ -117,12 +117,13 @@ def counts_by(con: duckdb.DuckDBPyConnection, columns: list[str]) -> str:
     if not items_is_view(con):
         keys = ", ".join(f'"{c}"' for c in columns)
         return f"SELECT {keys}, count(*) AS n FROM items GROUP BY ALL"
-    have = stored_columns(con)
-    reads = " ".join(read_sql(c, set(have)) for c in columns)
+    have = stored_columns(con)  # in table order: the grouping keys keep it
+    stored = set(have)
+    reads = " ".join(read_sql(c, stored) for c in columns)
     needed = set(columns) | _read_by(reads, have)
     keys = "".join(f'"{c}", ' for c in have if c in needed)
     grouped = f"(SELECT {keys}count(*) AS _ca_n FROM {STORED_TABLE} GROUP BY ALL)"
-    select = view_select(columns, set(have))
+    select = view_select(columns, stored)
     # HAVING: without a key column, an aggregate over no row would still give one (n = 0).
     return f"SELECT {select}, sum(_ca_n)::BIGINT AS n FROM {grouped} GROUP BY ALL HAVING n > 0"
 
