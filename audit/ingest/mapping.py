@@ -54,6 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from audit.errors import InputError
 from audit.schema import CANONICAL_COLUMNS, MAPPED_PROVENANCE
+from audit.yamlio import safe_load
 
 Scalar = str | int | float | bool
 
@@ -298,7 +299,7 @@ def _format_validation(exc: ValidationError) -> str:
 def parse_mapping(text: str, source: str) -> Mapping:
     """Validate mapping YAML text; raises InputError naming ``source`` on any problem."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from exc
     if not isinstance(data, dict):

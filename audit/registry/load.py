@@ -26,6 +26,7 @@ from typing import Any, Final
 import yaml
 
 from audit.errors import InputError
+from audit.yamlio import safe_load
 
 COLUMNS: Final = ("request_id", "kind", "subject_type", "subject", "platform", "received_at")
 REQUIRED: Final = ("request_id", "kind", "subject_type", "subject")
@@ -109,7 +110,7 @@ def spec_registry_files(corpus: str) -> list[Path]:
     if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
         return []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []  # the ingest stage reports an unreadable spec
     listed = data.get("registry") if isinstance(data, dict) else None

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from audit.yamlio import with_clear_errors
+
 Path_ = tuple[Any, ...]
 
 
@@ -28,14 +30,14 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list[Path
             _walk(child, (*path, index), lines, dups)
 
 
-def refuse_aliases(text: str) -> None:
+def refuse_aliases(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> None:
     """Raise a marked YAML error at the first alias (``*name``) in ``text``.
 
     Rule files have no use for anchors and aliases, and expanding nested aliases is the
     "billion laughs" attack: a few lines that take exponential time and memory to load.
     Events are scanned before anything is composed, so refusing costs one linear pass.
     """
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.MarkedYAMLError(
                 problem=f"YAML aliases (*{event.anchor}) are not allowed in rule files; "
@@ -49,9 +51,15 @@ def load_with_lines(text: str) -> list[tuple[Any, dict[Path_, int], list[Path_]]
 
     Raises :class:`yaml.YAMLError` (with a mark) on syntax errors and on aliases.
     """
-    refuse_aliases(text)
+    return with_clear_errors(lambda loader: _load_with_lines(text, loader))
+
+
+def _load_with_lines(
+    text: str, loader_class: type[yaml.SafeLoader]
+) -> list[tuple[Any, dict[Path_, int], list[Path_]]]:
+    refuse_aliases(text, loader_class)
     docs = []
-    loader = yaml.SafeLoader(text)
+    loader = loader_class(text)
     try:
         while loader.check_node():
             node = loader.get_node()
