@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 import yaml
 
 #: The safe loader to try first: the C one if PyYAML has it.
-FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FAST_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 T = TypeVar("T")
 
 
-def with_clear_errors(parse: Callable[[type[yaml.SafeLoader]], T]) -> T:
+def with_clear_errors(parse: Callable[[type], T]) -> T:
     """``parse(loader_class)`` with the fast loader; on a YAML error, again with PyYAML's
     own loader, so that the error raised (or, should they ever disagree, the result) is
     PyYAML's."""

@@ -30,7 +30,7 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list[Path
             _walk(child, (*path, index), lines, dups)
 
 
-def refuse_aliases(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> None:
+def refuse_aliases(text: str, loader: type = yaml.SafeLoader) -> None:
     """Raise a marked YAML error at the first alias (``*name``) in ``text``.
 
     Rule files have no use for anchors and aliases, and expanding nested aliases is the
@@ -55,7 +55,7 @@ def load_with_lines(text: str) -> list[tuple[Any, dict[Path_, int], list[Path_]]
 
 
 def _load_with_lines(
-    text: str, loader_class: type[yaml.SafeLoader]
+    text: str, loader_class: type
 ) -> list[tuple[Any, dict[Path_, int], list[Path_]]]:
     refuse_aliases(text, loader_class)
     docs = []
