@@ -30,8 +30,8 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], dups: list[Path
             _walk(child, (*path, index), lines, dups)
 
 
-def refuse_aliases(text: str, loader: type = yaml.SafeLoader) -> None:
-    """Raise a marked YAML error at the first alias (``*name``) in ``text``.
+def refuse_aliases(text: str, loader: type) -> None:
+    """Raise a marked YAML error at the first alias (``*name``) in ``text``, read with ``loader``.
 
     Rule files have no use for anchors and aliases, and expanding nested aliases is the
     "billion laughs" attack: a few lines that take exponential time and memory to load.
