@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from audit.errors import InputError
 from audit.ingest import corpus as ingest
 from audit.ingest import ingest_corpus
 from audit.ingest.compile import compile_table
 from audit.ingest.mapping import load_mapping
-from audit.store import open_memory
+from audit.store import open_memory, open_store
 
 
 @pytest.fixture
@@ -75,3 +77,106 @@ def test_values_already_of_the_canonical_type_get_no_read_check(tmp_path):
     assert "bad_timestamp" not in sql and "bad_boolean" not in sql
     # conversions that can fail keep their check
     assert "bad_integer" in sql and "bad_date" in sql
+
+
+_ROWS = (
+    "('{p}1', '2024-01-01 10:00', 'public', '12'),"
+    "(NULL, '2024-01-02', 'private', NULL),"  # no id: rejected
+    "('', NULL, NULL, NULL),"  # empty id: rejected
+    "('{p}2', 'yesterday', 'shouting', 'old'),"  # bad timestamp, visibility and age
+    "('{p}1', NULL, 'loud', NULL),"  # duplicate in the file
+    "('shared', '2024-02-01', 'public', '30')"  # duplicate across the files
+)
+
+
+def _overlap_corpus(folder: Path) -> Path:
+    """Three Parquet files and a CSV, each with problem rows and duplicates."""
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        _write(
+            folder / f"{name}.parquet",
+            f"SELECT * FROM (VALUES {_ROWS.format(p=name)}) "
+            "t(item_id, created_at, visibility, author_age_at_post)",
+        )
+    csv = "item_id,created_at,visibility,author_age_at_post\nd1,2024-03-01,public,15\n"
+    (folder / "d.csv").write_text(csv + ",2024-03-02,public,\nshared,nonsense,public,40\n")
+    return folder
+
+
+def _ingested(db: Path, corpus: Path) -> tuple[list, list, list]:
+    con = open_store(db)
+    try:
+        ingest_corpus(con, corpus)
+        items = con.execute("SELECT * FROM items ORDER BY item_id").fetchall()
+        errors = con.execute(
+            "SELECT stage, item_id, source_file, source_row, code, message, rejected "
+            "FROM errors ORDER BY ALL"
+        ).fetchall()
+        tables = con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    return items, errors, tables
+
+
+def test_problems_mapped_during_a_commit_equal_the_serial_pass(tmp_path, monkeypatch):
+    """A Parquet source whose items are committed has its problem rows mapped by a second
+    connection meanwhile: items, errors and notes equal those of the serial pass."""
+    corpus = _overlap_corpus(tmp_path / "corpus")
+    calls: list[str] = []
+    during = ingest._problems_during_commit
+
+    def counted(run, sql, src):
+        calls.append(Path(src.path).name)
+        return during(run, sql, src)
+
+    monkeypatch.setattr(ingest, "_problems_during_commit", counted)
+    apply_on = ingest._apply_on
+
+    def slow_aside(con, statement, sql, src):
+        # The second connection finishing well after the commit: the next transaction must
+        # still see its rows (it may only begin once they are committed).
+        if "_ca_aside_problems" in statement:
+            time.sleep(0.2)
+        return apply_on(con, statement, sql, src)
+
+    monkeypatch.setattr(ingest, "_apply_on", slow_aside)
+    monkeypatch.setattr(ingest, "COMMIT_ROWS", 10**9)  # never committed mid-ingest: serial
+    serial = _ingested(tmp_path / "serial.duckdb", corpus)
+    assert calls == []
+    monkeypatch.setattr(ingest, "COMMIT_ROWS", 1)  # a commit after every source
+    aside = _ingested(tmp_path / "aside.duckdb", corpus)
+    assert calls == ["a.parquet", "b.parquet", "c.parquet"]  # not the CSV (a registered batch)
+    assert aside == serial
+    items, errors, tables = aside
+    assert [i[0] for i in items] == ["a1", "a2", "b1", "b2", "c1", "c2", "d1", "shared"]
+    codes = [e[4] for e in errors]
+    assert codes.count("missing_id") == 7  # two per Parquet file, one in the CSV
+    # 'yesterday' in each Parquet file; the CSV's 'nonsense' is on a duplicate, dropped
+    assert codes.count("bad_timestamp") == 3
+    assert codes.count("duplicate_id") == 6  # {p}1 in each Parquet file, 'shared' thrice
+    assert ("_ca_aside_problems",) not in tables and ("_ca_items",) not in tables
+
+
+def test_a_failing_problems_pass_during_a_commit_leaves_the_previous_items(tmp_path, monkeypatch):
+    """The second connection's error is the ingest's InputError; the previous items stay, no
+    staging table is left and the store takes the next ingest."""
+    corpus = _overlap_corpus(tmp_path / "corpus")
+    db = tmp_path / "s.duckdb"
+    before = _ingested(db, corpus)
+    statement = ingest._problems_statement
+    monkeypatch.setattr(
+        ingest, "_problems_statement",
+        lambda name: "SELECT error('disk on fire ' || /*SEQ*/)" if name.endswith("aside") else statement(name),
+    )  # fmt: skip
+    monkeypatch.setattr(ingest, "COMMIT_ROWS", 1)
+    con = open_store(db)
+    try:
+        with pytest.raises(InputError, match="a.parquet.*disk on fire"):
+            ingest_corpus(con, corpus)
+        assert con.execute("SELECT count(*) FROM items").fetchone()[0] == len(before[0])
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert not tables & {"_ca_aside_problems", "_ca_items"}
+    finally:
+        con.close()
+    monkeypatch.setattr(ingest, "_problems_statement", statement)
+    assert _ingested(db, corpus) == before

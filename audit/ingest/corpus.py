@@ -24,7 +24,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -118,6 +118,24 @@ class _Run:
     pending: int = 0  # rows in _ca_items since the last commit
     batches: int = 0  # batches written into _ca_items (their _ca_batch numbers)
     not_items: int = 0  # rows in _ca_items that _keep_items_only removes (skipped, no id)
+    aside_sets: int = 0  # sources whose problems a second connection wrote (their _ca_seq)
+    side: duckdb.DuckDBPyConnection | None = None  # that connection, opened on first use
+
+    def side_connection(self) -> duckdb.DuckDBPyConnection:
+        """A second connection to the store, with the ingest's parsing macros (TEMP ones are
+        per connection)."""
+        if self.side is None:
+            self.side = self.con.cursor()
+            # Its statements run beside the first connection's: no second progress bar.
+            self.side.execute("SET enable_progress_bar = false")
+            self.side.execute(query(_SQL, "macros"))
+        return self.side
+
+    def close_side(self) -> None:
+        """Close the second connection, if one was opened."""
+        if self.side is not None:
+            self.side.close()
+            self.side = None
 
 
 def default_media_cache(con: duckdb.DuckDBPyConnection) -> Path:
@@ -194,6 +212,7 @@ def ingest_corpus(
         item_rows.install(con, "_ca_items")
         summary = _summary(run, stats, plan, started, run_id)
         con.execute(query(_SQL, "write_notes"))
+        con.execute(query(_SQL, "drop_aside_problems"))
         if strict and summary.warnings:
             raise InputError(
                 "--strict: " + " | ".join(summary.warnings[:5])
@@ -205,6 +224,7 @@ def ingest_corpus(
         con.execute(query(_SQL, "drop_new_items"))
         raise
     finally:
+        run.close_side()
         con.execute(query(_SQL, "drop_temp_tables"))
     summary.seconds = time.perf_counter() - started
     return summary
@@ -321,16 +341,57 @@ def _stage_table(run: _Run, sql: str, src: Source) -> tuple[int, int]:
     the checks read, into ``_ca_rejects``. Returns what :func:`_stage` returns."""
     insert = fill(query(_SQL, "insert_items"), COLUMNS=run.layout.column_list)
     items = _apply(run, insert, sql, src)
-    _apply(run, query(_SQL, "table_problems"), sql, src)
-    _, missing, _ = _problems(run, "_ca_problems")
-    _committed(run, items)
+    aside = src.format == "parquet" and run.pending + items >= COMMIT_ROWS
+    if aside:
+        problems = _problems_during_commit(run, sql, src)  # commits
+    else:
+        _apply(run, _problems_statement("table_problems"), sql, src)
+        problems = "_ca_problems"
+    _, missing, _ = _problems(run, problems)
+    if not aside:
+        _committed(run, items)
     return items + missing, missing
+
+
+def _problems_during_commit(run: _Run, sql: str, src: Source) -> str:
+    """Commit the items written so far while a second connection maps the problem rows of
+    ``src`` (a Parquet file: readable from any connection, unlike a registered CSV batch);
+    returns the relation holding them. The commit mostly waits for the disk, both cores
+    idle: the problems pass costs ~2 % of a load run after it (docs/SCALE.md)."""
+    run.aside_sets += 1
+    statement = fill(_problems_statement("table_problems_aside"), SEQ=str(run.aside_sets))
+    side = run.side_connection()
+    with ThreadPoolExecutor(1) as pool:
+        mapped = pool.submit(_apply_on, side, statement, sql, src)
+        try:
+            run.con.execute("COMMIT")
+        except BaseException:
+            side.interrupt()
+            wait([mapped])
+            raise
+        wait([mapped])
+    # Begun after the second connection committed its rows, so that this transaction sees them.
+    run.con.execute("BEGIN TRANSACTION")
+    run.pending = 0
+    mapped.result()  # its InputError, now that a transaction is open for the rollback
+    return f"_ca_aside_problems WHERE _ca_seq = {run.aside_sets}"
+
+
+def _problems_statement(name: str) -> str:
+    """Statement ``name`` (table_problems or table_problems_aside) with the problem rows'
+    SELECT in it (the compiled source still to substitute)."""
+    return query(_SQL, name).replace("__PROBLEMS__", query(_SQL, "problem_rows"))
 
 
 def _apply(run: _Run, statement: str, sql: str, src: Source) -> int:
     """Run ``statement`` with the compiled SELECT ``sql`` for its SOURCE; the rows it wrote."""
+    return _apply_on(run.con, statement, sql, src)
+
+
+def _apply_on(con: duckdb.DuckDBPyConnection, statement: str, sql: str, src: Source) -> int:
+    """:func:`_apply` on connection ``con``."""
     try:
-        return run.con.execute(statement.replace("__SOURCE__", sql)).fetchall()[0][0]
+        return con.execute(statement.replace("__SOURCE__", sql)).fetchall()[0][0]
     except duckdb.Error as exc:
         # A mapping can still be wrong in ways only DuckDB sees (e.g. a bad regex).
         raise InputError(

@@ -67,8 +67,11 @@ def stage_shard(
         con.execute("BEGIN TRANSACTION")
         run = _Run(con, Path(media_cache), layout)
         out = ShardOutput(name, db)
-        for src in sources:
-            out.staged[str(src.path)] = _ingest_source(run, src)
+        try:
+            for src in sources:
+                out.staged[str(src.path)] = _ingest_source(run, src)
+        finally:
+            run.close_side()
         con.execute(query(_SQL, "shard_keep_staging"))
         con.execute("COMMIT")
         out.extra_types, out.warnings = run.extra_types, run.warnings
