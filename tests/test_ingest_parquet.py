@@ -118,28 +118,23 @@ def _ingested(db: Path, corpus: Path) -> tuple[list, list, list]:
     return items, errors, tables
 
 
-def test_problems_mapped_during_a_commit_equal_the_serial_pass(tmp_path, monkeypatch):
-    """A Parquet source whose items are committed has its problem rows mapped by a second
-    connection meanwhile: items, errors and notes equal those of the serial pass."""
+@pytest.mark.parametrize("in_memory_max", [10**6, 1], ids=["read-aside", "too-many-to-hold"])
+def test_problems_read_during_a_commit_equal_the_serial_pass(tmp_path, monkeypatch,
+                                                             in_memory_max):  # fmt: skip
+    """A Parquet source whose items are committed has its problem rows read by a second
+    connection meanwhile (or, past the in-memory limit, mapped again after the commit):
+    items, errors and notes equal those of the serial pass."""
     corpus = _overlap_corpus(tmp_path / "corpus")
     calls: list[str] = []
-    during = ingest._problems_during_commit
+    read = ingest._read_problems
 
-    def counted(run, sql, src):
+    def slow_read(con, sql, src):
         calls.append(Path(src.path).name)
-        return during(run, sql, src)
+        time.sleep(0.2)  # finishing well after the commit: the next transaction still sees all
+        return read(con, sql, src)
 
-    monkeypatch.setattr(ingest, "_problems_during_commit", counted)
-    apply_on = ingest._apply_on
-
-    def slow_aside(con, statement, sql, src):
-        # The second connection finishing well after the commit: the next transaction must
-        # still see its rows (it may only begin once they are committed).
-        if "_ca_aside_problems" in statement:
-            time.sleep(0.2)
-        return apply_on(con, statement, sql, src)
-
-    monkeypatch.setattr(ingest, "_apply_on", slow_aside)
+    monkeypatch.setattr(ingest, "_read_problems", slow_read)
+    monkeypatch.setattr(ingest, "PROBLEM_ROWS_IN_MEMORY", in_memory_max)
     monkeypatch.setattr(ingest, "COMMIT_ROWS", 10**9)  # never committed mid-ingest: serial
     serial = _ingested(tmp_path / "serial.duckdb", corpus)
     assert calls == []
@@ -154,29 +149,44 @@ def test_problems_mapped_during_a_commit_equal_the_serial_pass(tmp_path, monkeyp
     # 'yesterday' in each Parquet file; the CSV's 'nonsense' is on a duplicate, dropped
     assert codes.count("bad_timestamp") == 3
     assert codes.count("duplicate_id") == 6  # {p}1 in each Parquet file, 'shared' thrice
-    assert ("_ca_aside_problems",) not in tables and ("_ca_items",) not in tables
+    assert ("_ca_items",) not in tables
+    in_memory = open_memory()  # no disk to wait for: the serial pass
+    ingest_corpus(in_memory, corpus)
+    assert calls == ["a.parquet", "b.parquet", "c.parquet"]
 
 
-def test_a_failing_problems_pass_during_a_commit_leaves_the_previous_items(tmp_path, monkeypatch):
-    """The second connection's error is the ingest's InputError; the previous items stay, no
-    staging table is left and the store takes the next ingest."""
-    corpus = _overlap_corpus(tmp_path / "corpus")
-    db = tmp_path / "s.duckdb"
-    before = _ingested(db, corpus)
-    statement = ingest._problems_statement
-    monkeypatch.setattr(
-        ingest, "_problems_statement",
-        lambda name: "SELECT error('disk on fire ' || /*SEQ*/)" if name.endswith("aside") else statement(name),
-    )  # fmt: skip
-    monkeypatch.setattr(ingest, "COMMIT_ROWS", 1)
+def _previous_items_kept(db: Path, corpus: Path, before: tuple, error: type) -> None:
     con = open_store(db)
     try:
-        with pytest.raises(InputError, match="a.parquet.*disk on fire"):
+        with pytest.raises(error, match="disk on fire"):
             ingest_corpus(con, corpus)
         assert con.execute("SELECT count(*) FROM items").fetchone()[0] == len(before[0])
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        assert not tables & {"_ca_aside_problems", "_ca_items"}
+        assert "_ca_items" not in tables
     finally:
         con.close()
-    monkeypatch.setattr(ingest, "_problems_statement", statement)
+
+
+def test_a_failure_while_committing_leaves_the_previous_items(tmp_path, monkeypatch):
+    """The second connection's error, or an interrupt while the first commits (no transaction
+    open then), is what the ingest raises; the previous items stay, no staging table is left
+    and the store takes the next ingest."""
+    corpus = _overlap_corpus(tmp_path / "corpus")
+    db = tmp_path / "s.duckdb"
+    before = _ingested(db, corpus)
+    monkeypatch.setattr(ingest, "COMMIT_ROWS", 1)
+
+    def failing_read(con, sql, src):
+        raise InputError(f"{src.path}: disk on fire")
+
+    with monkeypatch.context() as m:
+        m.setattr(ingest, "_read_problems", failing_read)
+        _previous_items_kept(db, corpus, before, InputError)
+
+    def interrupted(_futures):
+        raise KeyboardInterrupt("disk on fire")
+
+    with monkeypatch.context() as m:
+        m.setattr(ingest, "wait", interrupted)
+        _previous_items_kept(db, corpus, before, KeyboardInterrupt)
     assert _ingested(db, corpus) == before

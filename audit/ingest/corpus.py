@@ -19,6 +19,7 @@ resolves to nothing in every record of a file, and values inferred rather than e
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import tempfile
@@ -26,11 +27,13 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from audit import item_rows
 from audit.errors import InputError
@@ -62,6 +65,9 @@ COMMIT_ROWS = 2 * ROW_GROUP_ROWS
 EXTRA_MODES = ("all", "declared")
 #: Staged rows per batch whose `extra` value types are read (keys are read from every row).
 EXTRA_TYPE_SAMPLE = 5_000
+#: Most problem rows of a source read into memory while its items commit (~100-250 MB at
+#: the limit); past it they are mapped again after the commit, into a table that can spill.
+PROBLEM_ROWS_IN_MEMORY = 1_000_000
 #: Largest item count whose id hashes are checked for uniqueness in RAM (~1 GB at the limit).
 IN_MEMORY_UNIQUE_MAX = 50_000_000
 _JSON_TYPES = {
@@ -118,8 +124,13 @@ class _Run:
     pending: int = 0  # rows in _ca_items since the last commit
     batches: int = 0  # batches written into _ca_items (their _ca_batch numbers)
     not_items: int = 0  # rows in _ca_items that _keep_items_only removes (skipped, no id)
-    aside_sets: int = 0  # sources whose problems a second connection wrote (their _ca_seq)
-    side: duckdb.DuckDBPyConnection | None = None  # that connection, opened on first use
+    side: duckdb.DuckDBPyConnection | None = None  # a second connection, opened on first use
+
+    @cached_property
+    def on_disk(self) -> bool:
+        """Whether the store is a file (an in-memory one has no disk to wait for)."""
+        rows = self.con.execute(query(_SQL, "database_path")).fetchall()
+        return bool(rows and rows[0][0])
 
     def side_connection(self) -> duckdb.DuckDBPyConnection:
         """A second connection to the store, with the ingest's parsing macros (TEMP ones are
@@ -212,7 +223,6 @@ def ingest_corpus(
         item_rows.install(con, "_ca_items")
         summary = _summary(run, stats, plan, started, run_id)
         con.execute(query(_SQL, "write_notes"))
-        con.execute(query(_SQL, "drop_aside_problems"))
         if strict and summary.warnings:
             raise InputError(
                 "--strict: " + " | ".join(summary.warnings[:5])
@@ -220,7 +230,9 @@ def ingest_corpus(
             )  # fmt: skip
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # None is open where the failure came between a commit and the next BEGIN.
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute("ROLLBACK")
         con.execute(query(_SQL, "drop_new_items"))
         raise
     finally:
@@ -271,11 +283,34 @@ def _committed(run: _Run, rows: int) -> None:
     """Count rows written into _ca_items; commit every COMMIT_ROWS of them. DuckDB keeps a
     transaction's appended rows in memory until it commits: committing every few row groups
     keeps memory flat however large the input (the swap at the end is what is atomic)."""
-    run.pending += rows
-    if run.pending >= COMMIT_ROWS:
+    if _commit_due(run, rows):
+        _commit(run)
+
+
+def _commit_due(run: _Run, rows: int) -> bool:
+    """Whether writing ``rows`` more rows into _ca_items calls for a commit."""
+    return run.pending + rows >= COMMIT_ROWS
+
+
+def _commit(run: _Run, beside: Callable[[], T] | None = None) -> T | None:
+    """Commit the rows written so far and begin the next transaction. ``beside`` runs on a
+    second thread meanwhile (a commit mostly waits on the disk, the cores idle) and must not
+    write to the store; its result is returned once the next transaction has begun."""
+    if beside is None:
         run.con.execute("COMMIT")
-        run.con.execute("BEGIN TRANSACTION")
-        run.pending = 0
+    else:
+        with ThreadPoolExecutor(1) as pool:
+            done = pool.submit(beside)
+            try:
+                run.con.execute("COMMIT")
+                wait([done])
+            except BaseException:
+                if run.side is not None:
+                    run.side.interrupt()
+                raise
+    run.con.execute("BEGIN TRANSACTION")
+    run.pending = 0
+    return None if beside is None else done.result()
 
 
 # ---------------------------------------------------------------- one source
@@ -341,62 +376,66 @@ def _stage_table(run: _Run, sql: str, src: Source) -> tuple[int, int]:
     the checks read, into ``_ca_rejects``. Returns what :func:`_stage` returns."""
     insert = fill(query(_SQL, "insert_items"), COLUMNS=run.layout.column_list)
     items = _apply(run, insert, sql, src)
-    aside = src.format == "parquet" and run.pending + items >= COMMIT_ROWS
-    if aside:
-        problems = _problems_during_commit(run, sql, src)  # commits
+    # The items are committed now, if due, with the problem rows read meanwhile: a Parquet file
+    # is readable from any connection (a CSV batch is registered on this one only).
+    committed = src.format == "parquet" and _commit_due(run, items) and run.on_disk
+    problems = None
+    if committed:
+        side = run.side_connection()
+        problems = _commit(run, lambda: _read_problems(side, sql, src))
+    if problems is None:  # not read: no commit now, or more rows than memory should hold
+        _apply(run, _problems_statement(), sql, src)
+        _, missing, _ = _problems(run, "_ca_problems")
     else:
-        _apply(run, _problems_statement("table_problems"), sql, src)
-        problems = "_ca_problems"
-    _, missing, _ = _problems(run, problems)
-    if not aside:
+        run.con.register("_ca_problems_read", problems)
+        try:
+            _, missing, _ = _problems(run, "_ca_problems_read")
+        finally:
+            run.con.unregister("_ca_problems_read")
+    if not committed:
         _committed(run, items)
     return items + missing, missing
 
 
-def _problems_during_commit(run: _Run, sql: str, src: Source) -> str:
-    """Commit the items written so far while a second connection maps the problem rows of
-    ``src`` (a Parquet file: readable from any connection, unlike a registered CSV batch);
-    returns the relation holding them. The commit mostly waits for the disk, both cores
-    idle: the problems pass costs ~2 % of a load run after it (docs/SCALE.md)."""
-    run.aside_sets += 1
-    statement = fill(_problems_statement("table_problems_aside"), SEQ=str(run.aside_sets))
-    side = run.side_connection()
-    with ThreadPoolExecutor(1) as pool:
-        mapped = pool.submit(_apply_on, side, statement, sql, src)
-        try:
-            run.con.execute("COMMIT")
-        except BaseException:
-            side.interrupt()
-            wait([mapped])
-            raise
-        wait([mapped])
-    # Begun after the second connection committed its rows, so that this transaction sees them.
-    run.con.execute("BEGIN TRANSACTION")
-    run.pending = 0
-    mapped.result()  # its InputError, now that a transaction is open for the rollback
-    return f"_ca_aside_problems WHERE _ca_seq = {run.aside_sets}"
+def _read_problems(con: duckdb.DuckDBPyConnection, sql: str, src: Source) -> pa.Table | None:
+    """The problem rows of the compiled SELECT ``sql`` of ``src``, read on connection ``con``
+    (while the ingest's connection commits: the pass costs ~2 % of a load run after it,
+    docs/SCALE.md); None past :data:`PROBLEM_ROWS_IN_MEMORY` rows (mapped again, into a
+    table that can spill, once the commit is done)."""
+    statement = query(_SQL, "problem_rows").replace("__SOURCE__", sql)
+    try:
+        reader = con.sql(statement).to_arrow_reader(ROW_GROUP_ROWS)
+        batches, rows = [], 0
+        for batch in reader:
+            rows += batch.num_rows
+            if rows > PROBLEM_ROWS_IN_MEMORY:
+                reader.close()
+                return None
+            batches.append(batch)
+    except duckdb.Error as exc:
+        raise _mapping_error(src, exc) from exc
+    return pa.Table.from_batches(batches, reader.schema)
 
 
-def _problems_statement(name: str) -> str:
-    """Statement ``name`` (table_problems or table_problems_aside) with the problem rows'
-    SELECT in it (the compiled source still to substitute)."""
-    return query(_SQL, name).replace("__PROBLEMS__", query(_SQL, "problem_rows"))
+def _problems_statement() -> str:
+    """table_problems with the problem rows' SELECT in it (the compiled source still to
+    substitute)."""
+    return query(_SQL, "table_problems").replace("__PROBLEMS__", query(_SQL, "problem_rows"))
 
 
 def _apply(run: _Run, statement: str, sql: str, src: Source) -> int:
     """Run ``statement`` with the compiled SELECT ``sql`` for its SOURCE; the rows it wrote."""
-    return _apply_on(run.con, statement, sql, src)
-
-
-def _apply_on(con: duckdb.DuckDBPyConnection, statement: str, sql: str, src: Source) -> int:
-    """:func:`_apply` on connection ``con``."""
     try:
-        return con.execute(statement.replace("__SOURCE__", sql)).fetchall()[0][0]
+        return run.con.execute(statement.replace("__SOURCE__", sql)).fetchall()[0][0]
     except duckdb.Error as exc:
-        # A mapping can still be wrong in ways only DuckDB sees (e.g. a bad regex).
-        raise InputError(
-            f"{src.path}: mapping {src.mapping_ref} cannot be applied: {exc}".replace("\n", " ")
-        ) from exc
+        raise _mapping_error(src, exc) from exc
+
+
+def _mapping_error(src: Source, exc: duckdb.Error) -> InputError:
+    # A mapping can still be wrong in ways only DuckDB sees (e.g. a bad regex).
+    return InputError(
+        f"{src.path}: mapping {src.mapping_ref} cannot be applied: {exc}".replace("\n", " ")
+    )
 
 
 def _problems(run: _Run, rows: str) -> tuple[int, int, int]:

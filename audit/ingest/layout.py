@@ -54,13 +54,11 @@ def plan_layout(sources: list[Source]) -> Layout:
 
 
 def begin_staging(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
-    """The macros, staging tables, an empty ``_ca_items`` of ``layout`` and the table a second
-    connection writes Parquet sources' problem rows into (audit/ingest/corpus.py)."""
+    """The macros, staging tables and an empty ``_ca_items`` of ``layout``."""
     item_rows.create_macros(con)
     con.execute(query(_SQL, "macros"))
     con.execute(query(_SQL, "temp_tables"))
     con.execute(query(_SQL, "drop_new_items"))
-    con.execute(query(_SQL, "aside_problems_table"))
     if layout.working:  # records without an id are written too, until the end
         con.execute(item_rows.table_ddl("_ca_items", layout.stored, query(_SQL, "working_columns")))
     else:  # only items are written: no row without an id, ever

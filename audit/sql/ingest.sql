@@ -96,19 +96,7 @@ _ca_skip STRUCT(code VARCHAR, message VARCHAR), _ca_errs STRUCT(code VARCHAR, me
 _ca_batch INTEGER
 
 -- name: drop_new_items
-DROP TABLE IF EXISTS _ca_items;
-DROP TABLE IF EXISTS main._ca_aside_problems
-
--- name: aside_problems_table
--- Created before the ingest's transaction begins (committed, so a second connection can
--- append to it), dropped in its last transaction (drop_aside_problems) or on failure.
-CREATE TABLE main._ca_aside_problems (
-    _ca_seq INTEGER, source_file VARCHAR, source_row BIGINT, item_id VARCHAR,
-    _ca_skip STRUCT(code VARCHAR, message VARCHAR),
-    _ca_errs STRUCT(code VARCHAR, message VARCHAR)[])
-
--- name: drop_aside_problems
-DROP TABLE IF EXISTS main._ca_aside_problems
+DROP TABLE IF EXISTS _ca_items
 
 -- name: clear_previous
 -- In the final transaction: the previous ingest's errors, notes and extra columns.
@@ -174,15 +162,14 @@ SELECT /*COLUMNS*/ FROM (__SOURCE__) WHERE _ca_skip IS NULL AND NOT _ca_no_id(it
 CREATE OR REPLACE TEMP TABLE _ca_problems AS
 __PROBLEMS__
 
--- name: table_problems_aside
--- The same, written by a second connection while the ingest's connection commits (a Parquet
--- source: audit/ingest/corpus.py, _problems_during_commit) into a table of the database (the
--- second connection cannot see the first's TEMP tables), under the source's SEQ number.
-INSERT INTO _ca_aside_problems
-SELECT /*SEQ*/, * FROM (__PROBLEMS__)
-
 -- name: problem_rows
-SELECT source_file, source_row, item_id, _ca_skip, _ca_errs FROM (__SOURCE__)
+-- The rows of table_problems; read by a second connection into Arrow while the first commits
+-- (a large Parquet source: audit/ingest/corpus.py), hence the declared types of the
+-- working columns (a source without skip rules or checks has NULLs of no type there).
+SELECT source_file, source_row, item_id,
+       _ca_skip::STRUCT(code VARCHAR, message VARCHAR) AS _ca_skip,
+       _ca_errs::STRUCT(code VARCHAR, message VARCHAR)[] AS _ca_errs
+FROM (__SOURCE__)
 WHERE _ca_skip IS NOT NULL OR _ca_errs IS NOT NULL OR _ca_no_id(item_id)
 
 -- name: batch_rejects
