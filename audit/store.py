@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -39,6 +41,17 @@ _PLACEHOLDER = re.compile(r"/\*([A-Z][A-Z0-9_]*)\*/")
 
 class StoreError(RuntimeError):
     """The audit database cannot be opened or has an incompatible schema."""
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, data: object) -> Iterator[None]:
+    """``data`` (an Arrow table or reader) readable as view ``name`` on ``con`` for the block,
+    unregistered after it whatever happens."""
+    con.register(name, data)
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 @cache

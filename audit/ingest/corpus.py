@@ -53,7 +53,7 @@ from audit.ingest.read import discover, file_digest
 from audit.ingest.records import ROW_GROUP_ROWS
 from audit.ingest.sniff import Plan
 from audit.ingest.source import LineBatch, Reject, Source
-from audit.store import fill, query
+from audit.store import fill, query, registered
 
 Progress = Callable[[str, int, int | None], None]
 T = TypeVar("T")
@@ -387,11 +387,8 @@ def _stage_table(run: _Run, sql: str, src: Source) -> tuple[int, int]:
         _apply(run, _problems_statement(), sql, src)
         _, missing, _ = _problems(run, "_ca_problems")
     else:
-        run.con.register("_ca_problems_read", problems)
-        try:
+        with registered(run.con, "_ca_problems_read", problems):
             _, missing, _ = _problems(run, "_ca_problems_read")
-        finally:
-            run.con.unregister("_ca_problems_read")
     if not committed:
         _committed(run, items)
     return items + missing, missing
@@ -470,11 +467,8 @@ def _ingest_csv(run: _Run, src: Source) -> int:
             compiled = _compile_table(run, src, relation, schema)
         if batch.table.num_rows == 0:
             continue
-        con.register("_ca_csv_batch", batch.table)
-        try:
+        with registered(con, "_ca_csv_batch", batch.table):
             n, _ = _stage_table(run, compiled.sql, src)
-        finally:
-            con.unregister("_ca_csv_batch")
         total += n
     return total
 
@@ -526,11 +520,8 @@ def _ingest_records(run: _Run, src: Source, batches: Iterator[LineBatch]) -> int
         if batch.table.num_rows == 0:
             continue
         # The batch is read in place (no copy): the compiled SQL reads `_ca_lines`.
-        con.register("_ca_lines", batch.table)
-        try:
+        with registered(con, "_ca_lines", batch.table):
             n, n_missing = _map_batch(run, src, compiled, checked, keys)
-        finally:
-            con.unregister("_ca_lines")
         total, missing = total + n, missing + n_missing
         if checked and not all(found.values()):
             counts = con.execute(_count_sql(checked), [run.batches]).fetchall()[0]

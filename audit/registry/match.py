@@ -20,7 +20,7 @@ from audit.registry import lsh
 from audit.registry.load import Problem, Registry, RegistryError, RegistryFile, Request
 from audit.registry.normalise import install_macros
 from audit.registry.subjects import FACE_VERSION
-from audit.store import query
+from audit.store import query, registered
 
 _SQL = "registry.sql"
 
@@ -66,11 +66,8 @@ def _load_requests(con: duckdb.DuckDBPyConnection, requests: list[Request]) -> N
     columns = ("source_file", "source_line", "request_id", "kind", "subject_type", "subject",
                "platform", "received_at", "subject_sha256")  # fmt: skip
     batch = pa.table({c: [getattr(r, c) for r in requests] for c in columns})
-    con.register("reg_requests_arrow", batch)
-    try:
+    with registered(con, "reg_requests_arrow", batch):
         con.execute(query(_SQL, "insert_requests"))
-    finally:
-        con.unregister("reg_requests_arrow")
     con.execute(query(_SQL, "normalised_requests"))
 
 

@@ -20,7 +20,7 @@ from audit.rules.loader import LoadedRule, RuleSet
 from audit.rules.probes import Probe, compile_checked_pack
 from audit.rules.problems import Problem, RuleLoadError
 from audit.rules.sandbox import BATCH_ROWS, Sandbox, copy_in, open_sandbox
-from audit.store import query
+from audit.store import query, registered
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -251,14 +251,9 @@ def evaluate_rules(
             query("rules.sql", "insert_catalog"),
             _catalog_rows(run_id, ruleset, run.compiled, run.skipped),
         )
-        con.register(
-            "rules_hits_in",
-            run.sandbox.sql(query("rules.sql", "read_hits")).to_arrow_reader(BATCH_ROWS),
-        )
-        try:
+        hits = run.sandbox.sql(query("rules.sql", "read_hits")).to_arrow_reader(BATCH_ROWS)
+        with registered(con, "rules_hits_in", hits):
             con.execute(query("rules.sql", "insert_flags"), [run_id])
-        finally:
-            con.unregister("rules_hits_in")
     finally:
         run.close()
     counts = dict(con.execute(query("rules.sql", "flag_counts"), [run_id]).fetchall())
