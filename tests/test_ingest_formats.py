@@ -15,6 +15,7 @@ from _car import Link, Repo, cid_of
 
 from audit.errors import InputError
 from audit.ingest import ingest_corpus
+from audit.ingest.formats.exports import html_text
 from audit.ingest.sniff import plan_target
 from audit.store import open_memory
 
@@ -250,6 +251,27 @@ def test_mastodon_archive(tmp_path):
     assert s.not_items == {"boost": 1} and s.items == 4
     assert q(con, "SELECT source_row, rejected FROM errors WHERE code = 'boost'")[0][1] is True
     assert {Path(p).name for p, _ in s.skipped_files} == {"actor.json", "likes.json"}
+
+
+
+def test_mastodon_archive_reads_a_hashtag_as_mastodon_writes_it(tmp_path):
+    # Mastodon renders a bio's hashtag as `#<span>nobot</span>` inside a link; the actor's
+    # `tag` list may be absent. Removing tags with a space would leave "# nobot".
+    root = mastodon_archive(tmp_path / "archive")
+    actor = json.loads((root / "actor.json").read_text())
+    actor["summary"] = (
+        '<p>photos &amp; walks<br /><a href="https://social.example/tags/nobot" '
+        'class="mention hashtag" rel="tag">#<span>nobot</span></a></p>'
+    )
+    (root / "actor.json").write_text(json.dumps(actor))
+    con = open_memory()
+    ingest_corpus(con, root)
+    assert {v[0] for v in items(con, "opt_out").values()} == {True}
+
+
+def test_html_text_keeps_words_whole_and_lines_apart():
+    assert html_text("<p>a <a href='x'>#<span>noai</span></a></p><p>b&amp;c</p>") == "a #noai\nb&c"
+    assert html_text("one<br>two") == "one\ntwo"
 
 
 # ---------------------------------------------------------------- Bluesky CAR

@@ -16,6 +16,7 @@ account's e-mail, phone or IP addresses that the same files carry.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 from collections.abc import Callable
@@ -147,6 +148,14 @@ def _is_ytd(path: Path) -> bool:
 # ---------------------------------------------------------------- Mastodon archive
 
 _TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>", re.IGNORECASE)
+
+
+def html_text(markup: str) -> str:
+    """The text of an HTML fragment as the ``strip_html`` modifier reads it: line breaks for
+    ``<br>`` and paragraphs, other tags removed without a space (Mastodon writes a hashtag as
+    ``#<span>nobot</span>``), entities decoded."""
+    return html.unescape(_TAG.sub("", _BREAK.sub("\n", markup))).strip()
 #: The files of a Mastodon archive besides media_attachments/ (any other file in the folder
 #: is read as a corpus file of its own).
 MASTODON_FILES = ("outbox.json", "actor.json", "likes.json", "bookmarks.json", "avatar.png",
@@ -165,7 +174,7 @@ def mastodon_archive(folder: Path, files: list[Path]) -> Export | None:
         return None
     actor = _load_json(folder / "actor.json") if folder / "actor.json" in files else None
     actor = actor if isinstance(actor, dict) else {}
-    summary = _TAG.sub(" ", str(actor.get("summary") or ""))
+    summary = html_text(str(actor.get("summary") or ""))
     tags = " ".join(str(t.get("name", "")) for t in actor.get("tag") or [] if isinstance(t, dict))
     context = {
         "actor": actor.get("id"),
