@@ -253,7 +253,6 @@ def test_mastodon_archive(tmp_path):
     assert {Path(p).name for p, _ in s.skipped_files} == {"actor.json", "likes.json"}
 
 
-
 def test_mastodon_archive_reads_a_hashtag_as_mastodon_writes_it(tmp_path):
     # Mastodon renders a bio's hashtag as `#<span>nobot</span>` inside a link; the actor's
     # `tag` list may be absent. Removing tags with a space would leave "# nobot".

@@ -156,6 +156,8 @@ def html_text(markup: str) -> str:
     ``<br>`` and paragraphs, other tags removed without a space (Mastodon writes a hashtag as
     ``#<span>nobot</span>``), entities decoded."""
     return html.unescape(_TAG.sub("", _BREAK.sub("\n", markup))).strip()
+
+
 #: The files of a Mastodon archive besides media_attachments/ (any other file in the folder
 #: is read as a corpus file of its own).
 MASTODON_FILES = ("outbox.json", "actor.json", "likes.json", "bookmarks.json", "avatar.png",
