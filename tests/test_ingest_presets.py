@@ -95,6 +95,58 @@ def test_bluesky():
     assert len(bare) == 1 and bare[0][2] == "a bare record" and bare[0][4] is not None
 
 
+def test_bluesky_records_as_list_records_returns_them(tmp_path):
+    # com.atproto.repo.listRecords / getRecord shape: {uri, cid, value}. The author is only
+    # in the at:// URI; labels and image blobs are inside `value`.
+    did = "did:plc:zz9"
+
+    def record(rkey: str, **value: object) -> dict:
+        value = {"$type": "app.bsky.feed.post", "text": f"post {rkey}",
+                 "createdAt": "2024-03-01T00:00:00Z", **value}  # fmt: skip
+        return {"uri": f"at://{did}/app.bsky.feed.post/{rkey}", "cid": "bafyc", "value": value}
+
+    image = {"$type": "blob", "ref": {"$link": "bafkimg"}, "mimeType": "image/jpeg", "size": 9}
+    lines = [
+        record("a"),
+        record("b", labels={"$type": "com.atproto.label.defs#selfLabels",
+                            "values": [{"val": "!no-unauthenticated"}]}),
+        record("c", embed={"$type": "app.bsky.embed.images", "images": [{"alt": "", "image": image}]}),
+        record("d", embed={"$type": "app.bsky.embed.recordWithMedia",
+                           "media": {"$type": "app.bsky.embed.images", "images": [{"image": image}]}}),
+        {"uri": f"at://{did}/app.bsky.feed.like/e", "cid": "bafyl",
+         "value": {"$type": "app.bsky.feed.like", "createdAt": "2024-03-01T00:00:00Z"}},
+    ]  # fmt: skip
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    con = open_memory()
+    s = ingest_corpus(con, path, "bluesky")
+    assert s.items == 4 and s.not_items == {"not_a_post": 1}
+    got = {
+        k.rsplit("/", 1)[1]: v
+        for k, v in items(con, "author_id", "visibility", "media_path").items()
+    }
+    assert {v[0] for v in got.values()} == {did}
+    assert [got[k][1] for k in "abcd"] == ["public", "unlisted", "public", "public"]
+    cdn = f"https://cdn.bsky.app/img/feed_fullsize/plain/{did}/bafkimg@jpeg"
+    assert [got[k][2] for k in "abcd"] == [None, None, cdn, cdn]
+
+
+def test_extract_keeps_the_first_group_and_checks_the_pattern(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("id,link\n1,https://x.example/u/ann/p/1\n2,elsewhere\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields:\n  item_id: id\n  author_id: {path: link, extract: '/u/([^/]+)/'}\n"
+    )
+    con = open_memory()
+    ingest_corpus(con, path, mapping)
+    assert items(con, "author_id") == {"1": ("ann",), "2": (None,)}
+    with pytest.raises(InputError, match="needs a \\(group\\)"):
+        parse_mapping("fields: {item_id: {path: id, extract: 'u/x'}}", "my.yaml")
+    with pytest.raises(InputError, match="is not a regular expression"):
+        parse_mapping("fields: {item_id: {path: id, extract: 'u/(x'}}", "my.yaml")
+
+
 def test_reddit():
     con = open_memory()
     folder = FIXTURES / "reddit"

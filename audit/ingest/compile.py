@@ -296,6 +296,9 @@ class Compiler:
         if spec.basename:  # last segment of a path or URL, without its query
             sql = f"nullif(regexp_extract({expr.text}, '([^/?#]+)([?#].*)?$', 1), '')"
             expr = Expr(sql, "VARCHAR", expr.refs, expr.resolved)
+        if spec.extract is not None:  # RE2 at run time: a pattern it rejects fails the mapping
+            sql = f"nullif(regexp_extract({expr.text}, {lit(spec.extract)}, 1), '')"
+            expr = Expr(sql, "VARCHAR", expr.refs, expr.resolved)
         if spec.prefix is not None:
             sql = f"({lit(spec.prefix)} || {expr.text})"
             expr = Expr(sql, "VARCHAR", expr.refs, expr.resolved)

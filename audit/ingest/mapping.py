@@ -36,6 +36,7 @@ A value is a path string or a mapping with exactly one source — ``path``, ``co
 (conditions → boolean) — and optional modifiers applied in this order: ``null_if``, ``map``
 (+ ``default``), ``fix_mojibake`` (Meta's DYI exports write each UTF-8 byte as its own
 ``\\u00XX`` character, "Ã©" for "é": decode them), ``strip_html``, ``lower``, ``basename``,
+``extract`` (a regular expression: the text of its first group, NULL where it does not match),
 ``prefix``; ``timestamp`` (auto | iso | epoch_s |
 epoch_ms) and ``format`` (strptime) say how a string becomes a timestamp or date.
 A condition is a value source plus one operator (``eq, ne, in, not_in, is_null, not_null,
@@ -44,6 +45,7 @@ contains, matches``) or a combinator (``any, all, not``).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -133,6 +135,7 @@ class ValueSpec(_Strict):
     strip_html: bool = False
     lower: bool = False
     basename: bool = False
+    extract: str | None = None
     prefix: str | None = None
     timestamp: Literal["auto", "iso", "epoch_s", "epoch_ms"] = "auto"
     format: str | None = None
@@ -154,6 +157,15 @@ class ValueSpec(_Strict):
             raise ValueError("`else` belongs to `case`")
         if self.default is not None and self.map is None:
             raise ValueError("`default` belongs to `map`")
+        if self.extract is not None:
+            try:
+                groups = re.compile(self.extract).groups
+            except re.error as exc:
+                raise ValueError(
+                    f"extract: {self.extract!r} is not a regular expression: {exc}"
+                ) from exc
+            if groups < 1:
+                raise ValueError(f"extract: {self.extract!r} needs a (group) to keep")
         return self
 
 
