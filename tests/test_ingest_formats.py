@@ -72,6 +72,7 @@ def x_archive(root: Path, *, protected_history: list | None = None) -> Path:
                         "media": [{"media_url_https": "https://pbs.twimg.com/media/AbC.jpg"}]
                     },
                 ),
+                tweet("103", "RT @someone: their words", "Wed Mar 06 08:00:00 +0000 2024"),
             ],
         )  # fmt: skip
     )
@@ -124,8 +125,10 @@ def test_x_archive(tmp_path):
     s = ingest_corpus(con, root)
     got = items(con, "author_id", "text", "visibility", "visibility_basis", "deleted",
                 "created_at", "opt_out", "media_path", "url")  # fmt: skip
-    # 3 tweets, one edited (2 versions = 1 item, the newest text kept) + 1 deleted tweet
+    # 3 tweets, one edited (2 versions = 1 item, the newest text kept) + 1 deleted tweet;
+    # the retweet is another account's post: a rejected row, not an item
     assert set(got) == {"100", "102", "90"}
+    assert s.not_items == {"retweet": 1}
     assert got["100"][1] == "second version, fixed typo"
     assert str(got["100"][5]) == "2024-03-04 10:05:00"  # v1.1 timestamps are read
     assert {v[0] for v in got.values()} == {"555"}  # author from account.js, never the email
@@ -251,6 +254,19 @@ def test_mastodon_archive(tmp_path):
     assert s.not_items == {"boost": 1} and s.items == 4
     assert q(con, "SELECT source_row, rejected FROM errors WHERE code = 'boost'")[0][1] is True
     assert {Path(p).name for p, _ in s.skipped_files} == {"actor.json", "likes.json"}
+
+
+@pytest.mark.parametrize("folder", ["tweets_media", "tweet_media"])
+def test_x_archive_media_are_the_archive_files(tmp_path, folder):
+    # Archives since 2020 keep photos in data/tweets_media/, earlier ones in data/tweet_media/.
+    root = x_archive(tmp_path / "twitter")
+    (root / "data" / folder).mkdir()
+    (root / "data" / folder / "102-AbC.jpg").write_bytes(b"jpeg")
+    con = open_memory()
+    ingest_corpus(con, root)
+    assert items(con, "media_uri")["102"][0] == str(
+        (root / "data" / folder / "102-AbC.jpg").resolve()
+    )
 
 
 def test_mastodon_archive_reads_a_hashtag_as_mastodon_writes_it(tmp_path):

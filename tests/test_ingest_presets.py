@@ -95,6 +95,53 @@ def test_bluesky():
     assert len(bare) == 1 and bare[0][2] == "a bare record" and bare[0][4] is not None
 
 
+def test_reposts_are_kept_apart_and_long_posts_read_whole(tmp_path):
+    # A retweet / boost carries another account's post: a rejected row with its code, never
+    # an item of the account that shared it. A long X post is whole only in note_tweet.text.
+    long_text = "a long post " * 30 + "call 555-0100"
+    page = {
+        "data": [
+            {"id": "1", "author_id": "u1", "created_at": "2024-01-01T00:00:00Z",
+             "text": long_text[:270] + "…", "note_tweet": {"text": long_text}},
+            {"id": "2", "author_id": "u1", "created_at": "2024-01-02T00:00:00Z",
+             "text": "RT @other: their words…",
+             "referenced_tweets": [{"type": "retweeted", "id": "9"}]},
+            {"id": "3", "author_id": "u1", "created_at": "2024-01-03T00:00:00Z",
+             "text": "my take", "referenced_tweets": [{"type": "quoted", "id": "9"}]},
+        ],
+        "includes": {"users": [{"id": "u1", "protected": False}]},
+    }  # fmt: skip
+    v2 = tmp_path / "v2.jsonl"
+    v2.write_text(json.dumps(page) + "\n")
+    user = {"id_str": "u1", "screen_name": "me", "protected": False}
+    v1 = tmp_path / "v1.json"
+    v1.write_text(json.dumps([
+        {"id_str": "10", "created_at": "Mon Jan 01 00:00:00 +0000 2024", "text": "mine", "user": user},
+        {"id_str": "11", "created_at": "Mon Jan 01 00:00:00 +0000 2024", "text": "RT @o: x",
+         "user": user, "retweeted_status": {"id_str": "8", "text": "x", "user": {"id_str": "o"}}},
+    ]))  # fmt: skip
+    status = {"uri": "https://m.example/users/me/statuses/{}", "account": {"acct": "me"},
+              "created_at": "2024-01-01T00:00:00Z", "visibility": "public", "reblog": None}  # fmt: skip
+    boosted = {**status, "uri": "https://m.example/users/o/statuses/5", "content": "<p>theirs</p>"}
+    masto = tmp_path / "statuses.jsonl"
+    masto.write_text(
+        json.dumps({**status, "uri": status["uri"].format(20), "content": "<p>mine</p>"}) + "\n"
+        + json.dumps({**status, "uri": status["uri"].format(21), "content": "", "reblog": boosted})
+        + "\n"
+    )  # fmt: skip
+    for path, preset, kept, code in [
+        (v2, "twitter_v2", {"1", "3"}, "retweet"),
+        (v1, "twitter_v1", {"10"}, "retweet"),
+        (masto, "mastodon", {status["uri"].format(20)}, "boost"),
+    ]:
+        con = open_memory()
+        s = ingest_corpus(con, path, preset)
+        assert set(items(con, "text")) == kept and s.not_items == {code: 1}, preset
+    con = open_memory()
+    ingest_corpus(con, v2, "twitter_v2")
+    assert items(con, "text")["1"] == (long_text,)
+
+
 def test_bluesky_records_as_list_records_returns_them(tmp_path):
     # com.atproto.repo.listRecords / getRecord shape: {uri, cid, value}. The author is only
     # in the at:// URI; labels and image blobs are inside `value`.

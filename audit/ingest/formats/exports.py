@@ -112,14 +112,15 @@ def twitter_archive(folder: Path, files: list[Path]) -> Export | None:
     account = _load_json(names["account.js"]) if "account.js" in names else None
     profile = _load_json(names["profile.js"]) if "profile.js" in names else None
     visibility, basis = _x_protected(names)
-    media_dir = data / "tweets_media"
+    # tweets_media/ (tweet_media/ in archives before 2020): <tweet id>-<file name>
+    media_dir = next((d for d in (data / "tweets_media", data / "tweet_media") if d.is_dir()), None)
     base = {
         "account_id": _first(account, "account", "accountId"),
         "username": _first(account, "account", "username"),
         "profile_text": _first(profile, "profile", "description", "bio"),
         "visibility": visibility,
         "visibility_basis": basis,
-        "tweets_media": str(media_dir) if media_dir.is_dir() else None,
+        "tweets_media": str(media_dir) if media_dir else None,
     }
     parts = []
     for path in tweets:
