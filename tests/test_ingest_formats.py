@@ -391,6 +391,25 @@ def test_instagram_and_facebook_dyi(tmp_path):
     assert "report.json" not in {Path(st.path).name for st in s.sources}
 
 
+@pytest.mark.parametrize(
+    "posts_folder", ["posts", "your_facebook_activity/posts", "this_profile's_activity/posts"]
+)
+def test_facebook_media_uris_resolve_against_the_export_root(tmp_path, posts_folder):
+    # The uris start at the export root ("posts/media/..."), and the posts file's own folder
+    # holds media/ too: that folder is not the root, or the path doubles (posts/posts/...).
+    root = tmp_path / "facebook-owner"
+    photo = Path(posts_folder) / "media" / "Album_1" / "p1.jpg"
+    (root / photo).parent.mkdir(parents=True)
+    (root / photo).write_bytes(b"jpg")
+    post = {"timestamp": 1372444612, "data": [{"post": "a photo"}],
+            "attachments": [{"data": [{"media": {"uri": str(photo), "creation_timestamp": 1}}]}]}  # fmt: skip
+    (root / posts_folder / "your_posts_1.json").write_text(json.dumps([post]))
+    for target in (tmp_path, root / posts_folder / "your_posts_1.json"):
+        con = open_memory()
+        ingest_corpus(con, target)
+        assert [v[0] for v in items(con, "media_uri").values()] == [str((root / photo).resolve())]
+
+
 def _meta_escaped(text: str) -> str:
     """How Meta's DYI exports write text: each UTF-8 byte as its own code point."""
     return text.encode("utf-8").decode("latin-1")

@@ -274,7 +274,7 @@ def plan_file(path: Path, mapping_ref: str | None, relative_to: Path | None = No
         records, document = sample_records(path, reader, head)
         preset, why = choose_preset(path, records, document)
         if preset in ("instagram", "facebook"):
-            base = exports.media_root(path.parent)
+            base = exports.media_root(path)
     src = Source(path.resolve(), reader, load_mapping(preset), preset, context, base, why)
     return Plan([src])
 

@@ -206,21 +206,58 @@ _IG_POSTS = re.compile(r"^(posts|archived_posts)_\d+\.json$")
 _FB_POSTS = re.compile(r"^your_posts(_[a-z_]+)?_\d+\.json$")
 
 
-def media_root(start: Path, first_component: str = "media", levels: int = 4) -> Path:
-    """The DYI export root: the nearest folder (from ``start`` up) holding ``media/`` etc.;
-    media ``uri`` values are relative to it."""
-    folder = start
-    for _ in range(levels):
-        if (folder / first_component).exists():
+#: A media ``uri`` member of a DYI posts file, and how much of the file is searched for some.
+_MEDIA_URI = re.compile(rb'"uri"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
+URI_SAMPLE_BYTES = 1 << 20
+URI_SAMPLES = 20
+
+
+def media_root(posts_file: Path, levels: int = 4) -> Path:
+    """The folder a DYI export's media ``uri`` values are relative to: the nearest one, from
+    the posts file's folder up, under which one of the file's first uris exists (the export
+    root: ``media/...`` in Instagram's, ``posts/media/...`` or
+    ``your_facebook_activity/posts/media/...`` in Facebook's layouts). Where no media file
+    is in the export: the nearest folder holding ``media/``, else the folder above the usual
+    layouts' content folders."""
+    uris = _sample_uris(posts_file)
+    start = folder = posts_file.parent
+    for _ in range(levels + 1):
+        if any((folder / uri).is_file() for uri in uris):
             return folder
         if folder.parent == folder:
             break
         folder = folder.parent
-    # Not found (media not included): the usual layouts put content/ one or two levels down.
+    folder = start
+    for _ in range(levels):
+        if (folder / "media").exists():
+            return folder
+        if folder.parent == folder:
+            break
+        folder = folder.parent
     for marker in ("your_instagram_activity", "content", "posts", "your_facebook_activity"):
         if marker in start.parts:
             return Path(*start.parts[: start.parts.index(marker)])
     return start
+
+
+def _sample_uris(posts_file: Path) -> list[str]:
+    """The first relative media uris of a posts file (JSON string escapes decoded)."""
+    try:
+        with open_stream(posts_file) as fh:
+            head = fh.read(URI_SAMPLE_BYTES)
+    except OSError:
+        return []
+    uris = []
+    for match in _MEDIA_URI.finditer(head):
+        try:
+            uri = json.loads(b'"' + match.group(1) + b'"')
+        except ValueError:
+            continue
+        if uri and "://" not in uri and not uri.startswith("/") and ".." not in uri.split("/"):
+            uris.append(uri)
+            if len(uris) == URI_SAMPLES:
+                break
+    return uris
 
 
 def meta_dyi(folder: Path, files: list[Path]) -> Export | None:
@@ -231,9 +268,9 @@ def meta_dyi(folder: Path, files: list[Path]) -> Export | None:
     parts = []
     for path in files:
         if _IG_POSTS.match(path.name):
-            parts.append(Part(path, "json", "instagram", {}, media_root(path.parent)))
+            parts.append(Part(path, "json", "instagram", {}, media_root(path)))
         elif _FB_POSTS.match(path.name):
-            parts.append(Part(path, "json", "facebook", {}, media_root(path.parent)))
+            parts.append(Part(path, "json", "facebook", {}, media_root(path)))
     if not parts:
         return None
     roots = {part.media_base or part.path.parent for part in parts}
