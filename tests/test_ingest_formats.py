@@ -269,6 +269,19 @@ def test_x_archive_media_are_the_archive_files(tmp_path, folder):
     )
 
 
+def test_mastodon_outbox_addressing_may_be_a_single_address(tmp_path):
+    # ActivityStreams allows `to`/`cc` to be one address rather than a list.
+    followers = f"{ACTOR}/followers"
+    notes = [note(1, PUBLIC, followers), note(2, followers, PUBLIC), note(3, followers, []),
+             note(4, "https://other.example/users/bo", [])]  # fmt: skip
+    outbox = {"type": "OrderedCollection", "orderedItems": notes}
+    (tmp_path / "outbox.json").write_text(json.dumps(outbox))
+    con = open_memory()
+    ingest_corpus(con, tmp_path)
+    got = {k.rsplit("/", 1)[1]: v[0] for k, v in items(con, "visibility").items()}
+    assert [got[i] for i in "1234"] == ["public", "unlisted", "followers", "direct"]
+
+
 def test_mastodon_archive_reads_a_hashtag_as_mastodon_writes_it(tmp_path):
     # Mastodon renders a bio's hashtag as `#<span>nobot</span>` inside a link; the actor's
     # `tag` list may be absent. Removing tags with a space would leave "# nobot".
