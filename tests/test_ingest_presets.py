@@ -234,6 +234,23 @@ def test_twitter_v2():
     ).fetchall() == [("empty_page", 3)]
 
 
+def test_laion_400m_rows_are_their_sample_ids(tmp_path):
+    # LAION-400M's metadata has SAMPLE_ID (written as a float); two captions of one URL are
+    # two samples, not a duplicate.
+    f = tmp_path / "part-00000.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM (VALUES (7.0::DOUBLE, 'https://a.example/1.jpg', 'a cat'),"
+        f"(8.0, 'https://a.example/1.jpg', 'the same cat'), (9.5, 'https://a.example/2.jpg', 'x'))"
+        f" t(SAMPLE_ID, URL, TEXT)) TO '{f}' (FORMAT parquet)"
+    )
+    con = open_memory()
+    s = ingest_corpus(con, f)
+    assert s.items == 3 and s.duplicates == 0
+    assert {k: v[0] for k, v in items(con, "text").items()} == {
+        "7": "a cat", "8": "the same cat", "9.5": "x"
+    }  # fmt: skip
+
+
 def test_laion(tmp_path):
     f = tmp_path / "laion.parquet"
     duckdb.connect().execute(

@@ -82,6 +82,10 @@ class Expr:
     @property
     def text(self) -> str:
         """The value as VARCHAR (what conditions and maps compare)."""
+        if self.type in ("DOUBLE", "FLOAT"):
+            # A whole number is written as one ("1000", not "1000.0"): ids and codes stored as
+            # floats (a column with gaps written by pandas, LAION-400M's SAMPLE_ID) read as such.
+            return f"_ca_number_text({self.sql})"
         return self.sql if self.type == "VARCHAR" else f"CAST({self.sql} AS VARCHAR)"
 
 
