@@ -167,6 +167,32 @@ def test_non_utf8_bytes_survive(con, tmp_path):
     ]
 
 
+def test_a_file_listed_twice_is_read_once(tmp_path):
+    # Overlapping globs, or a file named twice: read twice, each row would be the other's
+    # duplicate and no copy would be kept. It is read once, with a note.
+    (tmp_path / "two.csv").write_text("item_id,text\nd1,one\nd2,two\n")
+    (tmp_path / "two_more.csv").write_text("item_id,text\nd1,one again\nd3,three\n")
+    spec = tmp_path / "corpus.yaml"
+    spec.write_text(
+        "sources:\n  - {path: 'two*.csv'}\n  - {path: two.csv}\n  - {path: ./two.csv}\n"
+    )
+    con = open_memory()
+    s = ingest_corpus(con, spec)
+    assert dict(rows(con, "SELECT item_id, text FROM items")) == {
+        "d1": "one", "d2": "two", "d3": "three"
+    }  # fmt: skip
+    assert s.duplicates == 1 and [Path(st.path).name for st in s.sources] == [
+        "two.csv",
+        "two_more.csv",
+    ]
+    notes = rows(con, "SELECT message FROM errors WHERE code = 'note_source'")
+    assert notes == [("listed more than once in the corpus: read once",)] * 2
+    (tmp_path / "m.yaml").write_text("fields: {item_id: item_id}\n")
+    spec.write_text("sources:\n  - {path: two.csv}\n  - {path: two.csv, mapping: m.yaml}\n")
+    with pytest.raises(InputError, match="listed more than once, with different mappings"):
+        ingest_corpus(open_memory(), spec)
+
+
 @pytest.mark.parametrize(
     ("setup", "corpus", "mapping", "needle"),
     [

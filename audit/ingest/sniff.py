@@ -47,11 +47,29 @@ class Plan:
     shards: list[str] = field(default_factory=list)
 
     def extend(self, other: Plan, shard: str | None = None) -> None:
-        """Add another plan's sources, skipped files and notes (its sources in ``shard``)."""
+        """Add another plan's sources, skipped files and notes (its sources in ``shard``).
+
+        A file already in the plan (overlapping globs, a source listed twice) is read once,
+        with a note; listed again with another mapping it is an InputError. Read twice, each
+        of its rows would be the other's duplicate."""
+        seen = {src.path: src for src in self.sources}
+        new = []
+        for src in other.sources:
+            first = seen.get(src.path)
+            if first is None:
+                seen[src.path] = src
+                new.append(src)
+            elif first.mapping_ref != src.mapping_ref:
+                raise InputError(
+                    f"{src.path}: listed more than once, with different mappings "
+                    f"({first.mapping_ref}, {src.mapping_ref}); list it once"
+                )
+            else:
+                self.notes.append((src.path, "listed more than once in the corpus: read once"))
         if shard is not None:
             self.shards += [""] * (len(self.sources) - len(self.shards))
-            self.shards += [shard] * len(other.sources)
-        self.sources += other.sources
+            self.shards += [shard] * len(new)
+        self.sources += new
         self.skipped += other.skipped
         self.notes += other.notes
 
