@@ -18,7 +18,7 @@ import pyarrow as pa
 from audit.detectors.base import Content, InputKind, Result
 from audit.item_rows import writable_items
 from audit.media import local_path
-from audit.store import fill, query
+from audit.store import fill, query, registered, rollback
 
 #: Rows pulled from DuckDB per fetch when streaming pending contents or media URIs.
 FETCH_ROWS = 4096
@@ -145,20 +145,19 @@ def store_results(
 ) -> None:
     """Write one batch of results to the cache in a single transaction."""
     result_table, finding_table = result_tables(results)
-    con.register("_result_batch", result_table)
-    con.register("_finding_batch", finding_table)
-    try:
+    with (
+        registered(con, "_result_batch", result_table),
+        registered(con, "_finding_batch", finding_table),
+    ):
         con.execute("BEGIN TRANSACTION")
-        con.execute(query("detect.sql", "delete_cached"), [detector, version])
-        con.execute(query("detect.sql", "insert_analysed"), [detector, version])
-        con.execute(query("detect.sql", "insert_cached_findings"), [detector, version])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_result_batch")
-        con.unregister("_finding_batch")
+        try:
+            con.execute(query("detect.sql", "delete_cached"), [detector, version])
+            con.execute(query("detect.sql", "insert_analysed"), [detector, version])
+            con.execute(query("detect.sql", "insert_cached_findings"), [detector, version])
+            con.execute("COMMIT")
+        except BaseException:
+            rollback(con)
+            raise
 
 
 def commit_result_shards(
@@ -182,6 +181,6 @@ def commit_result_shards(
         n = con.execute(query("detect.sql", "shard_count"), [results]).fetchall()[0][0]
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return n

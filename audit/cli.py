@@ -13,14 +13,15 @@ import sys
 import typer
 
 from audit import __version__
-from audit.errors import AuditError
+from audit.errors import EXIT_INTERRUPTED, AuditError
 
 app = typer.Typer(
     name="audit",
     help=(
         "Privacy and consent audit for social-media training corpora.\n\n"
         "Exit codes: 0 success (nothing at or above --fail-on), 1 flags at or above "
-        "--fail-on or failing rule tests, 2 usage or input error."
+        "--fail-on or failing rule tests, 2 usage or input error, 130 interrupted (run the "
+        "same command again to resume)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -74,10 +75,19 @@ _register_commands()
 def run() -> None:
     """Console-script entry point: turn :class:`AuditError` into one line and exit code 2.
 
-    Typer's standalone mode already maps usage errors to exit code 2.
+    Typer's standalone mode already maps usage errors to exit code 2, and an interrupt
+    (Ctrl-C) to 130, which gets a line saying how to go on.
     """
     try:
         app()
     except AuditError as exc:
         typer.secho(f"error: {exc}", err=True, fg="red")
         sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED:
+            typer.secho(
+                "interrupted: committed work is kept; run the same command again to resume",
+                err=True,
+                fg="red",
+            )
+        raise

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 import duckdb
 
 from audit.schema import CANONICAL_COLUMNS, all_item_columns
-from audit.store import query
+from audit.store import query, rollback
 
 _SQL = "item_rows.sql"
 #: The table an ingest stores item rows in (``items`` is then a view over it).
@@ -183,7 +183,7 @@ def _atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     con.execute("COMMIT")
 

@@ -6,6 +6,7 @@ blocks of ``.sql`` files under ``audit/sql/`` and fetch it with :func:`query`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -50,8 +51,20 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, data: object) -> Itera
     con.register(name, data)
     try:
         yield
-    finally:
-        con.unregister(name)
+    except BaseException:
+        # A failure or an interrupt may have aborted the transaction, and unregistering then
+        # fails too: the first error is the one to report.
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
+        raise
+    con.unregister(name)
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll the open transaction back; nothing to do where the failure being handled already
+    ended it (an interrupted COMMIT), which would otherwise replace that failure's error."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
 
 
 @cache

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from audit.errors import InputError
-from audit.store import query
+from audit.store import query, rollback
 from audit.vocabulary import REVIEW_CATEGORIES
 
 SQL = "assurance.sql"
@@ -183,6 +183,6 @@ def append_answers(con: duckdb.DuckDBPyConnection, answers: list[Answer], review
         )  # fmt: skip
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return len(answers)

@@ -23,7 +23,7 @@ import duckdb
 from audit import atomic
 from audit.errors import UsageError
 from audit.report.masking import mask_plain, spans_from_rows
-from audit.store import query
+from audit.store import query, rollback
 from audit.vocabulary import REVIEW_CATEGORIES, REVIEW_POPULATIONS, REVIEW_STRATA
 
 SQL = "assurance.sql"
@@ -144,7 +144,7 @@ def draw_sample(
         )  # fmt: skip
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     strata = {h: (sizes[h], k) for h, k in alloc.items()}
     return SampleDesign(sample_id, run_id, population, stratify, seed, len(drawn), total, strata)

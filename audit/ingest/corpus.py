@@ -19,7 +19,6 @@ resolves to nothing in every record of a file, and values inferred rather than e
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import tempfile
@@ -53,7 +52,7 @@ from audit.ingest.read import discover, file_digest
 from audit.ingest.records import ROW_GROUP_ROWS
 from audit.ingest.sniff import Plan
 from audit.ingest.source import LineBatch, Reject, Source
-from audit.store import fill, query, registered
+from audit.store import fill, query, registered, rollback
 
 Progress = Callable[[str, int, int | None], None]
 T = TypeVar("T")
@@ -231,8 +230,7 @@ def ingest_corpus(
         con.execute("COMMIT")
     except BaseException:
         # None is open where the failure came between a commit and the next BEGIN.
-        with contextlib.suppress(duckdb.TransactionException):
-            con.execute("ROLLBACK")
+        rollback(con)
         con.execute(query(_SQL, "drop_new_items"))
         raise
     finally:
