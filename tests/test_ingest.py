@@ -167,6 +167,34 @@ def test_non_utf8_bytes_survive(con, tmp_path):
     ]
 
 
+def test_a_fractional_age_is_cut_to_whole_years(tmp_path):
+    # 17.6 years old is 17: rounding would make a minor an adult.
+    (tmp_path / "a.csv").write_text("item_id,author_age_at_post\na,17.6\nb,17.5\nc,12\nd,x\n")
+    (tmp_path / "a.jsonl").write_text(
+        "".join(json.dumps({"item_id": i, "author_age_at_post": v}) + "\n"
+                for i, v in [("e", 17.6), ("f", "17.9"), ("g", 16)])
+    )  # fmt: skip
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM (VALUES ('h', 17.6::DOUBLE), ('i', 15.99::DOUBLE)) "
+        f"t(item_id, author_age_at_post)) TO '{tmp_path / 'a.parquet'}' (FORMAT parquet)"
+    )
+    con = open_memory()
+    ingest_corpus(con, tmp_path)
+    ages = dict(rows(con, "SELECT item_id, author_age_at_post FROM items"))
+    assert ages == {
+        "a": 17,
+        "b": 17,
+        "c": 12,
+        "d": None,
+        "e": 17,
+        "f": 17,
+        "g": 16,
+        "h": 17,
+        "i": 15,
+    }
+    assert rows(con, "SELECT item_id FROM errors WHERE code = 'bad_integer'") == [("d",)]
+
+
 def test_a_file_listed_twice_is_read_once(tmp_path):
     # Overlapping globs, or a file named twice: read twice, each row would be the other's
     # duplicate and no copy would be kept. It is read once, with a note.

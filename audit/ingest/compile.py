@@ -389,6 +389,8 @@ def convert(expr: Expr, target: str, spec: ValueSpec | None) -> str:
     if target == "INTEGER":
         if _is_numeric(src) and src.split("(")[0] not in ("FLOAT", "DOUBLE", "DECIMAL"):
             return f"try_cast({x} AS INTEGER)"
+        if _is_numeric(src):  # a fraction of a year is cut, not rounded (_ca_int)
+            return f"try_cast(floor({x}) AS INTEGER)"
         return f"_ca_int({expr.text})"
     return f"try_cast({x} AS {target})"
 

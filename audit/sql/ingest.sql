@@ -30,10 +30,10 @@ CREATE OR REPLACE TEMP MACRO _ca_bool(s) AS
                         WHEN 'yes' THEN true WHEN 'y' THEN true
                         WHEN 'false' THEN false WHEN 'f' THEN false WHEN '0' THEN false
                         WHEN 'no' THEN false WHEN 'n' THEN false END;
+-- An age in whole years (the one INTEGER column): a fraction is cut, as a count of years is
+-- (17.6 years old is 17; a cast would round it to 18, an adult).
 CREATE OR REPLACE TEMP MACRO _ca_int(s) AS
-    coalesce(try_cast(trim(s) AS INTEGER),
-             CASE WHEN try_cast(trim(s) AS DOUBLE) = round(try_cast(trim(s) AS DOUBLE))
-                  THEN try_cast(try_cast(trim(s) AS DOUBLE) AS INTEGER) END);
+    try_cast(floor(try_cast(trim(s) AS DOUBLE)) AS INTEGER);
 CREATE OR REPLACE TEMP MACRO _ca_date(s) AS
     coalesce(try_cast(trim(s) AS DATE), CAST(_ca_ts_text(s) AS DATE));
 -- HTML (Mastodon `content`) to plain text: paragraph/line breaks kept, tags dropped,
