@@ -166,6 +166,10 @@ def test_test_case_items_cannot_set_derived_columns(tmp_path):
     assert _problems(tmp_path, text) == [
         "11: tests[0].item: pii_count is computed from findings; give findings: instead"
     ]
+    text = VALID + "tests:\n  - expect: match\n    item: {errors: [corrupt_image]}\n"
+    assert _problems(tmp_path, text) == [
+        "11: tests[0].item: errors is computed from the item's problems; give errors: instead"
+    ]
 
 
 def test_recursive_folder_and_yml_suffix(tmp_path):

@@ -665,6 +665,10 @@ def _check_item_fields(item: dict[str, Any]) -> dict[str, Any]:
     for name, value in item.items():
         if name not in SETTABLE_COLUMNS and not name.startswith("extra."):
             ref = resolve_field(name)  # raises with a hint for unknown names
+            if ref.name == "errors":
+                raise ValueError(
+                    "errors is computed from the item's problems; give errors: instead"
+                )
             raise ValueError(f"{ref.name} is computed from findings; give findings: instead")
         if name.startswith("extra."):
             path = parse_extra_path(name[len("extra.") :])
@@ -694,6 +698,10 @@ class ItemCase(_Strict):
     registry: list[RegistryHit] = Field(
         default_factory=list, description="consent registry requests covering the item"
     )
+    errors: list[StrictStr] = Field(
+        default_factory=list,
+        description="problem codes the item got (ingest or detectors: corrupt_image, bad_timestamp)",
+    )
 
     _fields = field_validator("item")(_check_item_fields)
 
@@ -712,6 +720,10 @@ class GroupItem(_Strict):
     findings: list[Finding] = Field(default_factory=list)
     registry: list[RegistryHit] = Field(
         default_factory=list, description="consent registry requests covering the item"
+    )
+    errors: list[StrictStr] = Field(
+        default_factory=list,
+        description="problem codes the item got (ingest or detectors: corrupt_image, bad_timestamp)",
     )
     image: StrictStr | None = Field(
         None, description="a label for the item's picture: items with the same label are copies"

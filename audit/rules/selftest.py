@@ -92,9 +92,11 @@ Fixture = tuple[dict[str, Any], list[Finding]]  # (item fields incl. item_id, fi
 Hits = dict[str, tuple[str, str]]  # item_id → (evidence, action)
 
 
-def insert_registry_and_image(con: duckdb.DuckDBPyConnection, item_id: str, case: Any) -> None:
-    """A test item's consent registry requests and picture label (items with the same label
-    share one image content, so they are copies of each other)."""
+def insert_case_context(con: duckdb.DuckDBPyConnection, item_id: str, case: Any) -> None:
+    """A test item's problem codes, consent registry requests and picture label (items with
+    the same label share one image content, so they are copies of each other)."""
+    for code in getattr(case, "errors", None) or ():
+        con.execute(query("rules.sql", "selftest_error"), [RUN_ID, item_id, code])
     for hit in getattr(case, "registry", None) or ():
         con.execute(
             query("rules.sql", "selftest_registry_hit"),
@@ -124,7 +126,7 @@ def _evaluate(
             for f in findings:
                 insert_finding(con, fields["item_id"], f)
             if cases and fields["item_id"] in cases:
-                insert_registry_and_image(con, fields["item_id"], cases[fields["item_id"]])
+                insert_case_context(con, fields["item_id"], cases[fields["item_id"]])
         evaluate_rules(con, RuleSet(rules, "selftest", ""), RUN_ID, measure=False)
         out: dict[str, Hits] = {r.rule.id: {} for r in rules}
         for rule_id, item_id, evidence, action in con.execute(

@@ -325,6 +325,10 @@ SELECT content_sha256 AS content, original_sha256 AS original, distance FROM ima
 -- name: copy_image_copies
 CREATE TABLE rule_image_copies AS SELECT * FROM rules_source;
 
+-- name: selftest_error
+INSERT INTO errors (run_id, stage, item_id, code, message)
+VALUES ($1, 'detect', $2, $3, 'given by the test case');
+
 -- name: selftest_registry_hit
 INSERT INTO registry_matches (run_id, request_id, item_id, kind, subject_type, method, detail)
 VALUES ($1, $2, $3, $4, $5, $5, 'given by the test case');
