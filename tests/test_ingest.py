@@ -195,6 +195,25 @@ def test_a_fractional_age_is_cut_to_whole_years(tmp_path):
     assert rows(con, "SELECT item_id FROM errors WHERE code = 'bad_integer'") == [("d",)]
 
 
+def test_an_epoch_number_too_large_for_seconds_is_read_in_its_unit(tmp_path):
+    # 1704067200000 is 2024-01-01 in milliseconds; read as seconds it was the year 55969.
+    (tmp_path / "a.csv").write_text(
+        "item_id,created_at\ns,1704067200\nms,1704067200000\nus,1704067200000000\n"
+        "ns,1704067200000000000\nfrac,1704067200.5\n"
+    )
+    (tmp_path / "b.jsonl").write_text('{"item_id": "j", "created_at": 1704067200000}\n')
+    duckdb.connect().execute(
+        f"COPY (SELECT 'p' AS item_id, 1704067200000::BIGINT AS created_at) "
+        f"TO '{tmp_path / 'c.parquet'}' (FORMAT parquet)"
+    )
+    con = open_memory()
+    ingest_corpus(con, tmp_path)
+    got = {k: str(v) for k, v in rows(con, "SELECT item_id, created_at FROM items")}
+    assert got == {k: "2024-01-01 00:00:00" for k in ("s", "ms", "us", "ns", "j", "p")} | {
+        "frac": "2024-01-01 00:00:00.500000"
+    }
+
+
 def test_a_file_listed_twice_is_read_once(tmp_path):
     # Overlapping globs, or a file named twice: read twice, each row would be the other's
     # duplicate and no copy would be kept. It is read once, with a note.

@@ -367,6 +367,8 @@ def convert(expr: Expr, target: str, spec: ValueSpec | None) -> str:
         if src.startswith("TIMESTAMP") or src == "DATE":
             return f"CAST({x} AS TIMESTAMP)"
         if _is_numeric(src):
+            if spec is None or (spec.timestamp == "auto" and not spec.format):
+                return f"_ca_epoch_auto(CAST({x} AS DOUBLE))"
             return f"_ca_epoch(CAST({x} AS DOUBLE), {scale})"
         if spec is not None and spec.format:
             return f"try_strptime({expr.text}, {lit(spec.format)})"

@@ -19,9 +19,15 @@ CREATE OR REPLACE TEMP MACRO _ca_ts_text(s) AS
          WHEN regexp_matches(trim(s), ' (UTC|GMT)$')
          THEN try_cast(trim(s)[:-5] AS TIMESTAMP)
          ELSE try_cast(trim(s) AS TIMESTAMP) END;
+-- An epoch number of unstated unit: seconds, unless it is too large to be (from 10^11 s, the
+-- year 5138): then milliseconds (JavaScript, Java, many APIs), from 10^14 microseconds, from
+-- 10^17 nanoseconds. 1704067200000 is 2024-01-01, not the year 55969.
+CREATE OR REPLACE TEMP MACRO _ca_epoch_auto(x) AS
+    _ca_epoch(x, CASE WHEN abs(x) >= 1e17 THEN 1e9 WHEN abs(x) >= 1e14 THEN 1e6
+                      WHEN abs(x) >= 1e11 THEN 1e3 ELSE 1 END);
 CREATE OR REPLACE TEMP MACRO _ca_ts_auto(s) AS
     CASE WHEN regexp_matches(trim(s), '^-?\d+(\.\d+)?$')
-         THEN _ca_epoch(try_cast(trim(s) AS DOUBLE), 1)
+         THEN _ca_epoch_auto(try_cast(trim(s) AS DOUBLE))
          ELSE _ca_ts_text(s) END;
 -- (A simple CASE, not IN lists: DuckDB plans IN with 5+ constants as a join, which costs the
 -- INSERT its parallel batch path; compile.one_of says more.)
