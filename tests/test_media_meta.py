@@ -217,6 +217,7 @@ def test_wrong_type_gps(tmp_path: Path) -> None:
 def test_bad_files(tmp_path: Path, name: str, data: bytes, code: str) -> None:
     result = _detect(_write(tmp_path, name, data))
     assert result.error is not None and result.error.startswith(code)
+    assert "0x" not in result.error  # no Python object repr in the message
 
 
 def test_missing_file() -> None:

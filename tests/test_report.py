@@ -11,7 +11,7 @@ from conftest import FIXTURE_EMAIL, FIXTURE_PHONE, FixtureDB, build_fixture_db
 
 from audit.report.masking import mask_evidence, span_label
 from audit.report.render import rerender
-from audit.store import open_store
+from audit.store import open_memory, open_store
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,19 @@ def test_mask_evidence_keeps_only_safe_keys() -> None:
         "conditions": ["matched [EMAIL_ADDRESS]"],
         "findings": ["[EMAIL_ADDRESS 3\u201318]"],
     }
+
+
+def test_error_examples_name_each_item_once() -> None:
+    # An item whose image fails in three detectors is one example, not three.
+    from audit.report.queries import rows as report_rows
+
+    con = open_memory()
+    con.executemany(
+        "INSERT INTO errors (run_id, stage, item_id, detector, code) VALUES ('r', 'detect', ?, ?, ?)",
+        [("i1", d, "corrupt_image") for d in ("faces", "image_hash", "media_meta")]
+        + [("i2", "faces", "corrupt_image")],
+    )
+    got = report_rows(con, "kpi_errors", run_id="r")
+    assert [(e["code"], e["errors"], e["items"], e["examples"]) for e in got] == [
+        ("corrupt_image", 4, 2, ["i1", "i2"])
+    ]

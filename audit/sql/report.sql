@@ -230,8 +230,10 @@ SELECT
     stage, code,
     count(*)                                 AS errors,
     count(DISTINCT item_id)                  AS items,
-    list(coalesce(item_id, source_file || ':' || source_row::VARCHAR)
-         ORDER BY item_id, source_row)[1:3]  AS examples
+    -- distinct: an item with the same problem from several detectors is one example
+    list(DISTINCT coalesce(item_id, source_file || ':' || source_row::VARCHAR)
+         ORDER BY coalesce(item_id, source_file || ':' || source_row::VARCHAR))[1:3]
+                                             AS examples
 FROM errors
 WHERE (stage IN ('ingest', 'detect') OR run_id = $run_id) AND stage <> 'note'
 GROUP BY stage, code

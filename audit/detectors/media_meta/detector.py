@@ -153,7 +153,10 @@ class MediaMetaDetector:
                 exif = image.getexif()
                 xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
             return exif, xmp, True
-        except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        except UnidentifiedImageError:
+            # Pillow's message names its in-memory buffer (<_io.BytesIO object at 0x...>).
+            problems.append("corrupt_image: not an image format that can be read")
+        except Image.DecompressionBombError as exc:
             problems.append(f"corrupt_image: {exc}")
         except (OSError, ValueError, SyntaxError, struct.error) as exc:
             problems.append(f"bad_metadata: {type(exc).__name__}: {exc}")
