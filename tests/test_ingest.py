@@ -214,6 +214,15 @@ def test_an_epoch_number_too_large_for_seconds_is_read_in_its_unit(tmp_path):
     }
 
 
+def test_a_json_lines_file_whose_first_line_outgrows_the_sniff_head_is_recognised(tmp_path):
+    big = {"item_id": "b1", "text": "x" * 300_000}  # longer than the 64 KB head
+    path = tmp_path / "big.jsonl"
+    path.write_text(json.dumps(big) + "\n" + json.dumps({"item_id": "b2", "text": "y"}) + "\n")
+    con = open_memory()
+    s = ingest_corpus(con, path)
+    assert s.items == 2 and s.sources[0].mapping == "generic"
+
+
 def test_a_file_listed_twice_is_read_once(tmp_path):
     # Overlapping globs, or a file named twice: read twice, each row would be the other's
     # duplicate and no copy would be kept. It is read once, with a note.

@@ -33,6 +33,8 @@ from audit.ingest.source import SkippedFile, Source
 DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".js", ".csv", ".tsv", ".parquet", ".pq",
                  ".car", ".tar", ".zst", ".zstd", ".gz")  # fmt: skip
 SAMPLE_RECORDS = 20
+#: How far a JSON-lines file whose first line outgrows the head is read to sample that line.
+LONG_LINE_BYTES = 64 << 20
 PARQUET_MAGIC = b"PAR1"
 
 
@@ -168,8 +170,13 @@ def sample_records(path: Path, reader: str, head: bytes) -> tuple[list[Any], Any
     """The first records of a JSON file (as parsed values) and its top-level document."""
     text = decode_text(head)[0]
     if reader == "ndjson":
+        lines = text.splitlines()
+        if len(lines) <= 1 and b"\n" not in head:
+            # One line longer than the head (a record with a long text or a base64 image):
+            # read on to the end of that line, within a bound, to see its keys.
+            lines = decode_text(read_head(path, LONG_LINE_BYTES))[0].splitlines()[:1]
         out = []
-        for line in text.splitlines()[:SAMPLE_RECORDS]:
+        for line in lines[:SAMPLE_RECORDS]:
             try:
                 out.append(json.loads(line))
             except ValueError:
