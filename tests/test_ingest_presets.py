@@ -25,6 +25,14 @@ SOCIAL = REALDATA / "social_exports"
 needs_realdata = pytest.mark.skipif(not SOCIAL.is_dir(), reason="no ../shared/realdata")
 
 
+def parquet(path: Path, values: str, columns: str) -> Path:
+    """A Parquet file of the SQL ``values`` rows with these ``columns``."""
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM (VALUES {values}) t({columns})) TO '{path}' (FORMAT parquet)"
+    )
+    return path
+
+
 def items(con: duckdb.DuckDBPyConnection, *cols: str) -> dict[str, tuple]:
     sql = f"SELECT item_id, {', '.join(cols)} FROM items"
     return {r[0]: r[1:] for r in con.execute(sql).fetchall()}
@@ -237,11 +245,11 @@ def test_twitter_v2():
 def test_laion_400m_rows_are_their_sample_ids(tmp_path):
     # LAION-400M's metadata has SAMPLE_ID (written as a float); two captions of one URL are
     # two samples, not a duplicate.
-    f = tmp_path / "part-00000.parquet"
-    duckdb.connect().execute(
-        f"COPY (SELECT * FROM (VALUES (7.0::DOUBLE, 'https://a.example/1.jpg', 'a cat'),"
-        f"(8.0, 'https://a.example/1.jpg', 'the same cat'), (9.5, 'https://a.example/2.jpg', 'x'))"
-        f" t(SAMPLE_ID, URL, TEXT)) TO '{f}' (FORMAT parquet)"
+    f = parquet(
+        tmp_path / "part-00000.parquet",
+        "(7.0::DOUBLE, 'https://a.example/1.jpg', 'a cat'), "
+        "(8.0, 'https://a.example/1.jpg', 'the same cat'), (9.5, 'https://a.example/2.jpg', 'x')",
+        "SAMPLE_ID, URL, TEXT",
     )
     con = open_memory()
     s = ingest_corpus(con, f)
@@ -252,12 +260,11 @@ def test_laion_400m_rows_are_their_sample_ids(tmp_path):
 
 
 def test_laion(tmp_path):
-    f = tmp_path / "laion.parquet"
-    duckdb.connect().execute(
-        f"COPY (SELECT * FROM (VALUES "
-        f"('https://a.example/1.jpg', 'a cat', '?', 'UNLIKELY', 0.31, 640, 480),"
-        f"('https://a.example/2.jpg', 'by Jane Doe', 'cc-by', 'NSFW', 0.28, 320, 200)) "
-        f"t(URL, TEXT, LICENSE, NSFW, similarity, WIDTH, HEIGHT)) TO '{f}' (FORMAT parquet)"
+    f = parquet(
+        tmp_path / "laion.parquet",
+        "('https://a.example/1.jpg', 'a cat', '?', 'UNLIKELY', 0.31, 640, 480), "
+        "('https://a.example/2.jpg', 'by Jane Doe', 'cc-by', 'NSFW', 0.28, 320, 200)",
+        "URL, TEXT, LICENSE, NSFW, similarity, WIDTH, HEIGHT",
     )
     con = open_memory()
     s = ingest_corpus(con, f, "laion")
