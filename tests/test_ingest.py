@@ -223,6 +223,26 @@ def test_a_json_lines_file_whose_first_line_outgrows_the_sniff_head_is_recognise
     assert s.items == 2 and s.sources[0].mapping == "generic"
 
 
+def test_a_cut_short_compressed_document_is_reported(tmp_path):
+    # gzip knows its stream ended early: an input error naming the file. A zstd frame cut
+    # short just ends: the document's unreadable rest is a rejected row.
+    import gzip
+
+    import zstandard
+
+    doc = json.dumps([{"item_id": f"i{n}", "text": "x" * 40} for n in range(5000)]).encode()
+    gz, zst = tmp_path / "posts.json.gz", tmp_path / "posts.json.zst"
+    gz.write_bytes(gzip.compress(doc)[: len(gzip.compress(doc)) // 2])
+    zst.write_bytes(zstandard.compress(doc)[: len(zstandard.compress(doc)) // 2])
+    with pytest.raises(InputError, match=r"posts\.json\.gz: cannot read"):
+        ingest_corpus(open_memory(), gz)
+    con = open_memory()
+    s = ingest_corpus(con, zst)
+    assert 0 < s.items < 5000 and rows(
+        con, "SELECT code, rejected FROM errors WHERE code = 'bad_json'"
+    ) == [("bad_json", True)]
+
+
 def test_a_file_listed_twice_is_read_once(tmp_path):
     # Overlapping globs, or a file named twice: read twice, each row would be the other's
     # duplicate and no copy would be kept. It is read once, with a note.
@@ -244,6 +264,11 @@ def test_a_file_listed_twice_is_read_once(tmp_path):
     notes = rows(con, "SELECT message FROM errors WHERE code = 'note_source'")
     assert notes == [("listed more than once in the corpus: read once",)] * 2
     (tmp_path / "m.yaml").write_text("fields: {item_id: item_id}\n")
+    # the same mapping file, named two ways, is one mapping
+    spec.write_text(
+        "sources:\n  - {path: two.csv, mapping: m.yaml}\n  - {path: two.csv, mapping: ./m.yaml}\n"
+    )
+    assert ingest_corpus(open_memory(), spec).items == 2
     spec.write_text("sources:\n  - {path: two.csv}\n  - {path: two.csv, mapping: m.yaml}\n")
     with pytest.raises(InputError, match="listed more than once, with different mappings"):
         ingest_corpus(open_memory(), spec)

@@ -198,8 +198,14 @@ def test_extract_keeps_the_first_group_and_checks_the_pattern(tmp_path):
     assert items(con, "author_id") == {"1": ("ann",), "2": (None,)}
     with pytest.raises(InputError, match="needs a \\(group\\)"):
         parse_mapping("fields: {item_id: {path: id, extract: 'u/x'}}", "my.yaml")
-    with pytest.raises(InputError, match="is not a regular expression"):
+    with pytest.raises(InputError, match="extract is not a valid regular expression"):
         parse_mapping("fields: {item_id: {path: id, extract: 'u/(x'}}", "my.yaml")
+    # checked by the engine that runs it: RE2 has no look-ahead, and has \\pL
+    with pytest.raises(InputError, match="extract is not a valid regular expression"):
+        parse_mapping("fields: {item_id: {path: id, extract: '(?=a)(b)'}}", "my.yaml")
+    parse_mapping("fields: {item_id: {path: id, extract: '(\\pL+)'}}", "my.yaml")
+    with pytest.raises(InputError, match="matches is not a valid regular expression"):
+        parse_mapping("fields: {item_id: id, opt_out: {any: [{path: bio, matches: '(?=x)'}]}}", "m")
 
 
 def test_reddit():
@@ -248,15 +254,40 @@ def test_laion_400m_rows_are_their_sample_ids(tmp_path):
     f = parquet(
         tmp_path / "part-00000.parquet",
         "(7.0::DOUBLE, 'https://a.example/1.jpg', 'a cat'), "
-        "(8.0, 'https://a.example/1.jpg', 'the same cat'), (9.5, 'https://a.example/2.jpg', 'x')",
+        "(8.0, 'https://a.example/1.jpg', 'the same cat'), (9.5, 'https://a.example/2.jpg', 'x'), "
+        "('nan'::DOUBLE, 'https://a.example/3.jpg', 'no id'), "
+        "('nan'::DOUBLE, 'https://a.example/4.jpg', 'no id either')",
         "SAMPLE_ID, URL, TEXT",
     )
     con = open_memory()
     s = ingest_corpus(con, f)
-    assert s.items == 3 and s.duplicates == 0
-    assert {k: v[0] for k, v in items(con, "text").items()} == {
+    assert s.items == 5 and s.duplicates == 0
+    got = {k: v[0] for k, v in items(con, "text").items()}
+    assert {k: v for k, v in got.items() if not k.startswith("url-sha256:")} == {
         "7": "a cat", "8": "the same cat", "9.5": "x"
     }  # fmt: skip
+    # a NaN SAMPLE_ID is no id: the URL's hash stands in
+    assert sorted(v for k, v in got.items() if k.startswith("url-sha256:")) == [
+        "no id", "no id either"
+    ]  # fmt: skip
+
+
+def test_float_columns_still_match_the_mappings_float_literals(tmp_path):
+    f = parquet(
+        tmp_path / "f.parquet",
+        "('a', 1.0::DOUBLE, -1.0::DOUBLE), ('b', 0.0, 5.0)",
+        "id, score, owner",
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "skip: [{when: {path: score, in: [0.0]}, code: zero, reason: zero score}]\n"
+        "fields:\n  item_id: id\n  author_id: {path: owner, null_if: [-1.0]}\n"
+        "  visibility: {case: [{when: {path: score, eq: 1.0}, then: public}], else: private}\n"
+    )
+    con = open_memory()
+    s = ingest_corpus(con, f, mapping)
+    assert items(con, "author_id", "visibility") == {"a": (None, "public")}
+    assert s.not_items == {"zero": 1}
 
 
 def test_laion(tmp_path):

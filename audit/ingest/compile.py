@@ -82,11 +82,14 @@ class Expr:
     @property
     def text(self) -> str:
         """The value as VARCHAR (what conditions and maps compare)."""
-        if self.type in ("DOUBLE", "FLOAT"):
-            # A whole number is written as one ("1000", not "1000.0"): ids and codes stored as
-            # floats (a column with gaps written by pandas, LAION-400M's SAMPLE_ID) read as such.
-            return f"_ca_number_text({self.sql})"
         return self.sql if self.type == "VARCHAR" else f"CAST({self.sql} AS VARCHAR)"
+
+    @property
+    def value_text(self) -> str:
+        """The value as VARCHAR where it becomes a stored text: a whole number kept as a float
+        reads as one ("1000", not "1000.0": ids written by pandas with gaps, LAION-400M's
+        SAMPLE_ID); NaN is no value. Conditions keep :attr:`text` (their literals' form)."""
+        return f"_ca_number_text({self.sql})" if self.type in ("DOUBLE", "FLOAT") else self.text
 
 
 NULL = Expr("NULL", "VARCHAR", (), False)
@@ -258,7 +261,7 @@ class Compiler:
             members, kind = [p.sql for p in live], live[0].type
         else:
             # first non-empty value: an empty string is "absent" for a coalesce
-            members, kind = [f"nullif({p.text}, '')" for p in live], "VARCHAR"
+            members, kind = [f"nullif({p.value_text}, '')" for p in live], "VARCHAR"
         sql = members[0] if len(members) == 1 else f"coalesce({', '.join(members)})"
         return Expr(sql, kind, _refs(live), any(p.resolved for p in live))
 
@@ -359,7 +362,7 @@ def convert(expr: Expr, target: str, spec: ValueSpec | None) -> str:
     if src == "VARCHAR[]":
         return f"array_to_string({x}, ',')" if target == "VARCHAR" else "NULL"
     if target == "VARCHAR" or src == target:
-        return expr.text if target == "VARCHAR" else x
+        return expr.value_text if target == "VARCHAR" else x
     if target == "TIMESTAMP":
         scale = 1000 if spec is not None and spec.timestamp == "epoch_ms" else 1
         if src == "TIMESTAMP WITH TIME ZONE":

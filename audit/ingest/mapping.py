@@ -45,7 +45,6 @@ contains, matches``) or a combinator (``any, all, not``).
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -55,6 +54,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from audit.errors import InputError
+from audit.regex import capture_groups, check_regex
 from audit.schema import CANONICAL_COLUMNS, MAPPED_PROVENANCE
 from audit.yamlio import safe_load
 
@@ -100,6 +100,8 @@ class Condition(_Strict):
             )
         elif self.path is not None and self.value is not None:
             raise ValueError("give either `path` or `value`, not both")
+        if self.matches is not None:
+            check_regex(self.matches)  # when the mapping loads, not per file at run time
         return self
 
     @property
@@ -158,13 +160,8 @@ class ValueSpec(_Strict):
         if self.default is not None and self.map is None:
             raise ValueError("`default` belongs to `map`")
         if self.extract is not None:
-            try:
-                groups = re.compile(self.extract).groups
-            except re.error as exc:
-                raise ValueError(
-                    f"extract: {self.extract!r} is not a regular expression: {exc}"
-                ) from exc
-            if groups < 1:
+            check_regex(self.extract, "extract")  # by the engine that runs it (RE2)
+            if capture_groups(self.extract) < 1:
                 raise ValueError(f"extract: {self.extract!r} needs a (group) to keep")
         return self
 

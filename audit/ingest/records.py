@@ -23,6 +23,7 @@ import gzip
 import json
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -89,6 +90,22 @@ def open_stream(path: Path) -> IO[bytes]:
         dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
         return dctx.stream_reader(fh, read_size=1 << 20, closefd=True)  # type: ignore[return-value]
     return fh
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn a failure to read or decompress ``path`` (a cut-short gzip or zstd file) into an
+    InputError naming it."""
+    try:
+        yield
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from exc
+    except InputError:
+        raise
+    except Exception as exc:  # zstandard.ZstdError: a corrupt or truncated frame
+        if type(exc).__module__.startswith("zstandard"):
+            raise InputError(f"{path}: cannot decompress: {exc}") from exc
+        raise
 
 
 def read_head(path: Path, size: int = 64 << 10) -> bytes:
@@ -195,49 +212,40 @@ def ndjson_batches(
     """
     line, size, eof = 1, chunk_bytes, False
     rest: bytes | bytearray | memoryview = b""
-    try:
-        with open_stream(path) as fh:
-            while True:
-                buf = bytearray(len(rest) + (0 if eof else size))
-                buf[: len(rest)] = rest
-                if not eof:
-                    got = _fill(fh, memoryview(buf)[len(rest) :])
-                    eof = got < size
-                    del buf[len(rest) + got :]
-                ends = np.flatnonzero(np.frombuffer(buf, np.uint8) == 10)
-                unit = min(ROW_GROUP_ROWS, batch_lines)
-                # The first batch is one row group: DuckDB starts while the next is read.
-                want = unit if line == 1 else batch_lines
-                if len(ends) >= want:
-                    ends = ends[:want]
-                elif eof:  # the last lines (the very last one maybe without a newline)
-                    if buf:
-                        yield lines_table(memoryview(buf), line, ends)
-                    return
-                elif len(buf) < MAX_CHUNK_BYTES or not len(ends):
-                    rest = buf  # too few lines for a batch yet: read on (nothing wraps it)
-                    size = (
-                        _next_read(len(buf), len(ends), want, len(rest))
-                        if len(ends)
-                        else max(chunk_bytes, len(buf))  # one long line: double the buffer
-                    )
-                    continue
-                if want > len(ends) >= unit:  # long lines: whole row groups still
-                    ends = ends[: len(ends) // unit * unit]
-                cut = int(ends[-1]) + 1
-                batch = lines_table(memoryview(buf)[:cut], line, ends)
-                yield batch
-                line += batch.table.num_rows
-                rest = memoryview(buf)[cut:]  # copied into the next buffer, once
-                size = _next_read(cut, len(ends), batch_lines, len(rest))
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from exc
-    except InputError:
-        raise
-    except Exception as exc:  # zstandard.ZstdError: a corrupt or truncated frame
-        if type(exc).__module__.startswith("zstandard"):
-            raise InputError(f"{path}: cannot decompress: {exc}") from exc
-        raise
+    with reading(path), open_stream(path) as fh:
+        while True:
+            buf = bytearray(len(rest) + (0 if eof else size))
+            buf[: len(rest)] = rest
+            if not eof:
+                got = _fill(fh, memoryview(buf)[len(rest) :])
+                eof = got < size
+                del buf[len(rest) + got :]
+            ends = np.flatnonzero(np.frombuffer(buf, np.uint8) == 10)
+            unit = min(ROW_GROUP_ROWS, batch_lines)
+            # The first batch is one row group: DuckDB starts while the next is read.
+            want = unit if line == 1 else batch_lines
+            if len(ends) >= want:
+                ends = ends[:want]
+            elif eof:  # the last lines (the very last one maybe without a newline)
+                if buf:
+                    yield lines_table(memoryview(buf), line, ends)
+                return
+            elif len(buf) < MAX_CHUNK_BYTES or not len(ends):
+                rest = buf  # too few lines for a batch yet: read on (nothing wraps it)
+                size = (
+                    _next_read(len(buf), len(ends), want, len(rest))
+                    if len(ends)
+                    else max(chunk_bytes, len(buf))  # one long line: double the buffer
+                )
+                continue
+            if want > len(ends) >= unit:  # long lines: whole row groups still
+                ends = ends[: len(ends) // unit * unit]
+            cut = int(ends[-1]) + 1
+            batch = lines_table(memoryview(buf)[:cut], line, ends)
+            yield batch
+            line += batch.table.num_rows
+            rest = memoryview(buf)[cut:]  # copied into the next buffer, once
+            size = _next_read(cut, len(ends), batch_lines, len(rest))
 
 
 # ---------------------------------------------------------------- JSON documents

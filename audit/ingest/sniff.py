@@ -61,7 +61,7 @@ class Plan:
             if first is None:
                 seen[src.path] = src
                 new.append(src)
-            elif first.mapping_ref != src.mapping_ref:
+            elif first.mapping.model_dump() != src.mapping.model_dump():  # not its file name
                 raise InputError(
                     f"{src.path}: listed more than once, with different mappings "
                     f"({first.mapping_ref}, {src.mapping_ref}); list it once"

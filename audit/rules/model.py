@@ -102,7 +102,7 @@ class FieldCondition(_Strict):
     @classmethod
     def _valid_regex(cls, pattern: str | None) -> str | None:
         if pattern is not None:
-            from audit.rules.regex import check_regex
+            from audit.regex import check_regex
 
             check_regex(pattern)
         return pattern

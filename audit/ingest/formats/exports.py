@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.ingest.formats.jsondoc import json_start
-from audit.ingest.records import decode_text, open_stream
+from audit.ingest.records import decode_text, open_stream, read_head
 from audit.ingest.source import SkippedFile
 
 
@@ -242,11 +242,9 @@ def media_root(posts_file: Path, levels: int = 4) -> Path:
 
 def _sample_uris(posts_file: Path) -> list[str]:
     """The first relative media uris of a posts file (JSON string escapes decoded)."""
-    try:
-        with open_stream(posts_file) as fh:
-            head = fh.read(URI_SAMPLE_BYTES)
-    except OSError:
-        return []
+    head = read_head(
+        posts_file, URI_SAMPLE_BYTES
+    )  # b"" when unreadable (read later, with the error)
     uris = []
     for match in _MEDIA_URI.finditer(head):
         try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from audit.errors import InputError
 from audit.ingest.records import (
     DocumentError,
     decode_text,
@@ -16,6 +15,7 @@ from audit.ingest.records import (
     empty_table,
     line_at,
     open_stream,
+    reading,
     record_batches,
 )
 from audit.ingest.source import LineBatch, Reject, Source
@@ -26,11 +26,8 @@ JS_ASSIGNMENT = re.compile(r"^\s*(?:(?:window|var|let|const)[\s.][\w.$\[\]'\"]*)
 
 def read_text(src: Source) -> tuple[str, int, int | None]:
     """The decoded text of a (possibly compressed) document and its invalid UTF-8 count."""
-    try:
-        with open_stream(src.path) as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise InputError(f"{src.path}: cannot read: {exc}") from exc
+    with reading(src.path), open_stream(src.path) as fh:
+        data = fh.read()
     text, bad, first = decode_text(data)
     first_line = data.count(b"\n", 0, first) + 1 if first is not None else None
     return text, bad, first_line
