@@ -314,9 +314,13 @@ def test_cli_summary_and_exit_codes(tmp_path):
             "--db",
             str(db),
         ],
+        env={"COLUMNS": "250"},  # one table row per line
     )
     assert ok.exit_code == 0, ok.output
     assert "items" in ok.output and "visibility: followers" in ok.output
+    # each file's reader and mapping, and why (docs/MAPPINGS.md)
+    line = next(ln for ln in ok.output.splitlines() if "statuses.jsonl" in ln)
+    assert "ndjson" in line and "mastodon" in line
     # the console entry point maps InputError to one line on stderr and exit code 2
     proc = subprocess.run(
         [sys.executable, "-c", "from audit.cli import run; run()", "ingest",

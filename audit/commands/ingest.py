@@ -92,7 +92,17 @@ def ingest(
     table.add_row("source files", f"{len(summary.sources):,}")
     table.add_row("files without items (skipped)", f"{len(summary.skipped_files):,}")
     table.add_row("seconds", f"{summary.seconds:.2f}")
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    # Which reader and mapping each file got, and why (what the manifest records as well).
+    files = Table(title="source files", show_header=True)
+    for name in ("file", "reader", "mapping", "rows", "recognised"):
+        files.add_column(name, justify="right" if name == "rows" else "left")
+    for src in summary.sources:
+        files.add_row(src.path, src.reader, src.mapping, f"{src.rows:,}", src.recognised)
+    for path, reason in summary.skipped_files:
+        files.add_row(path, "", "", "", f"skipped: {reason}")
+    console.print(files)
 
 
 def register(app: typer.Typer) -> None:
