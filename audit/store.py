@@ -10,7 +10,6 @@ import contextlib
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -44,7 +43,7 @@ class StoreError(RuntimeError):
     """The audit database cannot be opened or has an incompatible schema."""
 
 
-@contextmanager
+@contextlib.contextmanager
 def registered(con: duckdb.DuckDBPyConnection, name: str, data: object) -> Iterator[None]:
     """``data`` (an Arrow table or reader) readable as view ``name`` on ``con`` for the block,
     unregistered after it whatever happens."""

@@ -100,8 +100,6 @@ def reading(path: Path) -> Iterator[None]:
         yield
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from exc
-    except InputError:
-        raise
     except Exception as exc:  # zstandard.ZstdError: a corrupt or truncated frame
         if type(exc).__module__.startswith("zstandard"):
             raise InputError(f"{path}: cannot decompress: {exc}") from exc

@@ -683,6 +683,18 @@ def _check_item_fields(item: dict[str, Any]) -> dict[str, Any]:
 
 
 ItemValue = Scalar | list[Any] | dict[str, Any] | None
+#: What an item of a test case may carry besides its fields and findings (item and group cases).
+CaseRegistry = Annotated[
+    list[RegistryHit],
+    Field(default_factory=list, description="consent registry requests covering the item"),
+]
+CaseErrors = Annotated[
+    list[StrictStr],
+    Field(
+        default_factory=list,
+        description="problem codes the item got (ingest or detectors: corrupt_image, bad_timestamp)",
+    ),
+]
 
 
 class ItemCase(_Strict):
@@ -695,13 +707,8 @@ class ItemCase(_Strict):
     )
     item: dict[str, ItemValue] = Field(default_factory=dict)
     findings: list[Finding] = Field(default_factory=list)
-    registry: list[RegistryHit] = Field(
-        default_factory=list, description="consent registry requests covering the item"
-    )
-    errors: list[StrictStr] = Field(
-        default_factory=list,
-        description="problem codes the item got (ingest or detectors: corrupt_image, bad_timestamp)",
-    )
+    registry: CaseRegistry
+    errors: CaseErrors
 
     _fields = field_validator("item")(_check_item_fields)
 
@@ -718,13 +725,8 @@ class GroupItem(_Strict):
     model_config = ConfigDict(extra="allow", frozen=True)
     item_id: StrictStr
     findings: list[Finding] = Field(default_factory=list)
-    registry: list[RegistryHit] = Field(
-        default_factory=list, description="consent registry requests covering the item"
-    )
-    errors: list[StrictStr] = Field(
-        default_factory=list,
-        description="problem codes the item got (ingest or detectors: corrupt_image, bad_timestamp)",
-    )
+    registry: CaseRegistry
+    errors: CaseErrors
     image: StrictStr | None = Field(
         None, description="a label for the item's picture: items with the same label are copies"
     )

@@ -42,14 +42,14 @@ CREATE OR REPLACE TEMP MACRO _ca_int(s) AS
     try_cast(floor(try_cast(trim(s) AS DOUBLE)) AS INTEGER);
 CREATE OR REPLACE TEMP MACRO _ca_date(s) AS
     coalesce(try_cast(trim(s) AS DATE), CAST(_ca_ts_text(s) AS DATE));
--- HTML (Mastodon `content`) to plain text: paragraph/line breaks kept, tags dropped,
--- the common entities decoded (&amp; last so "&amp;lt;" stays "&lt;").
 -- A float as text for a text column: NaN and infinities are no value (a NaN id falls through
 -- to the next source of a coalesce); whole numbers up to 2^53 (exact in a double) without ".0".
 CREATE OR REPLACE TEMP MACRO _ca_number_text(x) AS
     CASE WHEN isnan(x) OR isinf(x) THEN NULL
          WHEN x = trunc(x) AND abs(x) <= 9007199254740992 THEN CAST(CAST(x AS BIGINT) AS VARCHAR)
          ELSE CAST(x AS VARCHAR) END;
+-- HTML (Mastodon `content`) to plain text: paragraph/line breaks kept, tags dropped,
+-- the common entities decoded (&amp; last so "&amp;lt;" stays "&lt;").
 CREATE OR REPLACE TEMP MACRO _ca_strip_html(s) AS
     trim(replace(replace(replace(replace(replace(replace(replace(
         regexp_replace(

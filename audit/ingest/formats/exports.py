@@ -19,7 +19,7 @@ import csv
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,31 +220,32 @@ def media_root(posts_file: Path, levels: int = 4) -> Path:
     is in the export: the nearest folder holding ``media/``, else the folder above the usual
     layouts' content folders."""
     uris = _sample_uris(posts_file)
-    start = folder = posts_file.parent
-    for _ in range(levels + 1):
+    start = posts_file.parent
+    for folder in _ancestors(start, levels + 1):
         if any((folder / uri).is_file() for uri in uris):
             return folder
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    folder = start
-    for _ in range(levels):
+    for folder in _ancestors(start, levels):
         if (folder / "media").exists():
             return folder
-        if folder.parent == folder:
-            break
-        folder = folder.parent
     for marker in ("your_instagram_activity", "content", "posts", "your_facebook_activity"):
         if marker in start.parts:
             return Path(*start.parts[: start.parts.index(marker)])
     return start
 
 
+def _ancestors(folder: Path, count: int) -> Iterator[Path]:
+    """``folder`` and its parents, ``count`` folders at most (fewer at the root)."""
+    for _ in range(count):
+        yield folder
+        if folder.parent == folder:
+            return
+        folder = folder.parent
+
+
 def _sample_uris(posts_file: Path) -> list[str]:
     """The first relative media uris of a posts file (JSON string escapes decoded)."""
-    head = read_head(
-        posts_file, URI_SAMPLE_BYTES
-    )  # b"" when unreadable (read later, with the error)
+    # b"" when unreadable: the reader reports that file's error when it reads it
+    head = read_head(posts_file, URI_SAMPLE_BYTES)
     uris = []
     for match in _MEDIA_URI.finditer(head):
         try:
